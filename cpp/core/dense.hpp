@@ -1,0 +1,124 @@
+// Dense d x d row-major kernels used inside per-matrix algorithms, in two flavours with one interface:
+//   SmallOps<T, D>  hand-written loops for small d (D > 0 fixes d at compile time, D == 0 reads it at
+//                   run time); no BLAS call overhead, the whole working set stays in L1.
+//   BlasOps<T>      BLAS-3 (OpenBLAS gemm, getrf/getrs) for larger d.
+// Both are called from inside OpenMP regions; nothing here allocates or touches global state.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/lapack.hpp"
+#include "core/traits.hpp"
+
+namespace nnla {
+
+using index_t = std::int64_t;
+
+// |x| proxy used for pivot search, as LAPACK's i?amax: |re| + |im| for complex.
+template <class T>
+inline real_t<T> abs1(const T& x) {
+    if constexpr (is_complex_v<T>) {
+        return std::abs(x.real()) + std::abs(x.imag());
+    } else {
+        return std::abs(x);
+    }
+}
+
+template <class T, int D>
+struct SmallOps {
+    int d_;
+    explicit SmallOps(int d) : d_(D > 0 ? D : d) {}
+    int d() const { return D > 0 ? D : d_; }
+
+    // C = A * B  (C must not alias A or B)
+    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
+        const int n = d();
+        for (int i = 0; i < n; ++i) {
+            T* ci = c + i * n;
+            for (int j = 0; j < n; ++j) ci[j] = T(0);
+            for (int k = 0; k < n; ++k) {
+                const T aik = a[i * n + k];
+                const T* bk = b + k * n;
+                for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+            }
+        }
+    }
+    // C += A * B
+    void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
+        const int n = d();
+        for (int i = 0; i < n; ++i) {
+            T* ci = c + i * n;
+            for (int k = 0; k < n; ++k) {
+                const T aik = a[i * n + k];
+                const T* bk = b + k * n;
+                for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+            }
+        }
+    }
+    // P <- Q^{-1} P by Gaussian elimination with partial pivoting (Q is overwritten).
+    // Returns 0, or k+1 if the k-th pivot is exactly zero (LAPACK's info convention).
+    int solve_commuting(T* __restrict q, T* __restrict p, int* /*ipiv*/) const {
+        const int n = d();
+        for (int k = 0; k < n; ++k) {
+            int piv = k;
+            real_t<T> best = abs1(q[k * n + k]);
+            for (int i = k + 1; i < n; ++i) {
+                const real_t<T> v = abs1(q[i * n + k]);
+                if (v > best) {
+                    best = v;
+                    piv = i;
+                }
+            }
+            if (best == real_t<T>(0)) return k + 1;
+            if (piv != k) {
+                std::swap_ranges(q + k * n, q + (k + 1) * n, q + piv * n);
+                std::swap_ranges(p + k * n, p + (k + 1) * n, p + piv * n);
+            }
+            const T inv = T(1) / q[k * n + k];
+            for (int i = k + 1; i < n; ++i) {
+                const T l = nnla::mul(q[i * n + k], inv);
+                if (l == T(0)) continue;
+                const T ml = -l;
+                for (int j = k + 1; j < n; ++j) mul_acc(q[i * n + j], ml, q[k * n + j]);
+                for (int j = 0; j < n; ++j) mul_acc(p[i * n + j], ml, p[k * n + j]);
+            }
+        }
+        for (int k = n - 1; k >= 0; --k) {
+            T* pk = p + k * n;
+            for (int i = k + 1; i < n; ++i) {
+                const T mq = -q[k * n + i];
+                const T* pi = p + i * n;
+                for (int j = 0; j < n; ++j) mul_acc(pk[j], mq, pi[j]);
+            }
+            const T piv = q[k * n + k];
+            for (int j = 0; j < n; ++j) pk[j] = pk[j] / piv;
+        }
+        return 0;
+    }
+};
+
+template <class T>
+struct BlasOps {
+    int d_;
+    explicit BlasOps(int d) : d_(d) {}
+    int d() const { return d_; }
+
+    // Row-major C = A B is column-major C^T = B^T A^T: swap the operands.
+    void mul(const T* a, const T* b, T* c) const {
+        lapack::gemm('N', 'N', d_, d_, d_, T(1), b, d_, a, d_, T(0), c, d_);
+    }
+    void mul_add(const T* a, const T* b, T* c) const {
+        lapack::gemm('N', 'N', d_, d_, d_, T(1), b, d_, a, d_, T(1), c, d_);
+    }
+    // P <- Q^{-1} P for commuting Q and P (then Q^{-1} P = P Q^{-1}). LAPACK sees the transposes
+    // Q^T, P^T of the row-major buffers and returns Q^{-T} P^T = (P Q^{-1})^T, i.e. P Q^{-1} row-major.
+    // Returns LAPACK's info (> 0: exactly singular, < 0: argument error).
+    int solve_commuting(T* q, T* p, int* ipiv) const {
+        int info = lapack::getrf(d_, d_, q, d_, ipiv);
+        if (info != 0) return info;
+        return lapack::getrs('N', d_, d_, q, d_, ipiv, p, d_);
+    }
+};
+
+}  // namespace nnla

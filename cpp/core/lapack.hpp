@@ -1,0 +1,87 @@
+// BLAS/LAPACK from scipy-openblas32 (32-bit integers, symbols prefixed scipy_), declared here and
+// wrapped in thin overloads for float, double, complex<float>, complex<double>.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+
+namespace nnla::lapack {
+
+using lapack_int = int;
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+extern "C" {
+void scipy_sgemm_(const char*, const char*, const lapack_int*, const lapack_int*, const lapack_int*,
+                  const float*, const float*, const lapack_int*, const float*, const lapack_int*,
+                  const float*, float*, const lapack_int*, std::size_t, std::size_t);
+void scipy_dgemm_(const char*, const char*, const lapack_int*, const lapack_int*, const lapack_int*,
+                  const double*, const double*, const lapack_int*, const double*, const lapack_int*,
+                  const double*, double*, const lapack_int*, std::size_t, std::size_t);
+void scipy_cgemm_(const char*, const char*, const lapack_int*, const lapack_int*, const lapack_int*,
+                  const cf*, const cf*, const lapack_int*, const cf*, const lapack_int*, const cf*, cf*,
+                  const lapack_int*, std::size_t, std::size_t);
+void scipy_zgemm_(const char*, const char*, const lapack_int*, const lapack_int*, const lapack_int*,
+                  const cd*, const cd*, const lapack_int*, const cd*, const lapack_int*, const cd*, cd*,
+                  const lapack_int*, std::size_t, std::size_t);
+
+void scipy_sgetrf_(const lapack_int*, const lapack_int*, float*, const lapack_int*, lapack_int*, lapack_int*);
+void scipy_dgetrf_(const lapack_int*, const lapack_int*, double*, const lapack_int*, lapack_int*, lapack_int*);
+void scipy_cgetrf_(const lapack_int*, const lapack_int*, cf*, const lapack_int*, lapack_int*, lapack_int*);
+void scipy_zgetrf_(const lapack_int*, const lapack_int*, cd*, const lapack_int*, lapack_int*, lapack_int*);
+
+void scipy_sgetrs_(const char*, const lapack_int*, const lapack_int*, const float*, const lapack_int*,
+                   const lapack_int*, float*, const lapack_int*, lapack_int*, std::size_t);
+void scipy_dgetrs_(const char*, const lapack_int*, const lapack_int*, const double*, const lapack_int*,
+                   const lapack_int*, double*, const lapack_int*, lapack_int*, std::size_t);
+void scipy_cgetrs_(const char*, const lapack_int*, const lapack_int*, const cf*, const lapack_int*,
+                   const lapack_int*, cf*, const lapack_int*, lapack_int*, std::size_t);
+void scipy_zgetrs_(const char*, const lapack_int*, const lapack_int*, const cd*, const lapack_int*,
+                   const lapack_int*, cd*, const lapack_int*, lapack_int*, std::size_t);
+
+void scipy_openblas_set_num_threads(int);
+int scipy_openblas_get_num_threads(void);
+char* scipy_openblas_get_config(void);
+char* scipy_openblas_get_corename(void);
+}
+
+// Column-major C = alpha op(A) op(B) + beta C.
+#define NNLA_GEMM(T, fn)                                                                           \
+    inline void gemm(char ta, char tb, lapack_int m, lapack_int n, lapack_int k, T alpha,        \
+                     const T* a, lapack_int lda, const T* b, lapack_int ldb, T beta, T* c,       \
+                     lapack_int ldc) {                                                           \
+        fn(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);                \
+    }
+NNLA_GEMM(float, scipy_sgemm_)
+NNLA_GEMM(double, scipy_dgemm_)
+NNLA_GEMM(cf, scipy_cgemm_)
+NNLA_GEMM(cd, scipy_zgemm_)
+#undef NNLA_GEMM
+
+// LU with partial pivoting; returns LAPACK's info.
+#define NNLA_GETRF(T, fn)                                                                          \
+    inline lapack_int getrf(lapack_int m, lapack_int n, T* a, lapack_int lda, lapack_int* ipiv) { \
+        lapack_int info = 0;                                                                     \
+        fn(&m, &n, a, &lda, ipiv, &info);                                                        \
+        return info;                                                                             \
+    }
+NNLA_GETRF(float, scipy_sgetrf_)
+NNLA_GETRF(double, scipy_dgetrf_)
+NNLA_GETRF(cf, scipy_cgetrf_)
+NNLA_GETRF(cd, scipy_zgetrf_)
+#undef NNLA_GETRF
+
+#define NNLA_GETRS(T, fn)                                                                          \
+    inline lapack_int getrs(char trans, lapack_int n, lapack_int nrhs, const T* a, lapack_int lda, \
+                            const lapack_int* ipiv, T* b, lapack_int ldb) {                      \
+        lapack_int info = 0;                                                                     \
+        fn(&trans, &n, &nrhs, a, &lda, ipiv, b, &ldb, &info, 1);                                 \
+        return info;                                                                             \
+    }
+NNLA_GETRS(float, scipy_sgetrs_)
+NNLA_GETRS(double, scipy_dgetrs_)
+NNLA_GETRS(cf, scipy_cgetrs_)
+NNLA_GETRS(cd, scipy_zgetrs_)
+#undef NNLA_GETRS
+
+}  // namespace nnla::lapack

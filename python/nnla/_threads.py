@@ -1,0 +1,78 @@
+"""The package-wide default thread count for native calls.
+
+Native functions take the thread count per call; ``n_threads=None`` resolves to the value set by
+:func:`set_num_threads`, else ``OMP_NUM_THREADS``, else the number of cores this process may use.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["get_num_threads", "resolve_threads", "set_num_threads"]
+
+
+def _default_threads() -> int:
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+_DEFAULT = _default_threads()
+_setting: int | None = None
+
+
+def _check_count(k: object, name: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, __import__("numpy").integer)):
+        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+    if int(k) < 1:
+        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+    return int(k)
+
+
+def set_num_threads(k: int | None) -> None:
+    """Set the default number of threads of nnla's native calls.
+
+    Parameters
+    ----------
+    k : int or None
+        A positive thread count, or None to go back to the default (``OMP_NUM_THREADS`` or the
+        number of available cores).
+
+    Examples
+    --------
+    >>> import nnla
+    >>> nnla.set_num_threads(1)
+    >>> nnla.get_num_threads()
+    1
+    >>> nnla.set_num_threads(None)
+    """
+    global _setting
+    _setting = None if k is None else _check_count(k, "k")
+
+
+def get_num_threads() -> int:
+    """Return the default number of threads of nnla's native calls.
+
+    Returns
+    -------
+    int
+        The value set by :func:`set_num_threads`, else ``OMP_NUM_THREADS``, else the core count.
+
+    Examples
+    --------
+    >>> import nnla
+    >>> nnla.get_num_threads() >= 1
+    True
+    """
+    return _DEFAULT if _setting is None else _setting
+
+
+def resolve_threads(n_threads: int | None) -> int:
+    """Thread count for one call: ``n_threads`` if given, else the package default."""
+    if n_threads is None:
+        return _DEFAULT if _setting is None else _setting
+    return _check_count(n_threads, "n_threads")

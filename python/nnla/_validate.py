@@ -1,0 +1,85 @@
+"""Input validation and status handling shared by every public function (one place for both)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnla.errors import LinAlgError, SingularMatrixError
+
+__all__ = ["as_matrix_stack", "check_status"]
+
+_NATIVE = (
+    np.dtype(np.float32),
+    np.dtype(np.float64),
+    np.dtype(np.complex64),
+    np.dtype(np.complex128),
+)
+
+# Status codes of the native batched kernels (cpp/core/status.hpp).
+OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL = 0, 1, 2, 3, 4
+
+
+def _normalise_dtype(arr: np.ndarray, name: str) -> np.ndarray:
+    dt = arr.dtype
+    if dt in _NATIVE:
+        return arr
+    if dt.kind in "fc" and dt.newbyteorder("=") in _NATIVE:  # non-native byte order
+        return arr.astype(dt.newbyteorder("="))
+    if dt.kind in "iu":
+        return arr.astype(np.float64)
+    if dt == np.float16:
+        return arr.astype(np.float32)
+    raise ValueError(
+        f"{name} has dtype {dt}, expected float32, float64, complex64 or complex128 "
+        "(integers are converted to float64)"
+    )
+
+
+def as_matrix_stack(a: object, name: str = "a") -> np.ndarray:
+    """Return ``a`` as a native-order, C-contiguous ``(..., d, d)`` array of a supported dtype.
+
+    Copies only when needed (dtype conversion or a non-contiguous view).
+    """
+    arr = a if type(a) is np.ndarray else np.asarray(a)
+    if arr.dtype not in _NATIVE:
+        arr = _normalise_dtype(arr, name)
+    if arr.ndim < 2:
+        raise ValueError(
+            f"{name} must be a (..., d, d) stack of square matrices, got shape {arr.shape}"
+        )
+    if arr.shape[-1] != arr.shape[-2]:
+        raise ValueError(f"{name} must be square in its last two axes, got shape {arr.shape}")
+    if not (arr.flags.c_contiguous and arr.flags.aligned):
+        arr = np.ascontiguousarray(arr)
+    return arr
+
+
+def _indices(mask: np.ndarray) -> list[tuple[int, ...]]:
+    return [tuple(int(i) for i in idx) for idx in np.argwhere(mask)]
+
+
+def check_status(status: np.ndarray | None, func: str, name: str, *, check_finite: bool) -> None:
+    """Raise for the per-matrix statuses of a batched native call (None means all succeeded)."""
+    if status is None:
+        return
+    bad = status == NON_FINITE
+    if check_finite and bad.any():
+        raise ValueError(
+            f"{name} contains NaN or Inf (batch indices {_indices(bad)[:10]}); "
+            f"pass check_finite=False to get NaN for those matrices instead"
+        )
+    sing = status == SINGULAR
+    if sing.any():
+        raise SingularMatrixError(
+            f"{func}: a matrix to be inverted was exactly singular at batch indices "
+            f"{_indices(sing)[:10]}",
+            hint="check the input for overflow or degenerate entries",
+            indices=_indices(sing),
+        )
+    internal = status == INTERNAL
+    if internal.any():
+        raise LinAlgError(
+            f"{func}: internal LAPACK argument error at batch indices {_indices(internal)[:10]}",
+            hint="this is a bug in nnla; please report it with the input",
+            indices=_indices(internal),
+        )

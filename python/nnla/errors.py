@@ -1,0 +1,64 @@
+"""Exceptions raised by nnla.
+
+Bad input (wrong shape, dtype, NaN/Inf where no meaningful result exists) raises :class:`ValueError`
+naming the argument. A numerical failure raises a subclass of :class:`numpy.linalg.LinAlgError`
+defined here; its message says what happened, where (batch indices for batched functions) and what
+to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "ConvergenceError",
+    "LinAlgError",
+    "NotPositiveDefiniteError",
+    "SingularMatrixError",
+]
+
+
+class LinAlgError(np.linalg.LinAlgError):
+    """Base class of nnla's numerical failures.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    hint : str, optional
+        What the caller can do about it; appended to the message.
+    indices : sequence of tuple of int, optional
+        For batched functions, the batch indices of the failing matrices.
+
+    Examples
+    --------
+    >>> import nnla
+    >>> err = nnla.errors.SingularMatrixError("a is singular", hint="regularise it")
+    >>> str(err)
+    'a is singular. Hint: regularise it'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        indices: Sequence[tuple[int, ...]] | None = None,
+    ) -> None:
+        self.hint = hint
+        self.indices = list(indices) if indices is not None else []
+        super().__init__(message if hint is None else f"{message}. Hint: {hint}")
+
+
+class SingularMatrixError(LinAlgError):
+    """A matrix that must be inverted is (numerically) singular."""
+
+
+class NotPositiveDefiniteError(LinAlgError):
+    """A matrix required to be symmetric/Hermitian positive definite is not."""
+
+
+class ConvergenceError(LinAlgError):
+    """An iteration did not reach its tolerance."""
