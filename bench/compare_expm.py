@@ -4,7 +4,7 @@ For every matrix size ``d`` and dtype the script times one call on a whole batch
 matrices (entries N(0, 1)/sqrt(d), seeded) for
 
 * ``nnla.expm``               (nnla's OpenMP threads, ``nnla.set_num_threads``),
-* ``scipy.linalg.expm``       (stacked arrays; BLAS threads set by env vars and threadpoolctl),
+* ``scipy.linalg.expm``       (stacked arrays; BLAS threads: env vars and threadpoolctl),
 * ``torch.linalg.matrix_exp`` (if torch is importable; ``torch.set_num_threads``),
 
 and reports matrices per second: the median over several repeats, each repeat running the call
@@ -17,8 +17,9 @@ real input with norm above ~4, see ``spec/matrix-functions.md``).
 
 Every (thread count, peer) pair runs in a fresh child process of this script with
 ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` set before numpy is
-imported (plus threadpoolctl, when installed, as a second guard), so no idle thread pool of
-another library competes for the cores.  The parent collects the children's JSON rows, prints
+imported, so no idle thread pool of another library competes for the cores.  threadpoolctl,
+when installed, limits the loaded pools again, except nnla's own BLAS (nnla pins it to one thread
+and parallelises across the batch).  The parent collects the children's JSON rows, prints
 markdown tables and writes everything, with the machine description, to a JSON file.
 
 Usage::
@@ -38,6 +39,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -64,6 +66,7 @@ BATCH_FLOAT64: dict[int, int] = {
 }
 SEED = 20240611
 CHILD_MARKER = "@@COMPARE_EXPM_JSON@@ "
+OTHER_LOAD_WARN = 0.05  # warn when other processes used more than this fraction of all cores
 THREAD_ENV_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -80,6 +83,11 @@ def batch_size(d: int, dtype: str, quick: bool) -> int:
     if quick:
         n //= 4
     return max(2, n)
+
+
+def is_nnla_blas(path: str) -> bool:
+    """Whether a shared library is nnla's BLAS (scipy-openblas32, see DESIGN.md)."""
+    return "scipy_openblas32" in path.replace("\\", "/")
 
 
 def usable_cores() -> int:
@@ -124,15 +132,20 @@ def fmt_float(x: float | None, spec: str) -> str:
 def time_rate(fn: Callable[[], object], items: int, repeats: int, target: float) -> dict[str, Any]:
     """Median items/s of ``fn`` (one call handles ``items`` matrices), autorange style.
 
-    One untimed warm-up call also measures the cost of a call; each repeat then runs ``number``
-    calls so that it lasts at least ``target`` seconds.
+    One untimed warm-up call, then one timed call to size the repeats: each repeat runs ``number``
+    calls so that it lasts at least ``target`` seconds.  When one call alone takes much longer than
+    ``target`` (a slow peer, or an overloaded machine) fewer repeats are run (at least 3), so that
+    one measurement stays near ``2 * repeats * target`` seconds.
     """
+    fn()
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-9)
     number = max(1, math.ceil(target / one))
-    rates: list[float] = []
-    for _ in range(repeats):
+    if one > target:
+        repeats = max(3, min(repeats, int(2 * repeats * target / one)))
+    rates: list[float] = [items / one] if repeats <= 3 and one > target else []
+    for _ in range(repeats - len(rates)):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
@@ -188,13 +201,19 @@ def run_child(args: argparse.Namespace) -> None:
         except ImportError as exc:
             notes.append(f"torch unavailable: {exc}")
 
-    # Limit every BLAS/OpenMP pool already loaded (numpy's, scipy's, nnla's, torch's) as well.
+    # Limit the BLAS/OpenMP pools already loaded (numpy's, scipy's, torch's) as well; nnla's own
+    # BLAS is left alone: nnla pins it to one thread and parallelises across the batch itself.
     limiter: Any = None
     pools: list[dict[str, Any]] = []
     try:
-        from threadpoolctl import threadpool_info, threadpool_limits
+        from threadpoolctl import ThreadpoolController, threadpool_info
 
-        limiter = threadpool_limits(limits=threads)
+        controller = ThreadpoolController()
+        keep = [
+            lib.filepath for lib in controller.lib_controllers if not is_nnla_blas(lib.filepath)
+        ]
+        if keep:
+            limiter = controller.select(filepath=keep).limit(limits=threads)
         pools = [
             {
                 k: p.get(k)
@@ -356,14 +375,75 @@ def spawn_child(
         cmd.append("--accuracy-only")
     if not single:
         cmd.append("--no-single")
+    if args.wait_idle > 0:
+        before = wait_for_idle(args.wait_idle)
+        if before is not None and before >= OTHER_LOAD_WARN:
+            print(f"  (machine still {before:.0%} busy after waiting)", file=sys.stderr, flush=True)
+    busy0, usage0, t0 = (
+        cpu_busy_seconds(),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        time.time(),
+    )
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    busy1, usage1, t1 = (
+        cpu_busy_seconds(),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        time.time(),
+    )
     for line in proc.stdout.splitlines():
         if line.startswith(CHILD_MARKER):
-            return json.loads(line[len(CHILD_MARKER) :])
+            out = json.loads(line[len(CHILD_MARKER) :])
+            wall = max(t1 - t0, 1e-9)
+            own = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+            out["wall_s"] = round(wall, 2)
+            out["cpu_s"] = round(own, 2)
+            if busy0 is not None and busy1 is not None:
+                # CPU time other processes used while this child ran, as a fraction of the machine
+                other = max(0.0, (busy1 - busy0) - own) / (wall * usable_cores())
+                out["other_load"] = round(other, 3)
+            return out
     sys.stdout.write(proc.stdout)
     raise RuntimeError(
         f"child for threads={threads}, peers={list(peers)} failed (exit code {proc.returncode})"
     )
+
+
+def cpu_busy_seconds() -> float | None:
+    """Non-idle CPU seconds of the whole machine since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_idle(max_wait: float) -> float | None:
+    """Wait (at most ``max_wait`` s) until other processes use < OTHER_LOAD_WARN of the machine.
+
+    Returns the busy fraction of the last 1 s sample (None where /proc/stat is unavailable).
+    """
+    deadline = time.time() + max_wait
+    while True:
+        b0, t0 = cpu_busy_seconds(), time.time()
+        time.sleep(1.0)
+        b1, t1 = cpu_busy_seconds(), time.time()
+        if b0 is None or b1 is None:
+            return None
+        frac = (b1 - b0) / ((t1 - t0) * usable_cores())
+        if frac < OTHER_LOAD_WARN or time.time() >= deadline:
+            return frac
+        time.sleep(2.0)
+
+
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages (other work on the machine distorts the timings)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return None
 
 
 def machine_info() -> dict[str, Any]:
@@ -374,6 +454,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_average_start": load_average(),
     }
 
 
@@ -472,6 +553,7 @@ def run_parent(args: argparse.Namespace) -> None:
         k = cores if t in ("all", "0") else int(t)
         if k >= 1 and k not in threads:
             threads.append(k)
+    t_start = time.perf_counter()
     info = machine_info()
     print(f"# nnla.expm vs peers — {info['date_utc']}", flush=True)
     print(
@@ -521,6 +603,12 @@ def run_parent(args: argparse.Namespace) -> None:
     )
     children.append(acc)
 
+    info["load_average_end"] = load_average()
+    info["duration_s"] = round(time.perf_counter() - t_start, 1)
+    print(
+        f"load average (1/5/15 min): start {info['load_average_start']}, "
+        f"end {info['load_average_end']}; run took {info['duration_s']} s"
+    )
     versions: dict[str, str | None] = {
         "python": None,
         "numpy": None,
@@ -542,15 +630,34 @@ def run_parent(args: argparse.Namespace) -> None:
         print("nnla.info(): " + ", ".join(f"{k}={v}" for k, v in info["nnla_info"].items()))
     for ch in timed:
         pools = ", ".join(
-            f"{p.get('internal_api')}={p.get('num_threads')}" for p in ch["threadpools"]
+            f"{p.get('internal_api')}{'(nnla)' if is_nnla_blas(p.get('filepath') or '') else ''}"
+            f"={p.get('num_threads')}"
+            for p in ch["threadpools"]
         )
         lib = ch["peers"][0]
-        lib_threads = {"nnla": ch["nnla_threads"], "torch": ch["torch_threads"]}.get(lib, "BLAS")
+        lib_threads = {"nnla": ch["nnla_threads"], "torch": ch["torch_threads"]}.get(lib, "-")
         print(
             f"  {lib} child, {ch['threads']} thread(s): {lib} threads={lib_threads}, "
-            f"env {' '.join(f'{k}={v}' for k, v in ch['env'].items())}, pools [{pools}]"
+            f"env {' '.join(f'{k}={v}' for k, v in ch['env'].items())}, pools [{pools}], "
+            f"{ch.get('wall_s')} s, other processes' CPU {fmt_float(ch.get('other_load'), '.0%')}"
         )
-    for note in sorted({n for ch in children for n in ch["notes"]}):
+    notes = {n for ch in children for n in ch["notes"]}
+    busy = [ch for ch in children if (ch.get("other_load") or 0.0) > OTHER_LOAD_WARN]
+    if busy:
+        worst = max(ch["other_load"] for ch in busy)
+        notes.add(
+            f"WARNING: other processes used up to {worst:.0%} of the machine during "
+            f"{len(busy)} of {len(children)} measurements; those timings are not trustworthy "
+            "(multi-thread ones least of all). Rerun on an idle machine."
+        )
+    builds = {
+        json.dumps({k: v for k, v in info_.items() if "num_threads" not in k}, sort_keys=True)
+        for info_ in (ch["nnla_info"] for ch in children)
+        if isinstance(info_, dict)
+    }
+    if len(builds) > 1:
+        notes.add("WARNING: nnla.info() changed during the run (nnla was rebuilt?); rerun.")
+    for note in sorted(notes):
         print(f"note: {note}")
 
     all_rows = merge_rows(timed)
@@ -590,6 +697,7 @@ def run_parent(args: argparse.Namespace) -> None:
             "repeats": args.repeats,
             "target_s": args.target,
             "quick": args.quick,
+            "wait_idle_s": args.wait_idle,
             "seed": SEED,
             "entries": "N(0,1)/sqrt(d); complex: (N(0,1) + i N(0,1))/sqrt(2 d)",
             "timing": "median over repeats of batch*calls/elapsed; each repeat >= target_s",
@@ -634,13 +742,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--repeats",
         type=int,
         default=None,
-        help="timed repeats per measurement (default 7; quick 5)",
+        help="timed repeats per measurement (default 5)",
     )
     p.add_argument(
         "--target",
         type=float,
         default=None,
-        help="minimum seconds per repeat (default 0.2; quick 0.08)",
+        help="minimum seconds per repeat (default 0.15; quick 0.06)",
     )
     p.add_argument(
         "--single-calls", type=int, default=None, help="calls per block for the single 2x2 timing"
@@ -653,6 +761,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="JSON output (default bench/results/compare_expm-<UTC date-time>.json; '' = none)",
     )
+    p.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each measurement wait up to SECONDS for other processes to go quiet",
+    )
     p.add_argument("--accuracy-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--no-single", dest="single", action="store_false", help=argparse.SUPPRESS)
     p.add_argument("--peers", nargs="+", default=list(PEERS), help=argparse.SUPPRESS)
@@ -663,9 +778,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.threads is None:
         args.threads = ["1", "all"]
     if args.repeats is None:
-        args.repeats = 5 if args.quick else 7
+        args.repeats = 5
     if args.target is None:
-        args.target = 0.08 if args.quick else 0.2
+        args.target = 0.06 if args.quick else 0.15
     if args.single_calls is None:
         args.single_calls = 200 if args.quick else 500
     if args.single_blocks is None:

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "core/isa.hpp"
 #include "core/lapack.hpp"
 
 namespace py = pybind11;
@@ -26,6 +27,8 @@ PYBIND11_MODULE(_core, m) {
         d["version"] = NNLA_VERSION;
         d["compiler"] = NNLA_COMPILER;
         d["flags"] = NNLA_BUILD_FLAGS;
+        d["isa_variants"] = NNLA_ISAS;
+        d["isa"] = nnla::isa_name(nnla::cpu_isa());
         d["openmp"] = _OPENMP;
         d["omp_num_procs"] = omp_get_num_procs();
         d["blas"] = std::string("scipy-openblas32 ") + nnla::lapack::scipy_openblas_get_config();

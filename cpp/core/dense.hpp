@@ -5,6 +5,8 @@
 // Both are called from inside OpenMP regions; nothing here allocates or touches global state.
 #pragma once
 
+#include "core/isa.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -12,6 +14,7 @@
 #include "core/traits.hpp"
 
 namespace nnla {
+NNLA_ISA_BEGIN
 
 using index_t = std::int64_t;
 
@@ -31,28 +34,54 @@ struct SmallOps {
     explicit SmallOps(int d) : d_(D > 0 ? D : d) {}
     int d() const { return D > 0 ? D : d_; }
 
-    // C = A * B  (C must not alias A or B)
+    static constexpr int kD = D;
+
+    // C = A * B  (C must not alias A or B). With D fixed, each row of C is accumulated in registers.
     void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
-        const int n = d();
-        for (int i = 0; i < n; ++i) {
-            T* ci = c + i * n;
-            for (int j = 0; j < n; ++j) ci[j] = T(0);
-            for (int k = 0; k < n; ++k) {
-                const T aik = a[i * n + k];
-                const T* bk = b + k * n;
-                for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+        if constexpr (D > 0) {
+            for (int i = 0; i < D; ++i) {
+                T acc[D];
+                for (int j = 0; j < D; ++j) acc[j] = T(0);
+                for (int k = 0; k < D; ++k) {
+                    const T aik = a[i * D + k];
+                    for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
+                }
+                for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
+            }
+        } else {
+            const int n = d();
+            for (int i = 0; i < n; ++i) {
+                T* ci = c + i * n;
+                for (int j = 0; j < n; ++j) ci[j] = T(0);
+                for (int k = 0; k < n; ++k) {
+                    const T aik = a[i * n + k];
+                    const T* bk = b + k * n;
+                    for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+                }
             }
         }
     }
     // C += A * B
     void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
-        const int n = d();
-        for (int i = 0; i < n; ++i) {
-            T* ci = c + i * n;
-            for (int k = 0; k < n; ++k) {
-                const T aik = a[i * n + k];
-                const T* bk = b + k * n;
-                for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+        if constexpr (D > 0) {
+            for (int i = 0; i < D; ++i) {
+                T acc[D];
+                for (int j = 0; j < D; ++j) acc[j] = c[i * D + j];
+                for (int k = 0; k < D; ++k) {
+                    const T aik = a[i * D + k];
+                    for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
+                }
+                for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
+            }
+        } else {
+            const int n = d();
+            for (int i = 0; i < n; ++i) {
+                T* ci = c + i * n;
+                for (int k = 0; k < n; ++k) {
+                    const T aik = a[i * n + k];
+                    const T* bk = b + k * n;
+                    for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+                }
             }
         }
     }
@@ -100,6 +129,7 @@ struct SmallOps {
 
 template <class T>
 struct BlasOps {
+    static constexpr int kD = 0;
     int d_;
     explicit BlasOps(int d) : d_(d) {}
     int d() const { return d_; }
@@ -121,4 +151,5 @@ struct BlasOps {
     }
 };
 
+NNLA_ISA_END
 }  // namespace nnla

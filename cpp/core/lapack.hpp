@@ -5,6 +5,8 @@
 #include <complex>
 #include <cstddef>
 
+#include "core/isa.hpp"
+
 namespace nnla::lapack {
 
 using lapack_int = int;
@@ -24,6 +26,19 @@ void scipy_cgemm_(const char*, const char*, const lapack_int*, const lapack_int*
 void scipy_zgemm_(const char*, const char*, const lapack_int*, const lapack_int*, const lapack_int*,
                   const cd*, const cd*, const lapack_int*, const cd*, const lapack_int*, const cd*, cd*,
                   const lapack_int*, std::size_t, std::size_t);
+
+void scipy_sgemv_(const char*, const lapack_int*, const lapack_int*, const float*, const float*,
+                  const lapack_int*, const float*, const lapack_int*, const float*, float*,
+                  const lapack_int*, std::size_t);
+void scipy_dgemv_(const char*, const lapack_int*, const lapack_int*, const double*, const double*,
+                  const lapack_int*, const double*, const lapack_int*, const double*, double*,
+                  const lapack_int*, std::size_t);
+void scipy_cgemv_(const char*, const lapack_int*, const lapack_int*, const cf*, const cf*,
+                  const lapack_int*, const cf*, const lapack_int*, const cf*, cf*, const lapack_int*,
+                  std::size_t);
+void scipy_zgemv_(const char*, const lapack_int*, const lapack_int*, const cd*, const cd*,
+                  const lapack_int*, const cd*, const lapack_int*, const cd*, cd*, const lapack_int*,
+                  std::size_t);
 
 void scipy_sgetrf_(const lapack_int*, const lapack_int*, float*, const lapack_int*, lapack_int*, lapack_int*);
 void scipy_dgetrf_(const lapack_int*, const lapack_int*, double*, const lapack_int*, lapack_int*, lapack_int*);
@@ -45,6 +60,8 @@ char* scipy_openblas_get_config(void);
 char* scipy_openblas_get_corename(void);
 }
 
+NNLA_ISA_BEGIN
+
 // Column-major C = alpha op(A) op(B) + beta C.
 #define NNLA_GEMM(T, fn)                                                                           \
     inline void gemm(char ta, char tb, lapack_int m, lapack_int n, lapack_int k, T alpha,        \
@@ -57,6 +74,19 @@ NNLA_GEMM(double, scipy_dgemm_)
 NNLA_GEMM(cf, scipy_cgemm_)
 NNLA_GEMM(cd, scipy_zgemm_)
 #undef NNLA_GEMM
+
+// Column-major y = alpha op(A) x + beta y.
+#define NNLA_GEMV(T, fn)                                                                           \
+    inline void gemv(char ta, lapack_int m, lapack_int n, T alpha, const T* a, lapack_int lda,    \
+                     const T* x, T beta, T* y) {                                                 \
+        const lapack_int one = 1;                                                                \
+        fn(&ta, &m, &n, &alpha, a, &lda, x, &one, &beta, y, &one, 1);                            \
+    }
+NNLA_GEMV(float, scipy_sgemv_)
+NNLA_GEMV(double, scipy_dgemv_)
+NNLA_GEMV(cf, scipy_cgemv_)
+NNLA_GEMV(cd, scipy_zgemv_)
+#undef NNLA_GEMV
 
 // LU with partial pivoting; returns LAPACK's info.
 #define NNLA_GETRF(T, fn)                                                                          \
@@ -83,5 +113,7 @@ NNLA_GETRS(double, scipy_dgetrs_)
 NNLA_GETRS(cf, scipy_cgetrs_)
 NNLA_GETRS(cd, scipy_zgetrs_)
 #undef NNLA_GETRS
+
+NNLA_ISA_END
 
 }  // namespace nnla::lapack

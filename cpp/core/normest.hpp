@@ -4,12 +4,16 @@
 // starting vectors are fixed, so the estimate depends only on the matrices.
 #pragma once
 
+#include "core/isa.hpp"
+
 #include <cmath>
 #include <vector>
 
+#include "core/lapack.hpp"
 #include "core/traits.hpp"
 
 namespace nnla {
+NNLA_ISA_BEGIN
 
 // max_j sum_i |A_ij| of a row-major n x n matrix, accumulated in double.
 template <class T>
@@ -26,34 +30,31 @@ double norm1(const T* a, int n, double* colsum) {
 
 namespace detail {
 
-// y = A x (row-major)
+// y = A x for row-major A: the column-major view of the buffer is A^T, so gemv('T').
 template <class T>
 void matvec(const T* a, const T* x, T* y, int n) {
-    for (int i = 0; i < n; ++i) {
-        T s(0);
-        const T* ai = a + static_cast<std::ptrdiff_t>(i) * n;
-        for (int j = 0; j < n; ++j) mul_acc(s, ai[j], x[j]);
-        y[i] = s;
-    }
+    lapack::gemv('T', n, n, T(1), a, n, x, T(0), y);
 }
-// y = A^H x (row-major)
+// y = A^H x for row-major A: A^H x = conj(A^T conj(x)), and A^T x is gemv('N') on the view.
 template <class T>
-void matvec_h(const T* a, const T* x, T* y, int n) {
-    for (int j = 0; j < n; ++j) y[j] = T(0);
-    for (int i = 0; i < n; ++i) {
-        const T xi = x[i];
-        const T* ai = a + static_cast<std::ptrdiff_t>(i) * n;
-        for (int j = 0; j < n; ++j) mul_acc(y[j], conj_val(ai[j]), xi);
+void matvec_h(const T* a, const T* x, T* y, int n, T* scratch) {
+    if constexpr (is_complex_v<T>) {
+        for (int i = 0; i < n; ++i) scratch[i] = std::conj(x[i]);
+        lapack::gemv('N', n, n, T(1), a, n, scratch, T(0), y);
+        for (int i = 0; i < n; ++i) y[i] = std::conj(y[i]);
+    } else {
+        (void)scratch;
+        lapack::gemv('N', n, n, T(1), a, n, x, T(0), y);
     }
 }
 
 }  // namespace detail
 
-// Workspace: 5 n scalars, owned.
+// Workspace: 6 n scalars, owned. Matvecs go through BLAS gemv (used for d above the small-kernel size).
 template <class T>
 class ProductNormEstimator {
 public:
-    explicit ProductNormEstimator(int n) : n_(n), w_(5 * static_cast<std::size_t>(n)) {}
+    explicit ProductNormEstimator(int n) : n_(n), w_(6 * static_cast<std::size_t>(n)) {}
 
     // Estimate ||mats[k-1] ... mats[0]||_1 (a lower bound, usually exact).
     double estimate(const T* const* mats, int k) {
@@ -128,10 +129,11 @@ private:
         const T* src = in;
         for (int m = k - 1; m >= 0; --m) {
             T* dst = (m == 0) ? out : ((m % 2 == 0) ? s1 : s2);
-            detail::matvec_h(mats[m], src, dst, n_);
+            detail::matvec_h(mats[m], src, dst, n_, s2 + n_);
             src = dst;
         }
     }
 };
 
+NNLA_ISA_END
 }  // namespace nnla

@@ -9,8 +9,9 @@ enum Status : std::int8_t {
     kOk = 0,
     kNonFinite = 1,    // input had NaN or Inf; the output slice is NaN
     kSingular = 2,     // a matrix that had to be inverted was exactly singular
-    kOverflow = 3,     // the result overflowed (entries are +-inf or NaN where inf*0 arose)
+    kOverflow = 3,     // the result overflowed to +-inf (a faithful answer: the true value overflows)
     kInternal = 4,     // a LAPACK argument error: a bug in nnla
+    kNaNResult = 5,    // finite input gave NaN (overflow inside the computation, inf - inf)
 };
 
 }  // namespace nnla

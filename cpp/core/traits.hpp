@@ -1,12 +1,15 @@
 // Scalar traits shared by every templated kernel: real type, complexness, unit roundoff.
 #pragma once
 
+#include "core/isa.hpp"
+
 #include <cmath>
 #include <complex>
 #include <limits>
 #include <type_traits>
 
 namespace nnla {
+NNLA_ISA_BEGIN
 
 template <class T>
 struct traits {
@@ -73,4 +76,5 @@ inline T mul(const T& a, const T& b) {
     return c;
 }
 
+NNLA_ISA_END
 }  // namespace nnla

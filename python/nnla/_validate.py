@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnla.errors import LinAlgError, SingularMatrixError
+from nnla.errors import LinAlgError, NonFiniteResultError, SingularMatrixError
 
 __all__ = ["as_matrix_stack", "check_status"]
 
@@ -16,7 +16,7 @@ _NATIVE = (
 )
 
 # Status codes of the native batched kernels (cpp/core/status.hpp).
-OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL = 0, 1, 2, 3, 4
+OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = 0, 1, 2, 3, 4, 5
 
 
 def _normalise_dtype(arr: np.ndarray, name: str) -> np.ndarray:
@@ -75,6 +75,14 @@ def check_status(status: np.ndarray | None, func: str, name: str, *, check_finit
             f"{_indices(sing)[:10]}",
             hint="check the input for overflow or degenerate entries",
             indices=_indices(sing),
+        )
+    nan = status == NAN_RESULT
+    if nan.any():
+        raise NonFiniteResultError(
+            f"{func}: the result overflowed to NaN at batch indices {_indices(nan)[:10]} "
+            "(its entries exceed the floating-point range)",
+            hint="scale the input down, or use float64/complex128 if the input is single precision",
+            indices=_indices(nan),
         )
     internal = status == INTERNAL
     if internal.any():

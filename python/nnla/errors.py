@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "ConvergenceError",
     "LinAlgError",
+    "NonFiniteResultError",
     "NotPositiveDefiniteError",
     "SingularMatrixError",
 ]
@@ -62,3 +63,7 @@ class NotPositiveDefiniteError(LinAlgError):
 
 class ConvergenceError(LinAlgError):
     """An iteration did not reach its tolerance."""
+
+
+class NonFiniteResultError(LinAlgError):
+    """Finite input gave a NaN result: an intermediate quantity overflowed (inf - inf, inf * 0)."""

@@ -38,7 +38,7 @@ def expm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     -------
     ndarray, shape (..., d, d)
         ``expm(a)``, same dtype as ``a`` (float64 for integer input). Where the exponential
-        overflows, the affected entries are inf (or NaN where inf * 0 arose).
+        overflows, the affected entries are inf.
 
     Raises
     ------
@@ -46,6 +46,9 @@ def expm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
         If ``a`` has fewer than 2 dimensions, is not square in its last two axes, has an
         unsupported dtype (bool, object, strings, ...), or contains NaN/Inf with
         ``check_finite=True``.
+    nnla.errors.NonFiniteResultError
+        If a finite matrix gives a NaN result because intermediate quantities overflowed (the
+        exponential is then far beyond the floating-point range).
 
     Examples
     --------

@@ -1,0 +1,587 @@
+// Matrix exponential: Al-Mohy & Higham 2009 ("A new scaling and squaring algorithm for the matrix
+// exponential", Algorithm 6.1), with
+//   * Pade degrees 3, 5, 7, 9, 13 (double) or 3, 5, 7 (single; thetas from Higham 2005, Table 2.3),
+//   * d_k = ||A^k||^(1/k) exact for small d, Hager-Higham estimates of products for larger d, so only
+//     the products the chosen approximant needs are formed,
+//   * the ell-correction against overscaling, with || |A|^p ||_1 computed exactly by p matvecs,
+//   * exact recomputation of the diagonal and first superdiagonal at every squaring for upper
+//     triangular input (Code Fragment 2.1), and of the 2x2 diagonal blocks for real quasi-triangular
+//     input; lower triangular input is transposed into upper.
+#include "matfun/expm.hpp"
+#include "core/isa.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "core/dense.hpp"
+#include "core/normest.hpp"
+#include "core/status.hpp"
+#include "core/traits.hpp"
+
+namespace nnla::matfun {
+NNLA_ISA_BEGIN
+namespace {
+
+constexpr double kB3[] = {120.0, 60.0, 12.0, 1.0};
+constexpr double kB5[] = {30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0};
+constexpr double kB7[] = {17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0};
+constexpr double kB9[] = {17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0,
+                          2162160.0,     110880.0,     3960.0,       90.0,        1.0};
+constexpr double kB13[] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
+                           1187353796428800.0,  129060195264000.0,   10559470521600.0,
+                           670442572800.0,      33522128640.0,       1323241920.0,
+                           40840800.0,          960960.0,            16380.0,
+                           182.0,               1.0};
+
+// 1/|c_{2m+1}| of the backward-error series h_{2m+1} (AMH09 eq. (5.1)); used by ell().
+double ell_coeff(int m) {
+    switch (m) {
+        case 3: return 100800.0;
+        case 5: return 10059033600.0;
+        case 7: return 4487938430976000.0;
+        case 9: return 5914384781877411840000.0;
+        default: return 113250775606021113483283660800000000.0;
+    }
+}
+
+struct Thetas {
+    double t3, t5, t7, t9, t13;
+    int m_max;
+};
+template <class T>
+constexpr Thetas thetas() {
+    if constexpr (std::is_same_v<real_t<T>, double>) {
+        return {1.495585217958292e-2, 2.539398330063230e-1, 9.504178996162932e-1, 2.097847961257068e0,
+                4.25, 13};
+    } else {
+        return {4.258730016922831e-1, 1.880152677804762e0, 3.925724783138660e0, 0.0, 0.0, 7};
+    }
+}
+
+// Largest d with exact norms of matrix powers (a d^3 product is cheaper than the estimator there).
+constexpr int kExactNormMax = 16;
+// Largest d for the fused hand-written kernel; above it BLAS-3.
+constexpr int kSmallMax = 8;
+
+enum class Structure { kGeneral, kDiagonal, kUpper, kQuasiUpper };
+
+// log2 || |A|^p ||_1 for p = 1, 2, ..., by the row-vector iteration v <- v |A| (exact for a
+// nonnegative matrix): p matvecs. When ||A||_1 lies in [2^-30, 2^30] nothing can over- or underflow
+// in 27 steps and the iteration runs without rescaling; otherwise v is renormalised every step.
+// D > 0 fixes the size at compile time; large d uses BLAS gemv.
+template <int D>
+class AbsPowerNorms {
+public:
+    AbsPowerNorms(const double* absa, int n, double* v, double* v2) : a_(absa), n_(D > 0 ? D : n), v_(v), v2_(v2) {}
+    // || |A|^q ||_1 as a double (inf or 0 where it leaves the range; fine for comparisons)
+    double norm(int q) {
+        advance(q);
+        const double mx = max_v();
+        return exp2_ == 0 ? mx : std::ldexp(mx, exp2_);
+    }
+    double log2norm(int q) {
+        advance(q);
+        const double mx = max_v();
+        return mx == 0.0 ? -std::numeric_limits<double>::infinity() : std::log2(mx) + exp2_;
+    }
+
+private:
+    void advance(int q) {
+        if (q < p_) p_ = 0;  // restart (not needed by the callers, kept for safety)
+        if (p_ == 0) {
+            for (int j = 0; j < n_; ++j) v_[j] = 1.0;
+            exp2_ = 0;
+            step();
+            double l1 = max_v();
+            rescale_ = !(l1 >= 0x1p-30 && l1 <= 0x1p30);
+        }
+        while (p_ < q) step();
+    }
+
+    const double* a_;
+    int n_;
+    double* v_;
+    double* v2_;
+    int p_ = 0;
+    int exp2_ = 0;  // v holds (1^T |A|^p) * 2^-exp2_
+    bool rescale_ = true;
+
+    double max_v() const {
+        double mx = 0.0;
+        for (int j = 0; j < n_; ++j) mx = std::max(mx, v_[j]);
+        return mx;
+    }
+    void step() {
+        const int n = D > 0 ? D : n_;
+        if (D == 0 && n > 16) {
+            lapack::gemv('N', n, n, 1.0, a_, n, v_, 0.0, v2_);  // the view of |A| is |A|^T
+        } else {
+            for (int j = 0; j < n; ++j) v2_[j] = 0.0;
+            for (int i = 0; i < n; ++i) {
+                const double vi = v_[i];
+                const double* ai = a_ + static_cast<std::ptrdiff_t>(i) * n;
+                for (int j = 0; j < n; ++j) v2_[j] += vi * ai[j];
+            }
+        }
+        std::swap(v_, v2_);
+        ++p_;
+        if (rescale_ && p_ > 1) {
+            const double mx = max_v();
+            if (mx != 0.0) {
+                int e = 0;
+                std::frexp(mx, &e);
+                for (int j = 0; j < n; ++j) v_[j] = std::ldexp(v_[j], -e);
+                exp2_ += e;
+            }
+        }
+    }
+};
+
+template <class T>
+struct Work {
+    int n;
+    std::vector<T> buf;
+    std::vector<double> dbuf;
+    std::vector<int> ipiv;
+    ProductNormEstimator<T> est;
+    T *A, *A2, *A4, *A6, *A8, *U, *V, *tmp;
+    double *absA, *v, *v2;
+
+    explicit Work(int d)
+        : n(d),
+          buf(8 * static_cast<std::size_t>(d) * d),
+          dbuf(static_cast<std::size_t>(d) * d + 3 * static_cast<std::size_t>(d)),
+          ipiv(d),
+          est(d) {
+        const std::size_t nn = static_cast<std::size_t>(d) * d;
+        T* p = buf.data();
+        A = p;
+        A2 = p + nn;
+        A4 = p + 2 * nn;
+        A6 = p + 3 * nn;
+        A8 = p + 4 * nn;
+        U = p + 5 * nn;
+        V = p + 6 * nn;
+        tmp = p + 7 * nn;
+        absA = dbuf.data();
+        v = absA + nn;
+        v2 = v + d;
+    }
+};
+
+// t12 * (exp(l1) - exp(l2)) / (l1 - l2), the superdiagonal of exp([[l1, t12], [0, l2]]), evaluated in
+// double (complex double) precision without cancellation or spurious overflow:
+//   |b| < 1:  t12 exp(a) sinch(b), a = (l1 + l2)/2, b = (l1 - l2)/2  (Higham, Functions of Matrices,
+//             eq. (10.42));
+//   |b| >= 1: t12 exp(h) (1 - exp(l - h)) / (h - l), h the argument of larger real part, so that
+//             exp(h) overflows only where the result does.
+template <class T>
+T exp_superdiag(T l1, T l2, T t12) {
+    if (t12 == T(0)) return T(0);
+    using W = std::conditional_t<is_complex_v<T>, std::complex<double>, double>;
+    const W x1 = static_cast<W>(l1), x2 = static_cast<W>(l2), t = static_cast<W>(t12);
+    const W a = 0.5 * (x1 + x2), b = 0.5 * (x1 - x2);
+    if (std::abs(b) < 1.0) {
+        const W sinch = (b == W(0)) ? W(1) : W(std::sinh(b) / b);
+        return static_cast<T>(t * std::exp(a) * sinch);
+    }
+    const bool first = std::real(x1) >= std::real(x2);
+    const W h = first ? x1 : x2, l = first ? x2 : x1;
+    W one_minus;
+    if constexpr (is_complex_v<T>) {
+        one_minus = W(1) - std::exp(l - h);
+    } else {
+        one_minus = -std::expm1(l - h);
+    }
+    return static_cast<T>(t * (std::exp(h) * (one_minus / (h - l))));
+}
+
+template <class T>
+T exp_scalar(T x) {
+    if constexpr (is_complex_v<T>) {
+        return T(std::exp(std::complex<double>(x)));
+    } else {
+        return T(std::exp(static_cast<double>(x)));
+    }
+}
+
+// Overwrite the diagonal (blocks) and first superdiagonal of X with their exact values for
+// exp(scale * A), A upper (quasi-)triangular.
+template <class T>
+void recompute_diagonal(const T* a, T* x, int n, double scale, Structure st) {
+    auto A = [&](int i, int j) { return a[static_cast<std::ptrdiff_t>(i) * n + j]; };
+    auto X = [&](int i, int j) -> T& { return x[static_cast<std::ptrdiff_t>(i) * n + j]; };
+    const real_t<T> sc = static_cast<real_t<T>>(scale);
+    auto block_start = [&](int j) {  // a 2x2 block starts at j
+        if constexpr (is_complex_v<T>) {
+            return false;
+        } else {
+            return st == Structure::kQuasiUpper && j + 1 < n && A(j + 1, j) != T(0);
+        }
+    };
+    int j = 0;
+    while (j < n) {
+        if (block_start(j)) {
+            if constexpr (!is_complex_v<T>) {
+                const double a11 = scale * A(j, j), a12 = scale * A(j, j + 1);
+                const double a21 = scale * A(j + 1, j), a22 = scale * A(j + 1, j + 1);
+                const double mu = 0.5 * (a11 + a22), h = 0.5 * (a11 - a22);
+                const double disc = h * h + a12 * a21;
+                if (disc < 0.0) {  // complex conjugate pair: exp = e^mu (cos(del) I + sinc(del) (B - mu I))
+                    const double del = std::sqrt(-disc);
+                    const double e = std::exp(mu), c = std::cos(del);
+                    const double sc_ = (del == 0.0) ? 1.0 : std::sin(del) / del;
+                    X(j, j) = T(e * (c + sc_ * h));
+                    X(j, j + 1) = T(e * sc_ * a12);
+                    X(j + 1, j) = T(e * sc_ * a21);
+                    X(j + 1, j + 1) = T(e * (c - sc_ * h));
+                }
+            }
+            j += 2;
+        } else {
+            X(j, j) = exp_scalar(T(sc * A(j, j)));
+            if (j + 1 < n && !block_start(j + 1))
+                X(j, j + 1) = exp_superdiag(T(sc * A(j, j)), T(sc * A(j + 1, j + 1)), T(sc * A(j, j + 1)));
+            j += 1;
+        }
+    }
+}
+
+template <class T>
+Structure classify(const T* a, int n) {
+    bool diag = true, upper = true, quasi = true;
+    bool prev_sub = false;
+    for (int i = 1; i < n && (upper || quasi); ++i) {
+        const T* ai = a + static_cast<std::ptrdiff_t>(i) * n;
+        for (int j = 0; j < i - 1; ++j)
+            if (ai[j] != T(0)) {
+                upper = quasi = false;
+                break;
+            }
+        const bool sub = ai[i - 1] != T(0);
+        if (sub) upper = false;
+        if (sub && prev_sub) quasi = false;
+        prev_sub = sub;
+    }
+    if (upper) {
+        for (int i = 0; i < n && diag; ++i)
+            for (int j = i + 1; j < n; ++j)
+                if (a[static_cast<std::ptrdiff_t>(i) * n + j] != T(0)) {
+                    diag = false;
+                    break;
+                }
+        return diag ? Structure::kDiagonal : Structure::kUpper;
+    }
+    if (quasi && !is_complex_v<T>) return Structure::kQuasiUpper;
+    return Structure::kGeneral;
+}
+
+template <class T>
+bool strictly_upper_zero(const T* a, int n) {
+    for (int i = 0; i < n; ++i)
+        for (int j = i + 1; j < n; ++j)
+            if (a[static_cast<std::ptrdiff_t>(i) * n + j] != T(0)) return false;
+    return true;
+}
+
+// out = exp(a) for one finite d x d matrix (row-major); w holds the workspace for this d.
+template <class T, class Ops>
+std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
+    const int n = ops.d();
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    const Thetas th = thetas<T>();
+    const double u = unit_roundoff<T>();
+
+    // Lower triangular input is handled as its (upper triangular) transpose: expm(A^T) = expm(A)^T.
+    const bool transpose = n > 1 && strictly_upper_zero(ain, n) && !(classify(ain, n) == Structure::kDiagonal);
+    T* A = w.A;
+    if (transpose) {
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) A[static_cast<std::size_t>(j) * n + i] = ain[static_cast<std::size_t>(i) * n + j];
+    } else {
+        std::copy(ain, ain + nn, A);
+    }
+    const Structure st = classify(A, n);
+    if (st == Structure::kDiagonal) {
+        std::fill(out, out + nn, T(0));
+        bool finite = true;
+        for (int i = 0; i < n; ++i) {
+            out[static_cast<std::size_t>(i) * n + i] = exp_scalar(A[static_cast<std::size_t>(i) * n + i]);
+            finite = finite && is_finite(out[static_cast<std::size_t>(i) * n + i]);
+        }
+        return finite ? kOk : kOverflow;
+    }
+
+    double* colsum = w.v;  // scratch for norm1 (reused before the |A| iteration starts)
+    for (std::size_t k = 0; k < nn; ++k) w.absA[k] = static_cast<double>(std::abs(A[k]));
+    T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6, *A8 = w.A8, *U = w.U, *V = w.V, *tmp = w.tmp;
+
+    const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;
+    const T* Aorig = A;  // the unscaled matrix, for the exact diagonal of structured input
+    const bool exact = n <= kExactNormMax;
+    ops.mul(A, A, A2);
+    bool have4 = false, have6 = false, have8 = false;
+    // N_k = ||A^k||_1, exact (small d) or estimated; d_k = N_k^(1/k) <= theta is tested as
+    // N_k <= theta^k, and logarithms are taken only when scaling is needed.
+    auto below = [](double nk, int k, double theta) {
+        double tk = 1.0;
+        for (int i = 0; i < k; ++i) tk *= theta;
+        return nk <= tk;
+    };
+    double N4, N6, N8 = 0.0, N10 = 0.0;
+    if (exact) {
+        ops.mul(A2, A2, A4);
+        ops.mul(A4, A2, A6);
+        have4 = have6 = true;
+        N4 = norm1(A4, n, colsum);
+        N6 = norm1(A6, n, colsum);
+    } else {
+        const T* m2[] = {A2, A2};
+        const T* m3[] = {A2, A2, A2};
+        N4 = w.est.estimate(m2, 2);
+        N6 = w.est.estimate(m3, 3);
+    }
+    AbsPowerNorms<Ops::kD> absnorm(w.absA, n, w.v, w.v2);
+    // ell(m, 0) == 0  <=>  alpha = || |A|^(2m+1) || / (c_m ||A||) <= u   (no logarithm needed)
+    auto ell0 = [&](int m) { return absnorm.norm(2 * m + 1) <= u * ell_coeff(m) * absnorm.norm(1); };
+    auto ell = [&](int m, int s) {
+        const double lp = absnorm.log2norm(2 * m + 1);
+        if (std::isinf(lp) && lp < 0) return 0;
+        const double l1 = absnorm.log2norm(1);
+        const double log2_alpha = lp - l1 - 2.0 * m * s - std::log2(ell_coeff(m));
+        const double v = std::ceil((log2_alpha - std::log2(u)) / (2.0 * m));
+        return v > 0 ? static_cast<int>(std::min(v, 1.0e4)) : 0;
+    };
+
+    // U, V of the degree-m approximant from the powers; returns nothing, fills U and V.
+    auto lincomb = [&](T* dst, const double* c, int m, bool odd) {
+        // dst = sum over available even powers A^{2k} of coefficient c[2k + odd], identity included.
+        const T* pw[] = {nullptr, A2, A4, A6, A8};
+        const int top = (m - 1) / 2;  // highest power index 2*top
+        for (std::size_t k = 0; k < nn; ++k) dst[k] = T(0);
+        for (int p = 1; p <= top; ++p) {
+            const T cp = T(static_cast<real_t<T>>(c[2 * p + odd]));
+            const T* src = pw[p];
+            for (std::size_t k = 0; k < nn; ++k) dst[k] += cp * src[k];
+        }
+        const T c0 = T(static_cast<real_t<T>>(c[odd]));
+        for (int i = 0; i < n; ++i) dst[static_cast<std::size_t>(i) * n + i] += c0;
+    };
+    auto pade_low = [&](int m) {  // m in {3, 5, 7, 9}
+        const double* c = m == 3 ? kB3 : m == 5 ? kB5 : m == 7 ? kB7 : kB9;
+        lincomb(tmp, c, m, true);
+        ops.mul(A, tmp, U);
+        lincomb(V, c, m, false);
+    };
+    auto pade13 = [&]() {
+        const double* b = kB13;
+        auto R = [](double x) { return T(static_cast<real_t<T>>(x)); };
+        for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
+        for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
+        for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
+        ops.mul_add(A6, tmp, V);  // V holds W = A6 W1 + W2 for now
+        ops.mul(A, V, U);
+        for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[12]) * A6[k] + R(b[10]) * A4[k] + R(b[8]) * A2[k];
+        for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[6]) * A6[k] + R(b[4]) * A4[k] + R(b[2]) * A2[k];
+        for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[0]);
+        ops.mul_add(A6, tmp, V);
+    };
+
+    int m = 0, s = 0;
+    if (below(N4, 4, th.t3) && below(N6, 6, th.t3) && ell0(3)) {
+        m = 3;
+    } else {
+        if (!have4) ops.mul(A2, A2, A4);
+        N4 = norm1(A4, n, colsum);
+        if (below(N4, 4, th.t5) && below(N6, 6, th.t5) && ell0(5)) {
+            m = 5;
+        } else {
+            if (!have6) ops.mul(A4, A2, A6);
+            N6 = norm1(A6, n, colsum);
+            if (exact) {
+                ops.mul(A4, A4, A8);
+                have8 = true;
+                N8 = norm1(A8, n, colsum);
+            } else {
+                const T* m44[] = {A4, A4};
+                N8 = w.est.estimate(m44, 2);
+            }
+            auto eta3_below = [&](double theta) { return below(N6, 6, theta) && below(N8, 8, theta); };
+            if (eta3_below(th.t7) && ell0(7)) {
+                m = 7;
+            } else if (th.m_max == 13 && eta3_below(th.t9) && ell0(9)) {
+                m = 9;
+                if (!have8) ops.mul(A4, A4, A8);
+            } else {
+                // log2 of eta = min(max(d6, d8), max(d8, d10)) (double) or max(d6, d8) (single)
+                const double l6 = std::log2(N6) / 6.0, l8 = std::log2(N8) / 8.0;
+                double eta_log2, theta;
+                if (th.m_max == 13) {
+                    if (exact) {
+                        ops.mul(A4, A6, tmp);
+                        N10 = norm1(tmp, n, colsum);
+                    } else {
+                        const T* m46[] = {A4, A6};
+                        N10 = w.est.estimate(m46, 2);
+                    }
+                    eta_log2 = std::min(std::max(l6, l8), std::max(l8, std::log2(N10) / 10.0));
+                    theta = th.t13;
+                    m = 13;
+                } else {
+                    eta_log2 = std::max(l6, l8);
+                    theta = th.t7;
+                    m = 7;
+                }
+                double eta = std::exp2(eta_log2);
+                bool overflowed = !std::isfinite(eta);
+                if (overflowed) {  // powers overflowed: scale from the entries instead
+                    double amax = 0.0;
+                    for (std::size_t k = 0; k < nn; ++k) amax = std::max(amax, w.absA[k]);
+                    eta = amax * n;
+                    if (!std::isfinite(eta)) eta = std::numeric_limits<double>::max();
+                }
+                s = (eta == 0.0) ? 0 : std::max(0, static_cast<int>(std::ceil(std::log2(eta) - std::log2(theta))));
+                s += ell(m, s);
+                if (structured && s > 0) {  // A8 is not used by the scaled approximants
+                    std::copy(A, A + nn, A8);
+                    Aorig = A8;
+                }
+                const double f = std::ldexp(1.0, -s);
+                const real_t<T> f1 = static_cast<real_t<T>>(f);
+                for (std::size_t k = 0; k < nn; ++k) A[k] *= f1;
+                if (overflowed) {
+                    ops.mul(A, A, A2);
+                    ops.mul(A2, A2, A4);
+                    ops.mul(A4, A2, A6);
+                } else {
+                    const real_t<T> f2 = static_cast<real_t<T>>(std::ldexp(1.0, -2 * s));
+                    const real_t<T> f4 = static_cast<real_t<T>>(std::ldexp(1.0, -4 * s));
+                    const real_t<T> f6 = static_cast<real_t<T>>(std::ldexp(1.0, -6 * s));
+                    for (std::size_t k = 0; k < nn; ++k) {
+                        A2[k] *= f2;
+                        A4[k] *= f4;
+                        A6[k] *= f6;
+                    }
+                }
+            }
+        }
+    }
+    if (m == 13) {
+        pade13();
+    } else {
+        pade_low(m);
+    }
+    // P = V + U -> U,  Q = V - U -> V;  X = Q^{-1} P -> U.
+    for (std::size_t k = 0; k < nn; ++k) {
+        const T uk = U[k], vk = V[k];
+        U[k] = vk + uk;
+        V[k] = vk - uk;
+    }
+    const int info = ops.solve_commuting(V, U, w.ipiv.data());
+    if (info != 0) {
+        std::fill(out, out + nn, T(std::numeric_limits<real_t<T>>::quiet_NaN()));
+        return info > 0 ? kSingular : kInternal;
+    }
+    T* X = U;
+    if (structured) {  // exp keeps the (quasi-)triangular structure exactly; pivoting may not
+        for (int i = 1; i < n; ++i)
+            for (int j = 0; j < i; ++j)
+                if (j < i - 1 || A[static_cast<std::size_t>(i) * n + j] == T(0))
+                    X[static_cast<std::size_t>(i) * n + j] = T(0);
+    }
+    if (structured) recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -s), st);
+    T* Y = tmp;
+    for (int i = s - 1; i >= 0; --i) {
+        ops.mul(X, X, Y);
+        std::swap(X, Y);
+        if (structured) recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -i), st);
+    }
+    bool any_inf = false, any_nan = false;
+    for (std::size_t k = 0; k < nn; ++k) {
+        if (!is_finite(X[k])) {
+            if constexpr (is_complex_v<T>) {
+                any_nan = any_nan || std::isnan(X[k].real()) || std::isnan(X[k].imag());
+            } else {
+                any_nan = any_nan || std::isnan(X[k]);
+            }
+            any_inf = true;
+        }
+    }
+    if (transpose) {
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(i) * n + j] = X[static_cast<std::size_t>(j) * n + i];
+    } else {
+        std::copy(X, X + nn, out);
+    }
+    return any_nan ? kNaNResult : (any_inf ? kOverflow : kOk);
+}
+
+template <class T>
+std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for (std::size_t k = 0; k < nn; ++k) {
+        if (!is_finite(a[k])) {
+            std::fill(out, out + nn, T(std::numeric_limits<real_t<T>>::quiet_NaN()));
+            return kNonFinite;
+        }
+    }
+    switch (d) {
+        case 2: return expm_one(a, out, SmallOps<T, 2>(2), w);
+        case 3: return expm_one(a, out, SmallOps<T, 3>(3), w);
+        case 4: return expm_one(a, out, SmallOps<T, 4>(4), w);
+        case 5: return expm_one(a, out, SmallOps<T, 5>(5), w);
+        case 6: return expm_one(a, out, SmallOps<T, 6>(6), w);
+        case 8: return expm_one(a, out, SmallOps<T, 8>(8), w);
+        default:
+            if (d <= kSmallMax) return expm_one(a, out, SmallOps<T, 0>(d), w);
+            return expm_one(a, out, BlasOps<T>(d), w);
+    }
+}
+
+}  // namespace
+
+template <class T>
+void expm_batch_isa(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
+    if (batch <= 0) return;
+    if (d == 0) {
+        std::fill(status, status + batch, static_cast<std::int8_t>(kOk));
+        return;
+    }
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
+    // Chunks of roughly equal work, at least four per thread.
+    const double per = static_cast<double>(d) * d * d;
+    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
+    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
+    std::exception_ptr error = nullptr;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        // Every thread reaches the worksharing loop even if its workspace allocation failed.
+        std::unique_ptr<Work<T>> w;
+        try {
+            w = std::make_unique<Work<T>>(d);
+        } catch (...) {
+#pragma omp critical(nnla_expm_error)
+            if (!error) error = std::current_exception();
+        }
+#pragma omp for schedule(dynamic, chunk)
+        for (std::int64_t b = 0; b < batch; ++b)
+            status[b] = w ? expm_dispatch(a + b * nn, out + b * nn, d, *w) : static_cast<std::int8_t>(kInternal);
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+template void expm_batch_isa<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
+template void expm_batch_isa<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
+template void expm_batch_isa<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
+                                              std::int64_t, int, int, std::int8_t*);
+template void expm_batch_isa<std::complex<double>>(const std::complex<double>*, std::complex<double>*,
+                                               std::int64_t, int, int, std::int8_t*);
+
+NNLA_ISA_END
+}  // namespace nnla::matfun
