@@ -132,20 +132,26 @@ def fmt_float(x: float | None, spec: str) -> str:
 def time_rate(fn: Callable[[], object], items: int, repeats: int, target: float) -> dict[str, Any]:
     """Median items/s of ``fn`` (one call handles ``items`` matrices), autorange style.
 
-    One untimed warm-up call, then one timed call to size the repeats: each repeat runs ``number``
-    calls so that it lasts at least ``target`` seconds.  When one call alone takes much longer than
-    ``target`` (a slow peer, or an overloaded machine) fewer repeats are run (at least 3), so that
-    one measurement stays near ``2 * repeats * target`` seconds.
+    A warm-up call (timed again if it was quick, to size the repeats), then ``repeats`` repeats of
+    ``number`` calls each, ``number`` chosen so that a repeat lasts at least ``target`` seconds.
+    A measurement is kept near ``budget = 2 * repeats * target`` seconds: when one call takes
+    longer than ``target`` (a slow peer, an overloaded machine) fewer repeats are run, at least 3
+    while a call fits in the budget, else 1.
     """
-    fn()
     t0 = time.perf_counter()
     fn()
-    one = max(time.perf_counter() - t0, 1e-9)
+    one = time.perf_counter() - t0
+    if one < target:
+        t0 = time.perf_counter()
+        fn()
+        one = time.perf_counter() - t0
+    one = max(one, 1e-9)
     number = max(1, math.ceil(target / one))
+    budget = 2 * repeats * target
     if one > target:
-        repeats = max(3, min(repeats, int(2 * repeats * target / one)))
-    rates: list[float] = [items / one] if repeats <= 3 and one > target else []
-    for _ in range(repeats - len(rates)):
+        repeats = min(repeats, max(3 if one <= budget else 1, int(budget / one)))
+    rates: list[float] = []
+    for _ in range(repeats):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()

@@ -21,7 +21,7 @@ double norm1(const T* a, int n, double* colsum) {
     for (int j = 0; j < n; ++j) colsum[j] = 0.0;
     for (int i = 0; i < n; ++i) {
         const T* ai = a + static_cast<std::ptrdiff_t>(i) * n;
-        for (int j = 0; j < n; ++j) colsum[j] += static_cast<double>(std::abs(ai[j]));
+        for (int j = 0; j < n; ++j) colsum[j] += abs_double(ai[j]);
     }
     double m = 0.0;
     for (int j = 0; j < n; ++j) m = std::max(m, colsum[j]);

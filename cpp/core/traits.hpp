@@ -39,6 +39,19 @@ inline real_t<T> abs_val(const T& x) {
     return std::abs(x);
 }
 
+// |x| in double precision: sqrt(re^2 + im^2) for complex (hypot only where that over/underflows).
+template <class T>
+inline double abs_double(const T& x) {
+    if constexpr (is_complex_v<T>) {
+        const double re = x.real(), im = x.imag();
+        const double r = std::sqrt(re * re + im * im);
+        if (r < 1e150 && (r > 1e-150 || r == 0.0)) return r;
+        return std::hypot(re, im);
+    } else {
+        return std::abs(static_cast<double>(x));
+    }
+}
+
 template <class T>
 inline bool is_finite(const T& x) {
     if constexpr (is_complex_v<T>) {

@@ -64,7 +64,7 @@ constexpr Thetas thetas() {
 }
 
 // Largest d with exact norms of matrix powers (a d^3 product is cheaper than the estimator there).
-constexpr int kExactNormMax = 16;
+constexpr int kExactNormMax = 64;
 // Largest d for the fused hand-written kernel; above it BLAS-3.
 constexpr int kSmallMax = 8;
 
@@ -118,14 +118,26 @@ private:
     }
     void step() {
         const int n = D > 0 ? D : n_;
-        if (D == 0 && n > 16) {
+        if (D == 0 && n > 64) {
             lapack::gemv('N', n, n, 1.0, a_, n, v_, 0.0, v2_);  // the view of |A| is |A|^T
-        } else {
-            for (int j = 0; j < n; ++j) v2_[j] = 0.0;
-            for (int i = 0; i < n; ++i) {
+        } else if constexpr (D > 0) {
+            double acc[D > 0 ? D : 1];
+            for (int j = 0; j < D; ++j) acc[j] = 0.0;
+#pragma GCC unroll 1
+            for (int i = 0; i < D; ++i) {
                 const double vi = v_[i];
-                const double* ai = a_ + static_cast<std::ptrdiff_t>(i) * n;
-                for (int j = 0; j < n; ++j) v2_[j] += vi * ai[j];
+#pragma omp simd
+                for (int j = 0; j < D; ++j) acc[j] += vi * a_[i * D + j];
+            }
+            for (int j = 0; j < D; ++j) v2_[j] = acc[j];
+        } else {
+            const double* __restrict a = a_;
+            const double* __restrict v = v_;
+            double* __restrict w = v2_;
+            for (int j = 0; j < n; ++j) w[j] = 0.0;
+            for (int i = 0; i < n; ++i) {
+                const double vi = v[i];
+                for (int j = 0; j < n; ++j) w[j] += vi * a[static_cast<std::ptrdiff_t>(i) * n + j];
             }
         }
         std::swap(v_, v2_);
@@ -183,6 +195,10 @@ struct Work {
 template <class T>
 T exp_superdiag(T l1, T l2, T t12) {
     if (t12 == T(0)) return T(0);
+    if constexpr (is_complex_v<T>) {  // real data in a complex type: real arithmetic keeps inf clean
+        if (l1.imag() == 0 && l2.imag() == 0 && t12.imag() == 0)
+            return T(exp_superdiag(l1.real(), l2.real(), t12.real()));
+    }
     using W = std::conditional_t<is_complex_v<T>, std::complex<double>, double>;
     const W x1 = static_cast<W>(l1), x2 = static_cast<W>(l2), t = static_cast<W>(t12);
     const W a = 0.5 * (x1 + x2), b = 0.5 * (x1 - x2);
@@ -204,6 +220,7 @@ T exp_superdiag(T l1, T l2, T t12) {
 template <class T>
 T exp_scalar(T x) {
     if constexpr (is_complex_v<T>) {
+        if (x.imag() == 0) return T(std::exp(static_cast<double>(x.real())));  // exp(1000 + 0i) = inf + 0i
         return T(std::exp(std::complex<double>(x)));
     } else {
         return T(std::exp(static_cast<double>(x)));
@@ -318,7 +335,7 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     }
 
     double* colsum = w.v;  // scratch for norm1 (reused before the |A| iteration starts)
-    for (std::size_t k = 0; k < nn; ++k) w.absA[k] = static_cast<double>(std::abs(A[k]));
+    for (std::size_t k = 0; k < nn; ++k) w.absA[k] = abs_double(A[k]);
     T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6, *A8 = w.A8, *U = w.U, *V = w.V, *tmp = w.tmp;
 
     const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;

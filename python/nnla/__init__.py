@@ -34,7 +34,8 @@ def info() -> dict[str, object]:
     Returns
     -------
     dict
-        Keys ``version``, ``compiler``, ``flags``, ``openmp``, ``blas``, ``blas_core``,
+        Keys ``version``, ``compiler``, ``flags``, ``isa_variants`` (the instruction-set variants
+        compiled in), ``isa`` (the one this CPU runs), ``openmp``, ``blas``, ``blas_core``,
         ``blas_threads``, ``omp_num_procs``, ``num_threads``, ``numpy``, ``python``.
 
     Examples

@@ -22,6 +22,8 @@ def _default_threads() -> int:
 
 
 _DEFAULT = _default_threads()
+# Upper bound passed to OpenMP: more threads than this is never useful and would exhaust the OS.
+_MAX_THREADS = 1024
 _setting: int | None = None
 
 
@@ -72,7 +74,9 @@ def get_num_threads() -> int:
 
 
 def resolve_threads(n_threads: int | None) -> int:
-    """Thread count for one call: ``n_threads`` if given, else the package default."""
+    """Thread count for one call: ``n_threads`` or the package default, capped at 1024."""
     if n_threads is None:
-        return _DEFAULT if _setting is None else _setting
-    return _check_count(n_threads, "n_threads")
+        k = _DEFAULT if _setting is None else _setting
+    else:
+        k = _check_count(n_threads, "n_threads")
+    return min(k, _MAX_THREADS)

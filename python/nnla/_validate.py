@@ -20,11 +20,11 @@ OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = 0, 1, 2, 3, 4, 5
 
 
 def _normalise_dtype(arr: np.ndarray, name: str) -> np.ndarray:
+    if not arr.dtype.isnative:  # non-native byte order: same values, native bytes
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     dt = arr.dtype
     if dt in _NATIVE:
         return arr
-    if dt.kind in "fc" and dt.newbyteorder("=") in _NATIVE:  # non-native byte order
-        return arr.astype(dt.newbyteorder("="))
     if dt.kind in "iu":
         return arr.astype(np.float64)
     if dt == np.float16:
@@ -50,7 +50,7 @@ def as_matrix_stack(a: object, name: str = "a") -> np.ndarray:
     if arr.shape[-1] != arr.shape[-2]:
         raise ValueError(f"{name} must be square in its last two axes, got shape {arr.shape}")
     if not (arr.flags.c_contiguous and arr.flags.aligned):
-        arr = np.ascontiguousarray(arr)
+        arr = np.array(arr, order="C", copy=True)  # copies an unaligned contiguous array too
     return arr
 
 

@@ -47,8 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> from nnla.cli import main
-    >>> main(["info"])  # doctest: +ELLIPSIS
-    ...
+    >>> main(["info"])  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    version: ...
     0
     """
     parser = _parser()

@@ -1,0 +1,277 @@
+"""Package-level API: version, ``nnla.info()``, the thread setting, the ``nnla`` command and the
+examples in the public docstrings."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import importlib.metadata
+import io
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import nnla
+import nnla.cli
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def reset_threads() -> Iterator[None]:
+    """Restore the package default thread count after a test that changes it."""
+    yield
+    nnla.set_num_threads(None)
+
+
+def _run(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=60, check=False, env=env, cwd=cwd
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Version and build information
+# ------------------------------------------------------------------------------------------------
+
+
+def test_version_matches_metadata() -> None:
+    assert isinstance(nnla.__version__, str)
+    assert nnla.__version__ == importlib.metadata.version("nnla")
+
+
+def test_public_names() -> None:
+    for name in nnla.__all__:
+        assert hasattr(nnla, name), name
+    assert {"expm", "set_num_threads", "get_num_threads", "info", "errors"} <= set(nnla.__all__)
+
+
+def _documented_info_keys() -> set[str]:
+    """The keys listed in the Returns section of ``nnla.info.__doc__``."""
+    doc = nnla.info.__doc__ or ""
+    section = doc.split("Returns", 1)[1].split("Examples", 1)[0]
+    keys = set(re.findall(r"``(\w+)``", section))
+    assert keys, "nnla.info() documents no keys"
+    return keys
+
+
+def test_info_has_documented_keys() -> None:
+    info = nnla.info()
+    missing = _documented_info_keys() - set(info)
+    assert not missing, f"documented keys missing from nnla.info(): {sorted(missing)}"
+
+
+def test_info_keys_all_documented() -> None:
+    extra = set(nnla.info()) - _documented_info_keys()
+    assert not extra, f"nnla.info() keys not in its docstring: {sorted(extra)}"
+
+
+@pytest.mark.usefixtures("reset_threads")
+def test_info_values() -> None:
+    info = nnla.info()
+    assert info["version"] == nnla.__version__
+    assert info["blas_threads"] == 1
+    assert info["isa"] in str(info["isa_variants"]).split()
+    assert info["numpy"] == np.__version__
+    assert info["python"] == platform.python_version()
+    assert info["num_threads"] == nnla.get_num_threads()
+    assert isinstance(info["omp_num_procs"], int)
+    assert info["omp_num_procs"] >= 1
+    assert "OpenBLAS" in str(info["blas"])
+    assert "-ffast-math" not in str(info["flags"])
+    nnla.set_num_threads(3)
+    assert nnla.info()["num_threads"] == 3
+
+
+def test_blas_stays_single_threaded_after_calls() -> None:
+    rng = np.random.default_rng(1)
+    nnla.expm(rng.standard_normal((8, 40, 40)) / 40, n_threads=2)
+    nnla.expm(rng.standard_normal((60, 60)) / 60)
+    assert nnla.info()["blas_threads"] == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# The thread setting
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("reset_threads")
+@pytest.mark.parametrize("k", [1, 2, 3, 8, 64, np.int64(4), np.int32(5)], ids=repr)
+def test_set_get_round_trip(k: int) -> None:
+    nnla.set_num_threads(k)
+    got = nnla.get_num_threads()
+    assert got == int(k)
+    assert type(got) is int
+
+
+@pytest.mark.usefixtures("reset_threads")
+def test_none_resets_to_default() -> None:
+    nnla.set_num_threads(None)
+    default = nnla.get_num_threads()
+    assert isinstance(default, int)
+    assert default >= 1
+    nnla.set_num_threads(default + 3)
+    assert nnla.get_num_threads() == default + 3
+    nnla.set_num_threads(None)
+    assert nnla.get_num_threads() == default
+
+
+def test_default_follows_environment_or_cores() -> None:
+    nnla.set_num_threads(None)
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if env.isdigit() and int(env) > 0:
+        expected = int(env)
+    elif hasattr(os, "sched_getaffinity"):
+        expected = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover
+        expected = os.cpu_count() or 1
+    assert nnla.get_num_threads() == expected
+
+
+_PRINT_THREADS = "import nnla; print(nnla.get_num_threads())"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("3", 3), ("5,2", 5), ("0", None), ("abc", None), (None, None)],
+    ids=["3", "nested-5,2", "zero", "garbage", "unset"],
+)
+def test_omp_num_threads_sets_default(value: str | None, expected: int | None) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    if value is not None:
+        env["OMP_NUM_THREADS"] = value
+    if expected is None:  # falls back to the cores this process may use
+        expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        if expected is None:  # pragma: no cover
+            pytest.skip("no sched_getaffinity")
+    proc = _run([sys.executable, "-c", _PRINT_THREADS], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.strip()) == expected
+
+
+@pytest.mark.usefixtures("reset_threads")
+@pytest.mark.parametrize("k", [0, -2, 2.5, 3.0, True, False, np.bool_(True), "3", [3]], ids=repr)
+def test_set_num_threads_bad_values(k: object) -> None:
+    nnla.set_num_threads(2)
+    with pytest.raises(ValueError, match=r"positive integer"):
+        nnla.set_num_threads(k)
+    assert nnla.get_num_threads() == 2, "a rejected value must leave the setting unchanged"
+
+
+@pytest.mark.usefixtures("reset_threads")
+def test_set_num_threads_huge_value_fails_now_or_works() -> None:
+    """A count the native layer cannot take (C int) must be rejected by set_num_threads itself,
+    not make every later nnla call fail with a pybind11 TypeError."""
+    try:
+        nnla.set_num_threads(2**31)
+    except ValueError:
+        return
+    a = np.eye(3)
+    np.testing.assert_array_equal(nnla.expm(np.zeros((3, 3))), a)
+
+
+@pytest.mark.usefixtures("reset_threads")
+def test_setting_is_used_by_calls_and_results_do_not_depend_on_it() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((12, 6, 6))
+    nnla.set_num_threads(1)
+    r1 = nnla.expm(a)
+    nnla.set_num_threads(4)
+    assert np.array_equal(nnla.expm(a), r1)
+
+
+# ------------------------------------------------------------------------------------------------
+# The nnla command
+# ------------------------------------------------------------------------------------------------
+
+
+def test_cli_info(capsys: pytest.CaptureFixture[str]) -> None:
+    assert nnla.cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "blas" in out
+    assert nnla.__version__ in out
+    for key in nnla.info():
+        assert re.search(rf"^\s*{key}: ", out, re.MULTILINE), key
+
+
+def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        nnla.cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"nnla {nnla.__version__}"
+
+
+def test_cli_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert nnla.cli.main([]) == 0
+    assert "usage: nnla" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["--no-such-option"], ["info", "extra"]])
+def test_cli_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        nnla.cli.main(argv)
+    assert info.value.code == 2
+    assert "usage: nnla" in capsys.readouterr().err
+
+
+def test_console_script_entry_point() -> None:
+    eps = importlib.metadata.entry_points(group="console_scripts", name="nnla")
+    assert [ep.value for ep in eps] == ["nnla.cli:main"]
+
+
+def test_cli_module_in_subprocess(tmp_path: Path) -> None:
+    proc = _run([sys.executable, "-m", "nnla.cli", "info"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "blas" in proc.stdout
+    assert proc.stderr == ""
+    bad = _run([sys.executable, "-m", "nnla.cli", "frobnicate"], cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "invalid choice" in bad.stderr
+
+
+def _console_script() -> str | None:
+    """The installed ``nnla`` script: next to this interpreter, else on PATH."""
+    here = Path(sys.executable).parent / ("nnla.exe" if os.name == "nt" else "nnla")
+    return str(here) if here.exists() else shutil.which("nnla")
+
+
+def test_console_script_in_subprocess(tmp_path: Path) -> None:
+    script = _console_script()
+    if script is None:
+        pytest.skip("the nnla console script is not installed")
+    proc = _run([script, "--version"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"nnla {nnla.__version__}"
+    info = _run([script, "info"], cwd=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "blas" in info.stdout
+
+
+# ------------------------------------------------------------------------------------------------
+# Docstring examples
+# ------------------------------------------------------------------------------------------------
+
+DOCTEST_MODULES = ["nnla", "nnla.linalg", "nnla._threads", "nnla.errors", "nnla.cli"]
+
+
+@pytest.mark.usefixtures("reset_threads")
+@pytest.mark.parametrize("module_name", DOCTEST_MODULES)
+def test_docstring_examples(module_name: str) -> None:
+    module: ModuleType = importlib.import_module(module_name)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+    )
+    report = io.StringIO()
+    tests = [t for t in finder.find(module, module_name) if t.examples]
+    for test in tests:
+        runner.run(test, out=report.write)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0, f"{module_name} has no docstring examples"
+    assert result.failed == 0, report.getvalue()
