@@ -283,12 +283,14 @@ def run_child(args: argparse.Namespace) -> None:
             fns = peer_fns(a)
             for name, fn in fns.items():
                 try:
-                    row[name] = time_rate(fn, n, args.repeats, args.target)
+                    row[name] = watched(args.wait_idle, time_rate, fn, n, args.repeats, args.target)
                 except Exception as exc:  # noqa: BLE001 - a failing peer must not hide the others
                     row[name] = {"rate": None, "error": f"{type(exc).__name__}: {exc}"}
             rows.append(row)
             if fns:
-                rates = "  ".join(f"{p}={fmt_rate(row[p].get('rate'))}/s" for p in fns)
+                rates = "  ".join(
+                    f"{p}={fmt_rate(row[p].get('rate'))}/s{mark(row[p])}" for p in fns
+                )
                 print(
                     f"  [threads={threads}] d={d:<4} {dtype:<10} batch={n:<6} {rates}",
                     file=sys.stderr,
@@ -300,7 +302,9 @@ def run_child(args: argparse.Namespace) -> None:
         a1 = make_batch(2, "float64", 1)[0]
         for name, fn in peer_fns(a1).items():
             try:
-                single[name] = time_single_call_us(fn, args.single_calls, args.single_blocks)
+                single[name] = watched(
+                    args.wait_idle, time_single_call_us, fn, args.single_calls, args.single_blocks
+                )
             except Exception as exc:  # noqa: BLE001
                 single[name] = {"us": None, "error": f"{type(exc).__name__}: {exc}"}
         if single:
@@ -374,6 +378,8 @@ def spawn_child(
         str(args.single_calls),
         "--single-blocks",
         str(args.single_blocks),
+        "--wait-idle",
+        str(args.wait_idle),
     ]
     if args.quick:
         cmd.append("--quick")
@@ -381,10 +387,6 @@ def spawn_child(
         cmd.append("--accuracy-only")
     if not single:
         cmd.append("--no-single")
-    if args.wait_idle > 0:
-        before = wait_for_idle(args.wait_idle)
-        if before is not None and before >= OTHER_LOAD_WARN:
-            print(f"  (machine still {before:.0%} busy after waiting)", file=sys.stderr, flush=True)
     busy0, usage0, t0 = (
         cpu_busy_seconds(),
         resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -444,6 +446,29 @@ def wait_for_idle(max_wait: float) -> float | None:
         time.sleep(2.0)
 
 
+def watched(wait_idle: float, measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Return ``measure(*args)``, first waiting up to ``wait_idle`` s for an idle machine, with the
+    share of the machine that other processes used meanwhile added (``other_load``, 0..1)."""
+    if wait_idle > 0:
+        wait_for_idle(wait_idle)
+    b0, r0, t0 = cpu_busy_seconds(), resource.getrusage(resource.RUSAGE_SELF), time.time()
+    out = measure(*args)
+    b1, r1, t1 = cpu_busy_seconds(), resource.getrusage(resource.RUSAGE_SELF), time.time()
+    if b0 is not None and b1 is not None:
+        own = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        out["other_load"] = round(
+            max(0.0, (b1 - b0) - own) / (max(t1 - t0, 1e-9) * usable_cores()), 3
+        )
+    return out
+
+
+def mark(entry: dict[str, Any] | None) -> str:
+    """A dagger after a number measured while other processes used > OTHER_LOAD_WARN of the CPUs."""
+    if isinstance(entry, dict) and (entry.get("other_load") or 0.0) > OTHER_LOAD_WARN:
+        return " †"
+    return ""
+
+
 def load_average() -> list[float] | None:
     """1, 5 and 15 minute load averages (other work on the machine distorts the timings)."""
     try:
@@ -478,9 +503,9 @@ def throughput_table(rows: list[dict[str, Any]]) -> str:
         nn = rate_of(r, "nnla")
         peer_rates = [x for x in (rate_of(r, "scipy"), rate_of(r, "torch")) if x]
         ratio = nn / max(peer_rates) if nn and peer_rates else None
+        cells = [f"{fmt_rate(rate_of(r, p))}{mark(r.get(p))}" for p in PEERS]
         lines.append(
-            f"| {r['d']} | {r['dtype']} | {r['threads']} | {r['batch']} | {fmt_rate(nn)} | "
-            f"{fmt_rate(rate_of(r, 'scipy'))} | {fmt_rate(rate_of(r, 'torch'))} | "
+            f"| {r['d']} | {r['dtype']} | {r['threads']} | {r['batch']} | {' | '.join(cells)} | "
             f"{fmt_float(ratio, '.2f')} |"
         )
     return "\n".join(lines)
@@ -497,10 +522,8 @@ def single_table(single_by_t: dict[int, dict[str, Any]]) -> str:
         us = {p: (s.get(p) or {}).get("us") for p in PEERS}
         peers_us = [x for x in (us["scipy"], us["torch"]) if x]
         ratio = min(peers_us) / us["nnla"] if us["nnla"] and peers_us else None
-        lines.append(
-            f"| {t} | {fmt_float(us['nnla'], '.2f')} | {fmt_float(us['scipy'], '.2f')} | "
-            f"{fmt_float(us['torch'], '.2f')} | {fmt_float(ratio, '.2f')} |"
-        )
+        cells = [f"{fmt_float(us[p], '.2f')}{mark(s.get(p))}" for p in PEERS]
+        lines.append(f"| {t} | {' | '.join(cells)} | {fmt_float(ratio, '.2f')} |")
     return "\n".join(lines)
 
 
@@ -648,13 +671,19 @@ def run_parent(args: argparse.Namespace) -> None:
             f"{ch.get('wall_s')} s, other processes' CPU {fmt_float(ch.get('other_load'), '.0%')}"
         )
     notes = {n for ch in children for n in ch["notes"]}
-    busy = [ch for ch in children if (ch.get("other_load") or 0.0) > OTHER_LOAD_WARN]
+    entries = [
+        e
+        for ch in children
+        for e in [*(r.get(q) for r in ch["rows"] for q in PEERS), *ch["single_2x2_us"].values()]
+        if isinstance(e, dict) and "other_load" in e
+    ]
+    busy = [e["other_load"] for e in entries if e["other_load"] > OTHER_LOAD_WARN]
     if busy:
-        worst = max(ch["other_load"] for ch in busy)
         notes.add(
-            f"WARNING: other processes used up to {worst:.0%} of the machine during "
-            f"{len(busy)} of {len(children)} measurements; those timings are not trustworthy "
-            "(multi-thread ones least of all). Rerun on an idle machine."
+            f"WARNING: other processes used more than {OTHER_LOAD_WARN:.0%} of the CPUs (up to "
+            f"{max(busy):.0%}) during {len(busy)} of {len(entries)} measurements, marked † below; "
+            "those timings are not trustworthy, multi-thread ones least of all. Rerun on an idle "
+            "machine (--wait-idle helps on a shared one)."
         )
     builds = {
         json.dumps({k: v for k, v in info_.items() if "num_threads" not in k}, sort_keys=True)
