@@ -463,7 +463,7 @@ def watched(wait_idle: float, measure: Callable[..., dict[str, Any]], *args: Any
 
 
 def mark(entry: dict[str, Any] | None) -> str:
-    """A dagger after a number measured while other processes used > OTHER_LOAD_WARN of the CPUs."""
+    """A dagger for a number measured while other processes used > OTHER_LOAD_WARN of the CPUs."""
     if isinstance(entry, dict) and (entry.get("other_load") or 0.0) > OTHER_LOAD_WARN:
         return " †"
     return ""
@@ -542,9 +542,10 @@ def scaling_table(
         sp = x2 / x1 if x1 and x2 else None
         if sp is not None:
             speedups.append(sp)
+        m1, m2 = mark(r1.get("nnla") if r1 else None), mark(r2.get("nnla"))
         lines.append(
-            f"| {r2['d']} | {r2['dtype']} | {r2['batch']} | {fmt_rate(x1)} | {fmt_rate(x2)} | "
-            f"{fmt_float(sp, '.2f')} |"
+            f"| {r2['d']} | {r2['dtype']} | {r2['batch']} | {fmt_rate(x1)}{m1} | "
+            f"{fmt_rate(x2)}{m2} | {fmt_float(sp, '.2f')} |"
         )
     return "\n".join(lines), (statistics.median(speedups) if speedups else None)
 

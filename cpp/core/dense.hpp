@@ -36,37 +36,20 @@ struct SmallOps {
 
     static constexpr int kD = D;
 
-    // C = A * B  (C must not alias A or B). With D fixed, each row of C is accumulated in registers.
-    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
-        if constexpr (D > 0) {
-            for (int i = 0; i < D; ++i) {
-                T acc[D];
-                for (int j = 0; j < D; ++j) acc[j] = T(0);
-                for (int k = 0; k < D; ++k) {
-                    const T aik = a[i * D + k];
-                    for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
-                }
-                for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
-            }
-        } else {
-            const int n = d();
-            for (int i = 0; i < n; ++i) {
-                T* ci = c + i * n;
-                for (int j = 0; j < n; ++j) ci[j] = T(0);
-                for (int k = 0; k < n; ++k) {
-                    const T aik = a[i * n + k];
-                    const T* bk = b + k * n;
-                    for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
-                }
-            }
-        }
-    }
+    // C = A * B  (C must not alias A or B).
+    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
     // C += A * B
     void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
+        product<true>(a, b, c);
+    }
+
+    // C (+)= A * B. With D fixed, each row of C is accumulated in registers.
+    template <bool kAdd>
+    void product(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
         if constexpr (D > 0) {
             for (int i = 0; i < D; ++i) {
                 T acc[D];
-                for (int j = 0; j < D; ++j) acc[j] = c[i * D + j];
+                for (int j = 0; j < D; ++j) acc[j] = kAdd ? c[i * D + j] : T(0);
                 for (int k = 0; k < D; ++k) {
                     const T aik = a[i * D + k];
                     for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
@@ -77,6 +60,8 @@ struct SmallOps {
             const int n = d();
             for (int i = 0; i < n; ++i) {
                 T* ci = c + i * n;
+                if (!kAdd)
+                    for (int j = 0; j < n; ++j) ci[j] = T(0);
                 for (int k = 0; k < n; ++k) {
                     const T aik = a[i * n + k];
                     const T* bk = b + k * n;

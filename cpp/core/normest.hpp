@@ -15,9 +15,10 @@
 namespace nnla {
 NNLA_ISA_BEGIN
 
-// max_j sum_i |A_ij| of a row-major n x n matrix, accumulated in double.
-template <class T>
+// max_j sum_i |A_ij| of a row-major n x n matrix, accumulated in double (D > 0: n = D at compile time).
+template <int D = 0, class T>
 double norm1(const T* a, int n, double* colsum) {
+    if constexpr (D > 0) n = D;
     for (int j = 0; j < n; ++j) colsum[j] = 0.0;
     for (int i = 0; i < n; ++i) {
         const T* ai = a + static_cast<std::ptrdiff_t>(i) * n;

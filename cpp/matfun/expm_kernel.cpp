@@ -355,8 +355,8 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         ops.mul(A2, A2, A4);
         ops.mul(A4, A2, A6);
         have4 = have6 = true;
-        N4 = norm1(A4, n, colsum);
-        N6 = norm1(A6, n, colsum);
+        N4 = norm1<Ops::kD>(A4, n, colsum);
+        N6 = norm1<Ops::kD>(A6, n, colsum);
     } else {
         const T* m2[] = {A2, A2};
         const T* m3[] = {A2, A2, A2};
@@ -364,9 +364,22 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         N6 = w.est.estimate(m3, 3);
     }
     AbsPowerNorms<Ops::kD> absnorm(w.absA, n, w.v, w.v2);
-    // ell(m, 0) == 0  <=>  alpha = || |A|^(2m+1) || / (c_m ||A||) <= u   (no logarithm needed)
-    auto ell0 = [&](int m) { return absnorm.norm(2 * m + 1) <= u * ell_coeff(m) * absnorm.norm(1); };
+    // ell(m, s) = max(0, ceil(log2(alpha / u) / (2m))), alpha = || |A_s|^(2m+1) || / (c_m ||A_s||),
+    // A_s = 2^-s A. Since || |A_s|^(2m+1) || <= ||A_s||^(2m+1), ell = 0 whenever ||A_s||^(2m) <= u c_m:
+    // this free bound settles most matrices; the exact iteration runs only for the others.
+    const double norm_a = norm1<Ops::kD>(A, n, colsum);
+    auto ell_bound_zero = [&](int m, int s) {
+        const double x = std::ldexp(norm_a, -s);
+        double p = 1.0;
+        for (int i = 0; i < 2 * m; ++i) p *= x;
+        return p <= u * ell_coeff(m);
+    };
+    // ell(m, 0) == 0  <=>  alpha <= u   (no logarithm needed)
+    auto ell0 = [&](int m) {
+        return ell_bound_zero(m, 0) || absnorm.norm(2 * m + 1) <= u * ell_coeff(m) * absnorm.norm(1);
+    };
     auto ell = [&](int m, int s) {
+        if (ell_bound_zero(m, s)) return 0;
         const double lp = absnorm.log2norm(2 * m + 1);
         if (std::isinf(lp) && lp < 0) return 0;
         const double l1 = absnorm.log2norm(1);
@@ -414,47 +427,56 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         m = 3;
     } else {
         if (!have4) ops.mul(A2, A2, A4);
-        N4 = norm1(A4, n, colsum);
+        N4 = norm1<Ops::kD>(A4, n, colsum);
         if (below(N4, 4, th.t5) && below(N6, 6, th.t5) && ell0(5)) {
             m = 5;
         } else {
             if (!have6) ops.mul(A4, A2, A6);
-            N6 = norm1(A6, n, colsum);
-            if (exact) {
-                ops.mul(A4, A4, A8);
-                have8 = true;
-                N8 = norm1(A8, n, colsum);
-            } else {
-                const T* m44[] = {A4, A4};
-                N8 = w.est.estimate(m44, 2);
-            }
+            N6 = norm1<Ops::kD>(A6, n, colsum);
+            // ||A^8|| and ||A^10|| start as the free bounds ||A^4||^2 and ||A^4|| ||A^6||; they are
+            // refined (exact product for small d, estimate for large d) only when the bounds leave
+            // a decision open: a cheaper approximant, or fewer squarings.
+            N8 = N4 * N4;
+            N10 = N4 * N6;
             auto eta3_below = [&](double theta) { return below(N6, 6, theta) && below(N8, 8, theta); };
-            if (eta3_below(th.t7) && ell0(7)) {
-                m = 7;
-            } else if (th.m_max == 13 && eta3_below(th.t9) && ell0(9)) {
-                m = 9;
-                if (!have8) ops.mul(A4, A4, A8);
-            } else {
-                // log2 of eta = min(max(d6, d8), max(d8, d10)) (double) or max(d6, d8) (single)
-                const double l6 = std::log2(N6) / 6.0, l8 = std::log2(N8) / 8.0;
-                double eta_log2, theta;
-                if (th.m_max == 13) {
-                    if (exact) {
-                        ops.mul(A4, A6, tmp);
-                        N10 = norm1(tmp, n, colsum);
-                    } else {
-                        const T* m46[] = {A4, A6};
-                        N10 = w.est.estimate(m46, 2);
-                    }
-                    eta_log2 = std::min(std::max(l6, l8), std::max(l8, std::log2(N10) / 10.0));
-                    theta = th.t13;
-                    m = 13;
-                } else {
-                    eta_log2 = std::max(l6, l8);
-                    theta = th.t7;
+            auto try_low_degree = [&]() {
+                if (eta3_below(th.t7) && ell0(7)) {
                     m = 7;
+                } else if (th.m_max == 13 && eta3_below(th.t9) && ell0(9)) {
+                    m = 9;
+                    if (!have8) ops.mul(A4, A4, A8);
                 }
-                double eta = std::exp2(eta_log2);
+                return m != 0;
+            };
+            // log2 of eta = min(max(d6, d8), max(d8, d10)) (double) or max(d6, d8) (single)
+            auto eta_log2 = [&]() {
+                const double l6 = std::log2(N6) / 6.0, l8 = std::log2(N8) / 8.0;
+                if (th.m_max == 13) return std::min(std::max(l6, l8), std::max(l8, std::log2(N10) / 10.0));
+                return std::max(l6, l8);
+            };
+            const double theta = th.m_max == 13 ? th.t13 : th.t7;
+            if (!try_low_degree() && !(eta_log2() <= std::log2(theta))) {
+                if (exact) {
+                    ops.mul(A4, A4, A8);
+                    have8 = true;
+                    N8 = norm1<Ops::kD>(A8, n, colsum);
+                    if (th.m_max == 13) {
+                        ops.mul(A4, A6, tmp);
+                        N10 = norm1<Ops::kD>(tmp, n, colsum);
+                    }
+                } else {
+                    const T* m44[] = {A4, A4};
+                    N8 = std::min(N8, w.est.estimate(m44, 2));
+                    if (th.m_max == 13) {
+                        const T* m46[] = {A4, A6};
+                        N10 = std::min(N10, w.est.estimate(m46, 2));
+                    }
+                }
+                try_low_degree();
+            }
+            if (m == 0) {
+                m = th.m_max;
+                double eta = std::exp2(eta_log2());
                 bool overflowed = !std::isfinite(eta);
                 if (overflowed) {  // powers overflowed: scale from the entries instead
                     double amax = 0.0;
