@@ -78,12 +78,6 @@ template <int D>
 class AbsPowerNorms {
 public:
     AbsPowerNorms(const double* absa, int n, double* v, double* v2) : a_(absa), n_(D > 0 ? D : n), v_(v), v2_(v2) {}
-    // || |A|^q ||_1 as a double (inf or 0 where it leaves the range; fine for comparisons)
-    double norm(int q) {
-        advance(q);
-        const double mx = max_v();
-        return exp2_ == 0 ? mx : std::ldexp(mx, exp2_);
-    }
     double log2norm(int q) {
         advance(q);
         const double mx = max_v();
@@ -131,13 +125,26 @@ private:
             }
             for (int j = 0; j < D; ++j) v2_[j] = acc[j];
         } else {
+            // Blocks of 32 columns accumulated in registers (a load-add-store chain through memory
+            // per row would be latency bound).
             const double* __restrict a = a_;
             const double* __restrict v = v_;
             double* __restrict w = v2_;
-            for (int j = 0; j < n; ++j) w[j] = 0.0;
-            for (int i = 0; i < n; ++i) {
-                const double vi = v[i];
-                for (int j = 0; j < n; ++j) w[j] += vi * a[static_cast<std::ptrdiff_t>(i) * n + j];
+            constexpr int kB = 32;
+            for (int j0 = 0; j0 < n; j0 += kB) {
+                const int nb = std::min(kB, n - j0);
+                double acc[kB] = {};
+                for (int i = 0; i < n; ++i) {
+                    const double vi = v[i];
+                    const double* __restrict ai = a + static_cast<std::ptrdiff_t>(i) * n + j0;
+                    if (nb == kB) {
+#pragma omp simd
+                        for (int j = 0; j < kB; ++j) acc[j] += vi * ai[j];
+                    } else {
+                        for (int j = 0; j < nb; ++j) acc[j] += vi * ai[j];
+                    }
+                }
+                for (int j = 0; j < nb; ++j) w[j0 + j] = acc[j];
             }
         }
         std::swap(v_, v2_);
@@ -365,28 +372,35 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     }
     AbsPowerNorms<Ops::kD> absnorm(w.absA, n, w.v, w.v2);
     // ell(m, s) = max(0, ceil(log2(alpha / u) / (2m))), alpha = || |A_s|^(2m+1) || / (c_m ||A_s||),
-    // A_s = 2^-s A. Since || |A_s|^(2m+1) || <= ||A_s||^(2m+1), ell = 0 whenever ||A_s||^(2m) <= u c_m:
-    // this free bound settles most matrices; the exact iteration runs only for the others.
+    // A_s = 2^-s A. For the nonnegative |A|, min_j colsum_j(|A|) <= rho(|A|), so
+    //   cmin^(2m+1) <= || |A|^(2m+1) ||_1 <= ||A||_1^(2m+1),
+    // and these free bounds settle ell for most matrices; the exact iteration (2m+1 matvecs) runs only
+    // when they disagree.
     const double norm_a = norm1<Ops::kD>(A, n, colsum);
-    auto ell_bound_zero = [&](int m, int s) {
+    double cmin = colsum[0];
+    for (int j = 1; j < n; ++j) cmin = std::min(cmin, colsum[j]);
+    auto ell_of = [&](double log2_alpha, int m) {
+        const double v = std::ceil((log2_alpha - std::log2(u)) / (2.0 * m));
+        return v > 0 ? static_cast<int>(std::min(v, 1.0e4)) : 0;
+    };
+    auto ell_upper_zero = [&](int m, int s) {  // ||A_s||^(2m) <= u c_m, by multiplication only
         const double x = std::ldexp(norm_a, -s);
         double p = 1.0;
         for (int i = 0; i < 2 * m; ++i) p *= x;
         return p <= u * ell_coeff(m);
     };
-    // ell(m, 0) == 0  <=>  alpha <= u   (no logarithm needed)
-    auto ell0 = [&](int m) {
-        return ell_bound_zero(m, 0) || absnorm.norm(2 * m + 1) <= u * ell_coeff(m) * absnorm.norm(1);
-    };
     auto ell = [&](int m, int s) {
-        if (ell_bound_zero(m, s)) return 0;
+        if (ell_upper_zero(m, s)) return 0;
+        const double lc = std::log2(ell_coeff(m));
+        const double ln = std::log2(norm_a) - s;
+        const int hi = ell_of(2.0 * m * ln - lc, m);
+        const int lo = cmin > 0.0 ? ell_of((2.0 * m + 1) * (std::log2(cmin) - s) - ln - lc, m) : 0;
+        if (lo == hi) return hi;
         const double lp = absnorm.log2norm(2 * m + 1);
         if (std::isinf(lp) && lp < 0) return 0;
-        const double l1 = absnorm.log2norm(1);
-        const double log2_alpha = lp - l1 - 2.0 * m * s - std::log2(ell_coeff(m));
-        const double v = std::ceil((log2_alpha - std::log2(u)) / (2.0 * m));
-        return v > 0 ? static_cast<int>(std::min(v, 1.0e4)) : 0;
+        return ell_of(lp - (2.0 * m + 1) * s - ln - lc, m);
     };
+    auto ell0 = [&](int m) { return ell(m, 0) == 0; };
 
     // U, V of the degree-m approximant from the powers; returns nothing, fills U and V.
     auto lincomb = [&](T* dst, const double* c, int m, bool odd) {
