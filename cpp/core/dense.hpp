@@ -35,6 +35,7 @@ struct SmallOps {
     int d() const { return D > 0 ? D : d_; }
 
     static constexpr int kD = D;
+    static constexpr int kMaxRuntime = 16;  // largest d the run-time-size variant (D == 0) accepts
 
     // C = A * B  (C must not alias A or B).
     void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
@@ -46,7 +47,20 @@ struct SmallOps {
     // C (+)= A * B. With D fixed, each row of C is accumulated in registers.
     template <bool kAdd>
     void product(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
-        if constexpr (D > 0) {
+        if constexpr (D >= 8) {
+            // One vectorised row at a time (full unrolling makes GCC interleave rows with shuffles).
+#pragma GCC unroll 1
+            for (int i = 0; i < D; ++i) {
+                T acc[D];
+                for (int j = 0; j < D; ++j) acc[j] = kAdd ? c[i * D + j] : T(0);
+                for (int k = 0; k < D; ++k) {
+                    const T aik = a[i * D + k];
+#pragma omp simd
+                    for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
+                }
+                for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
+            }
+        } else if constexpr (D > 0) {
             for (int i = 0; i < D; ++i) {
                 T acc[D];
                 for (int j = 0; j < D; ++j) acc[j] = kAdd ? c[i * D + j] : T(0);
@@ -57,19 +71,23 @@ struct SmallOps {
                 for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
             }
         } else {
+            // Run-time size (at most kMaxRuntime): rows accumulated in a fixed-size register block.
             const int n = d();
+#pragma GCC unroll 1
             for (int i = 0; i < n; ++i) {
-                T* ci = c + i * n;
-                if (!kAdd)
-                    for (int j = 0; j < n; ++j) ci[j] = T(0);
+                T acc[kMaxRuntime];
+                for (int j = 0; j < n; ++j) acc[j] = kAdd ? c[i * n + j] : T(0);
                 for (int k = 0; k < n; ++k) {
                     const T aik = a[i * n + k];
                     const T* bk = b + k * n;
-                    for (int j = 0; j < n; ++j) mul_acc(ci[j], aik, bk[j]);
+#pragma omp simd
+                    for (int j = 0; j < n; ++j) mul_acc(acc[j], aik, bk[j]);
                 }
+                for (int j = 0; j < n; ++j) c[i * n + j] = acc[j];
             }
         }
     }
+
     // P <- Q^{-1} P by Gaussian elimination with partial pivoting (Q is overwritten).
     // Returns 0, or k+1 if the k-th pivot is exactly zero (LAPACK's info convention).
     int solve_commuting(T* __restrict q, T* __restrict p, int* /*ipiv*/) const {

@@ -65,8 +65,6 @@ constexpr Thetas thetas() {
 
 // Largest d with exact norms of matrix powers (a d^3 product is cheaper than the estimator there).
 constexpr int kExactNormMax = 64;
-// Largest d for the fused hand-written kernel; above it BLAS-3.
-constexpr int kSmallMax = 8;
 
 enum class Structure { kGeneral, kDiagonal, kUpper, kQuasiUpper };
 
@@ -589,9 +587,10 @@ std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
         case 4: return expm_one(a, out, SmallOps<T, 4>(4), w);
         case 5: return expm_one(a, out, SmallOps<T, 5>(5), w);
         case 6: return expm_one(a, out, SmallOps<T, 6>(6), w);
+        case 7: return expm_one(a, out, SmallOps<T, 7>(7), w);
         case 8: return expm_one(a, out, SmallOps<T, 8>(8), w);
-        default:
-            if (d <= kSmallMax) return expm_one(a, out, SmallOps<T, 0>(d), w);
+        case 16: return expm_one(a, out, SmallOps<T, 16>(16), w);
+        default:  // d = 9..15 and d > 16: BLAS-3 was measured faster than the fused kernel there
             return expm_one(a, out, BlasOps<T>(d), w);
     }
 }
