@@ -275,3 +275,15 @@ def test_docstring_examples(module_name: str) -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted > 0, f"{module_name} has no docstring examples"
     assert result.failed == 0, report.getvalue()
+
+
+def test_blas_stays_single_threaded_under_threadpoolctl() -> None:
+    """A global threadpoolctl limit must not make nnla's BLAS multi-threaded inside its calls."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 130, 130)) / 12
+    before = nnla.expm(a, n_threads=2)
+    with threadpoolctl.threadpool_limits(2):
+        during = nnla.expm(a, n_threads=2)
+    assert np.array_equal(before, during)
+    assert nnla.info()["blas_threads"] == 1

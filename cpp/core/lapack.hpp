@@ -116,4 +116,11 @@ NNLA_GETRS(cd, scipy_zgetrs_)
 
 NNLA_ISA_END
 
+// nnla runs BLAS on one thread and parallelises over independent work with OpenMP. Other code in
+// the process (threadpoolctl, for one) can change this OpenBLAS's thread count; native entry points
+// re-assert it before they start.
+inline void ensure_single_threaded_blas() {
+    if (scipy_openblas_get_num_threads() != 1) scipy_openblas_set_num_threads(1);
+}
+
 }  // namespace nnla::lapack

@@ -5,6 +5,7 @@
 #include <complex>
 
 #include "core/isa.hpp"
+#include "core/lapack.hpp"
 
 namespace nnla::matfun {
 
@@ -25,6 +26,7 @@ NNLA_DECLARE_VARIANT(isa_avx512)
 
 template <class T>
 void expm_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
     switch (cpu_isa()) {
 #if defined(NNLA_HAVE_ISA_AVX512)
         case Isa::kAvx512: return isa_avx512::expm_batch_isa<T>(a, out, batch, d, n_threads, status);
