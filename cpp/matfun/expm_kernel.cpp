@@ -167,7 +167,7 @@ struct Work {
     std::vector<int> ipiv;
     ProductNormEstimator<T> est;
     T *A, *A2, *A4, *A6, *A8, *U, *V, *tmp;
-    double *absA, *v, *v2;
+    double *absA, *v, *v2, *colsum;
 
     explicit Work(int d)
         : n(d),
@@ -188,6 +188,7 @@ struct Work {
         absA = dbuf.data();
         v = absA + nn;
         v2 = v + d;
+        colsum = v2 + d;
     }
 };
 
@@ -339,7 +340,7 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         return finite ? kOk : kOverflow;
     }
 
-    double* colsum = w.v;  // scratch for norm1 (reused before the |A| iteration starts)
+    double* colsum = w.colsum;  // scratch for norm1; the |A| iteration owns w.v and w.v2
     for (std::size_t k = 0; k < nn; ++k) w.absA[k] = abs_double(A[k]);
     T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6, *A8 = w.A8, *U = w.U, *V = w.V, *tmp = w.tmp;
 

@@ -58,6 +58,15 @@ def _indices(mask: np.ndarray) -> list[tuple[int, ...]]:
     return [tuple(int(i) for i in idx) for idx in np.argwhere(mask)]
 
 
+def _where(mask: np.ndarray) -> str:
+    """' at batch indices [...]' for a stack, '' for a single matrix."""
+    if mask.ndim == 0:
+        return ""
+    idx = _indices(mask)
+    more = f" and {len(idx) - 10} more" if len(idx) > 10 else ""
+    return f" at batch indices {idx[:10]}{more}"
+
+
 def check_status(status: np.ndarray | None, func: str, name: str, *, check_finite: bool) -> None:
     """Raise for the per-matrix statuses of a batched native call (None means all succeeded)."""
     if status is None:
@@ -65,21 +74,20 @@ def check_status(status: np.ndarray | None, func: str, name: str, *, check_finit
     bad = status == NON_FINITE
     if check_finite and bad.any():
         raise ValueError(
-            f"{name} contains NaN or Inf (batch indices {_indices(bad)[:10]}); "
+            f"{name} contains NaN or Inf{_where(bad)}; "
             f"pass check_finite=False to get NaN for those matrices instead"
         )
     sing = status == SINGULAR
     if sing.any():
         raise SingularMatrixError(
-            f"{func}: a matrix to be inverted was exactly singular at batch indices "
-            f"{_indices(sing)[:10]}",
+            f"{func}: a matrix to be inverted was exactly singular{_where(sing)}",
             hint="check the input for overflow or degenerate entries",
             indices=_indices(sing),
         )
     nan = status == NAN_RESULT
     if nan.any():
         raise NonFiniteResultError(
-            f"{func}: the result overflowed to NaN at batch indices {_indices(nan)[:10]} "
+            f"{func}: the result overflowed to NaN{_where(nan)} "
             "(its entries exceed the floating-point range)",
             hint="scale the input down, or use float64/complex128 if the input is single precision",
             indices=_indices(nan),
@@ -87,7 +95,7 @@ def check_status(status: np.ndarray | None, func: str, name: str, *, check_finit
     internal = status == INTERNAL
     if internal.any():
         raise LinAlgError(
-            f"{func}: internal LAPACK argument error at batch indices {_indices(internal)[:10]}",
+            f"{func}: internal LAPACK argument error{_where(internal)}",
             hint="this is a bug in nnla; please report it with the input",
             indices=_indices(internal),
         )
