@@ -82,6 +82,34 @@ public:
         return mx == 0.0 ? -std::numeric_limits<double>::infinity() : std::log2(mx) + exp2_;
     }
 
+    // Two-sided bounds on log2 || |A|^q ||_1 after at most three steps. With v_k = 1^T |A|^k and
+    // r_min <= v_{k+1} / v_k <= r_max componentwise, r_min^(q-k-1) v_{k+1} <= v_q <= r_max^(q-k-1) v_{k+1}
+    // because |A| >= 0 (Collatz-Wielandt). Returns false when no bounds are available.
+    bool log2bounds(int q, double& lo, double& hi) {
+        const double ninf = -std::numeric_limits<double>::infinity();
+        if (p_ < std::min(q, 3)) advance(std::min(q, 3));
+        if (p_ > q || rescale_) return false;
+        const double base = max_v() == 0.0 ? ninf : std::log2(max_v());
+        if (p_ == q || base == ninf) {
+            lo = hi = base;
+            return true;
+        }
+        double rmin = std::numeric_limits<double>::infinity(), rmax = 0.0;
+        for (int j = 0; j < n_; ++j) {
+            const double prev = v2_[j], cur = v_[j];
+            if (prev > 0.0) {
+                rmin = std::min(rmin, cur / prev);
+                rmax = std::max(rmax, cur / prev);
+            } else if (cur > 0.0) {
+                rmax = std::numeric_limits<double>::infinity();
+            }
+        }
+        const double rem = q - p_;
+        lo = rmin > 0.0 ? base + rem * std::log2(rmin) : ninf;
+        hi = base + rem * std::log2(rmax);
+        return true;
+    }
+
 private:
     void advance(int q) {
         if (q < p_) p_ = 0;  // restart (not needed by the callers, kept for safety)
@@ -395,6 +423,12 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         const int hi = ell_of(2.0 * m * ln - lc, m);
         const int lo = cmin > 0.0 ? ell_of((2.0 * m + 1) * (std::log2(cmin) - s) - ln - lc, m) : 0;
         if (lo == hi) return hi;
+        double blo, bhi;  // tighter bounds from three steps of the iteration
+        if (absnorm.log2bounds(2 * m + 1, blo, bhi)) {
+            const double shift = (2.0 * m + 1) * s + ln + lc;
+            const int l2 = ell_of(blo - shift, m), h2 = ell_of(bhi - shift, m);
+            if (l2 == h2) return l2;
+        }
         const double lp = absnorm.log2norm(2 * m + 1);
         if (std::isinf(lp) && lp < 0) return 0;
         return ell_of(lp - (2.0 * m + 1) * s - ln - lc, m);
