@@ -49,6 +49,17 @@ double ell_coeff(int m) {
     }
 }
 
+// log2 of ell_coeff(m), precomputed.
+double log2_ell_coeff(int m) {
+    switch (m) {
+        case 3: return 16.62113611327464;   // log2(100800)
+        case 5: return 33.227772656854164;    // log2(10059033600)
+        case 7: return 51.994974307382165;   // log2(4487938430976000)
+        case 9: return 72.32471809893495;    // log2(5914384781877411840000)
+        default: return 116.447004251763;  // log2(113250775606021113483283660800000000)
+    }
+}
+
 struct Thetas {
     double t3, t5, t7, t9, t13;
     int m_max;
@@ -406,10 +417,13 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     const double norm_a = norm1<Ops::kD>(A, n, colsum);
     double cmin = colsum[0];
     for (int j = 1; j < n; ++j) cmin = std::min(cmin, colsum[j]);
+    const double log2_u = std::is_same_v<real_t<T>, double> ? -53.0 : -24.0;
     auto ell_of = [&](double log2_alpha, int m) {
-        const double v = std::ceil((log2_alpha - std::log2(u)) / (2.0 * m));
+        const double v = std::ceil((log2_alpha - log2_u) / (2.0 * m));
         return v > 0 ? static_cast<int>(std::min(v, 1.0e4)) : 0;
     };
+    double log2_norm_a = 0.0, log2_cmin = 0.0;  // computed once, when first needed
+    bool have_logs = false;
     auto ell_upper_zero = [&](int m, int s) {  // ||A_s||^(2m) <= u c_m, by multiplication only
         const double x = std::ldexp(norm_a, -s);
         double p = 1.0;
@@ -418,10 +432,15 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     };
     auto ell = [&](int m, int s) {
         if (ell_upper_zero(m, s)) return 0;
-        const double lc = std::log2(ell_coeff(m));
-        const double ln = std::log2(norm_a) - s;
+        if (!have_logs) {
+            log2_norm_a = std::log2(norm_a);
+            log2_cmin = cmin > 0.0 ? std::log2(cmin) : 0.0;
+            have_logs = true;
+        }
+        const double lc = log2_ell_coeff(m);
+        const double ln = log2_norm_a - s;
         const int hi = ell_of(2.0 * m * ln - lc, m);
-        const int lo = cmin > 0.0 ? ell_of((2.0 * m + 1) * (std::log2(cmin) - s) - ln - lc, m) : 0;
+        const int lo = cmin > 0.0 ? ell_of((2.0 * m + 1) * (log2_cmin - s) - ln - lc, m) : 0;
         if (lo == hi) return hi;
         double blo, bhi;  // tighter bounds from three steps of the iteration
         if (absnorm.log2bounds(2 * m + 1, blo, bhi)) {
