@@ -1,6 +1,6 @@
 // Dense d x d row-major kernels used inside per-matrix algorithms, in two flavours with one interface:
-//   SmallOps<T, D>  hand-written loops for small d (D > 0 fixes d at compile time, D == 0 reads it at
-//                   run time); no BLAS call overhead, the whole working set stays in L1.
+//   SmallOps<T, D>  hand-written loops with d = D fixed at compile time; no BLAS call overhead, the
+//                   whole working set stays in L1.
 //   BlasOps<T>      BLAS-3 (OpenBLAS gemm, getrf/getrs) for larger d.
 // Both are called from inside OpenMP regions; nothing here allocates or touches global state.
 #pragma once
@@ -30,12 +30,10 @@ inline real_t<T> abs1(const T& x) {
 
 template <class T, int D>
 struct SmallOps {
-    int d_;
-    explicit SmallOps(int d) : d_(D > 0 ? D : d) {}
-    int d() const { return D > 0 ? D : d_; }
+    static_assert(D > 0, "SmallOps needs the size at compile time");
+    static constexpr int d() { return D; }
 
     static constexpr int kD = D;
-    static constexpr int kMaxRuntime = 16;  // largest d the run-time-size variant (D == 0) accepts
 
     // C = A * B  (C must not alias A or B).
     void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
@@ -44,7 +42,7 @@ struct SmallOps {
         product<true>(a, b, c);
     }
 
-    // C (+)= A * B. With D fixed, each row of C is accumulated in registers.
+    // C (+)= A * B, each row of C accumulated in registers.
     template <bool kAdd>
     void product(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
         if constexpr (D >= 8) {
@@ -60,7 +58,7 @@ struct SmallOps {
                 }
                 for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
             }
-        } else if constexpr (D > 0) {
+        } else {
             for (int i = 0; i < D; ++i) {
                 T acc[D];
                 for (int j = 0; j < D; ++j) acc[j] = kAdd ? c[i * D + j] : T(0);
@@ -69,21 +67,6 @@ struct SmallOps {
                     for (int j = 0; j < D; ++j) mul_acc(acc[j], aik, b[k * D + j]);
                 }
                 for (int j = 0; j < D; ++j) c[i * D + j] = acc[j];
-            }
-        } else {
-            // Run-time size (at most kMaxRuntime): rows accumulated in a fixed-size register block.
-            const int n = d();
-#pragma GCC unroll 1
-            for (int i = 0; i < n; ++i) {
-                T acc[kMaxRuntime];
-                for (int j = 0; j < n; ++j) acc[j] = kAdd ? c[i * n + j] : T(0);
-                for (int k = 0; k < n; ++k) {
-                    const T aik = a[i * n + k];
-                    const T* bk = b + k * n;
-#pragma omp simd
-                    for (int j = 0; j < n; ++j) mul_acc(acc[j], aik, bk[j]);
-                }
-                for (int j = 0; j < n; ++j) c[i * n + j] = acc[j];
             }
         }
     }

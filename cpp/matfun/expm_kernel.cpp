@@ -636,14 +636,14 @@ std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
         }
     }
     switch (d) {
-        case 2: return expm_one(a, out, SmallOps<T, 2>(2), w);
-        case 3: return expm_one(a, out, SmallOps<T, 3>(3), w);
-        case 4: return expm_one(a, out, SmallOps<T, 4>(4), w);
-        case 5: return expm_one(a, out, SmallOps<T, 5>(5), w);
-        case 6: return expm_one(a, out, SmallOps<T, 6>(6), w);
-        case 7: return expm_one(a, out, SmallOps<T, 7>(7), w);
-        case 8: return expm_one(a, out, SmallOps<T, 8>(8), w);
-        case 16: return expm_one(a, out, SmallOps<T, 16>(16), w);
+        case 2: return expm_one(a, out, SmallOps<T, 2>{}, w);
+        case 3: return expm_one(a, out, SmallOps<T, 3>{}, w);
+        case 4: return expm_one(a, out, SmallOps<T, 4>{}, w);
+        case 5: return expm_one(a, out, SmallOps<T, 5>{}, w);
+        case 6: return expm_one(a, out, SmallOps<T, 6>{}, w);
+        case 7: return expm_one(a, out, SmallOps<T, 7>{}, w);
+        case 8: return expm_one(a, out, SmallOps<T, 8>{}, w);
+        case 16: return expm_one(a, out, SmallOps<T, 16>{}, w);
         default:  // d = 9..15 and d > 16: BLAS-3 was measured faster than the fused kernel there
             return expm_one(a, out, BlasOps<T>(d), w);
     }

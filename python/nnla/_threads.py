@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 __all__ = ["get_num_threads", "resolve_threads", "set_num_threads"]
 
 
@@ -28,7 +30,7 @@ _setting: int | None = None
 
 
 def _check_count(k: object, name: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, __import__("numpy").integer)):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise ValueError(f"{name} must be a positive integer, got {k!r}")
     if int(k) < 1:
         raise ValueError(f"{name} must be a positive integer, got {k!r}")
