@@ -12,6 +12,9 @@ enum Status : std::int8_t {
     kOverflow = 3,     // the result overflowed to +-inf (a faithful answer: the true value overflows)
     kInternal = 4,     // a LAPACK argument error: a bug in nnla
     kNaNResult = 5,    // finite input gave NaN (overflow inside the computation, inf - inf)
+    kNoSquareRoot = 6,  // sqrtm/logm: singular input (no principal square root / logarithm)
+    kImaginaryAxis = 7, // signm: an eigenvalue on (or numerically on) the imaginary axis
+    kNotConverged = 8,  // an iteration did not converge within its limit
 };
 
 }  // namespace nnla

@@ -17,6 +17,7 @@ _NATIVE = (
 
 # Status codes of the native batched kernels (cpp/core/status.hpp).
 OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = 0, 1, 2, 3, 4, 5
+NO_SQUARE_ROOT, IMAGINARY_AXIS, NOT_CONVERGED = 6, 7, 8
 
 
 def _normalise_dtype(arr: np.ndarray, name: str) -> np.ndarray:
