@@ -485,6 +485,8 @@ def load_vector_2d(
 
     f = np.zeros(n)
     todo = np.flatnonzero(ntri > 0)
+    if todo.size == 0:
+        return f
     tri = np.flatnonzero(np.isin(owner, todo))
     prev, _ = level_values(0, tri)
     for level in range(1, _MAX_LEVEL + 1):
