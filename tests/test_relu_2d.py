@@ -311,6 +311,22 @@ def test_degenerate_constructed_cases() -> None:
     assert all(a.dtype == np.int64 for a in d.values())
     clean = r2.degenerate_2d(w[[0, 3, 7]], b[[0, 3, 7]], v)
     assert all(a.size == 0 for a in clean.values())
+    # for H and G, every full neuron after the first has the same h = 1 on the domain
+    for kind in ("heaviside", "gauss_newton"):
+        assert r2.degenerate_2d(w, b, v, kind=kind)["linear"].tolist() == [4, 6, 9]
+
+
+def test_degenerate_dependent_full_neurons() -> None:
+    """Three full neurons whose affine functions are dependent: the third is reported."""
+    v = r2.as_domain_2d(None)
+    w = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0]])
+    b = np.array([1.0, 2.0, 3.0, 0.5])  # r_2 = r_0 + r_1 (all full); neuron 3 cuts the square
+    d = r2.degenerate_2d(w, b, v)
+    assert d["linear"].tolist() == [2]
+    A = r2.assemble_2d("mass", w, b, v, n_threads=1)
+    lam = np.linalg.eigvalsh(A)
+    assert lam[0] <= 1e-15 * lam[-1]  # singular indeed
+    assert r2.degenerate_2d(w[[0, 1, 3]], b[[0, 1, 3]], v)["linear"].size == 0
 
 
 # ------------------------------------------------------------------------------------------------

@@ -566,7 +566,9 @@ def order_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def degenerate_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> dict[str, np.ndarray]:
+def degenerate_2d(
+    w: np.ndarray, b: np.ndarray, vertices: np.ndarray, *, kind: str = "mass"
+) -> dict[str, np.ndarray]:
     """Neurons that make the 2D matrices singular.
 
     * ``dead``: no vertex of ``Omega`` has a positive value ``w . x + b`` beyond rounding
@@ -575,13 +577,19 @@ def degenerate_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> dict[st
       either orientation (normalised ``(b, w) / |w|`` equal to 1e-12), so it is a combination of
       that neuron and an affine function; all neurons with ``w = 0`` (and ``b > 0``) are multiples
       of the first one. The later index of each pair is reported;
-    * ``linear``: neurons active on all of ``Omega`` (affine there; no vertex negative beyond
-      rounding), not dead or duplicate, beyond the first three.
+    * ``linear``: neurons active on all of ``Omega`` (no vertex negative beyond rounding), not
+      dead or duplicate, that add nothing to the earlier such neurons. For the mass matrix they
+      are affine on ``Omega``: a full neuron is reported when its ``(b, w)`` lies in the span of
+      the earlier full neurons' (numerical rank at 1e-12), so always beyond the first three. For
+      ``heaviside`` and ``gauss_newton`` every full neuron has the same ``h = 1`` on ``Omega``:
+      all beyond the first one are reported.
 
     Parameters
     ----------
     w, b, vertices : ndarray
         As in :func:`assemble_2d`.
+    kind : {"mass", "heaviside", "gauss_newton"}, default "mass"
+        The matrix whose singularity is of interest (it changes only ``linear``).
 
     Returns
     -------
@@ -597,6 +605,7 @@ def degenerate_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> dict[st
     >>> {k: v.tolist() for k, v in degenerate_2d(w, b, as_domain_2d(None)).items()}
     {'dead': [0], 'duplicate': [2], 'linear': []}
     """
+    code = _kind(kind)
     w, b = _params(w, b)
     v = _vertices(vertices)
     n = w.shape[0]
@@ -624,8 +633,22 @@ def degenerate_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> dict[st
         opposite = np.max(np.abs(kr + ke), axis=2) <= tol
         before = earlier[None, :] < rows[:, None]
         dup[rows] |= np.any((same | opposite) & before, axis=1)
-    lin_candidates = np.flatnonzero(full & ~dup)
-    linear = lin_candidates[3:]
+    candidates = np.flatnonzero(full & ~dup)
+    if code != 0:
+        linear = candidates[1:]
+    else:
+        basis: list[np.ndarray] = []
+        lin: list[int] = []
+        for i in candidates:
+            r = np.array([b[i], w[i, 0], w[i, 1]])
+            r = r / np.linalg.norm(r)
+            if len(basis) < 3:
+                sv = np.linalg.svd(np.array([*basis, r]), compute_uv=False)
+                if sv[-1] > _DUPLICATE_RTOL * sv[0]:
+                    basis.append(r)
+                    continue
+            lin.append(int(i))
+        linear = np.array(lin, dtype=np.int64)
     return {
         "dead": np.flatnonzero(dead).astype(np.int64),
         "duplicate": np.flatnonzero(dup).astype(np.int64),
