@@ -52,7 +52,7 @@ _CONVEX_RTOL = 1e-12
 _DEGEN_RTOL = 64 * np.finfo(np.float64).eps
 _DUPLICATE_RTOL = 1e-12
 # Most points passed to ``u`` in one call by load_vector_2d.
-_MAX_POINTS_PER_CALL = 1 << 22
+_MAX_POINTS_PER_CALL = 1 << 21
 
 
 # ------------------------------------------------------------------------------------------------
@@ -388,20 +388,16 @@ def _reference_rule(level: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _eval_u(u: Callable[[np.ndarray], np.ndarray], pts: np.ndarray) -> np.ndarray:
-    vals = np.empty(pts.shape[0])
-    for lo in range(0, pts.shape[0], _MAX_POINTS_PER_CALL):
-        chunk = pts[lo : lo + _MAX_POINTS_PER_CALL]
-        out = np.asarray(u(chunk))
-        if out.shape != (chunk.shape[0],):
-            raise ValueError(
-                f"u must return an array of shape (m,) for points of shape (m, 2); got {out.shape}"
-            )
-        if out.dtype.kind not in "biuf":
-            raise ValueError(f"u must return real values, got dtype {out.dtype}")
-        if not np.all(np.isfinite(out)):
-            raise ValueError("u returned NaN or Inf on the domain")
-        vals[lo : lo + chunk.shape[0]] = out
-    return vals
+    out = np.asarray(u(pts))
+    if out.shape != (pts.shape[0],):
+        raise ValueError(
+            f"u must return an array of shape (m,) for points of shape (m, 2); got {out.shape}"
+        )
+    if out.dtype.kind not in "biuf":
+        raise ValueError(f"u must return real values, got dtype {out.dtype}")
+    if not np.all(np.isfinite(out)):
+        raise ValueError("u returned NaN or Inf on the domain")
+    return out.astype(np.float64, copy=False)
 
 
 def load_vector_2d(
@@ -420,7 +416,7 @@ def load_vector_2d(
     degree 10) on ``4**L`` congruent sub-triangles. Starting at ``L = 0``, the values at levels
     ``L`` and ``L + 1`` are compared per neuron; a neuron is done when
     ``|f_(L+1) - f_L| <= tol * int |u| sigma_i`` and gets ``f_(L+1)``. ``u`` is evaluated once
-    per level on all points of the unfinished neurons (in chunks of at most 4M points).
+    per level on all points of the unfinished neurons (in chunks of at most 2M points).
     Polynomial ``u`` of degree <= 9 is integrated exactly.
 
     Parameters
@@ -473,11 +469,16 @@ def load_vector_2d(
 
     def level_values(level: int, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bary, wts = _reference_rule(level)
-        pts = np.einsum("pk,tkj->tpj", bary, P[tri]).reshape(-1, 2)
-        sig = (S[tri] @ bary.T) * wts  # (t, p): sigma_i times the weight
-        uu = _eval_u(u, pts).reshape(tri.size, -1)
-        fv = area[tri] * np.sum(uu * sig, axis=1)
-        fa = area[tri] * np.sum(np.abs(uu) * sig, axis=1)
+        per = bary.shape[0]
+        fv, fa = np.empty(tri.size), np.empty(tri.size)
+        step = max(1, _MAX_POINTS_PER_CALL // per)  # bounds the memory of one call of u
+        for lo in range(0, tri.size, step):
+            t = tri[lo : lo + step]
+            pts = np.einsum("pk,tkj->tpj", bary, P[t]).reshape(-1, 2)
+            sig = (S[t] @ bary.T) * wts  # (t, p): sigma_i times the weight
+            uu = _eval_u(u, pts).reshape(t.size, per)
+            fv[lo : lo + t.size] = area[t] * np.sum(uu * sig, axis=1)
+            fa[lo : lo + t.size] = area[t] * np.sum(np.abs(uu) * sig, axis=1)
         return (
             np.bincount(owner[tri], weights=fv, minlength=n),
             np.bincount(owner[tri], weights=fa, minlength=n),
