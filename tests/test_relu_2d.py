@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import relu2d_reference as ref
 from nnla import _relu2d as r2
+from nnla._native import _core
 from nnla.errors import ConvergenceError
 
 DOMAINS = {
@@ -408,3 +409,27 @@ def test_docstring_examples() -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted > 0
     assert result.failed == 0, report.getvalue()
+
+
+def test_rounding_alternating_signs_along_an_edge() -> None:
+    """Regression: vertices nearly on a neuron's line whose values alternate in sign (rounding-level
+    non-collinearity) make Sutherland-Hodgman output up to 2m vertices, not m + 1; buffers must
+    hold them. The integrals are those of the unit square to rounding."""
+    xs = np.arange(1, 20) / 20
+    bottom = np.column_stack([xs, 1e-17 * (-1.0) ** np.arange(1, 20)])
+    v = r2.as_domain_2d(np.vstack([[[0.0, 0.0]], bottom, [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]]))
+    w = np.array([[0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [0.0, 1.0]])
+    b = np.array([0.0, 0.0, -0.5, -1e-17])
+    A, H, G = r2.assemble_2d_all(w, b, v, n_threads=2)
+    sq = r2.as_domain_2d(None)
+    A0, H0, G0 = r2.assemble_2d_all(w, b, sq, n_threads=1)
+    np.testing.assert_allclose(H, H0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(A, A0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(G, G0, rtol=0, atol=1e-15)
+    assert H[0, 0] == pytest.approx(1.0, abs=1e-15)
+    f = r2.load_vector_2d(lambda p: np.ones(len(p)), w, b, v)
+    np.testing.assert_allclose(f, [0.5, 0.0, 0.125, 0.5], rtol=0, atol=1e-15)
+    y = r2.matvec_2d("gauss_newton", w, b, v, np.ones(12), n_threads=1)
+    np.testing.assert_allclose(y, G.sum(axis=1), rtol=1e-15, atol=1e-16)
+    xy, _, off = _core.relu2d_active_polygons(w, b, v, 1)
+    assert off[1] - off[0] > len(v) + 1  # more vertices than a convex clip could give

@@ -25,22 +25,26 @@ namespace nnla::relu {
 
 struct Poly2d::Scratch {
     std::vector<double> qx, qy, qf, qg, d;
-    explicit Scratch(int cap) : qx(cap + 1), qy(cap + 1), qf(cap + 1), qg(cap + 1), d(cap + 1) {}
+    explicit Scratch(int cap) : qx(cap), qy(cap), qf(cap), qg(cap), d(cap) {}
 };
 
 namespace {
 
-// Clip the polygon (px, py) with m vertices by {bb + w0 x + w1 y > 0}. Writes the kept vertices with
-// their values d (>= 0) to (qx, qy, qg) and carries the values pf (may be null) to qf by linear
-// interpolation. Returns the number of output vertices (0: empty).
-inline int clip(const double* px, const double* py, const double* pf, int m, double bb, double w0,
-                double w1, double* qx, double* qy, double* qf, double* qg, double* d) {
+// d[k] = bb + w0 px[k] + w1 py[k]: the values of a neuron at the vertices.
+inline void values(const double* px, const double* py, int m, double bb, double w0, double w1,
+                   double* d) {
+    for (int k = 0; k < m; ++k) d[k] = bb + w0 * px[k] + w1 * py[k];
+}
+
+// Clip the polygon (px, py) with m vertices and values d of a neuron to {d > 0}. Writes the kept
+// vertices with their values (>= 0) to (qx, qy, qg) and carries the values pf (may be null) to qf
+// by linear interpolation. Returns the number of output vertices (0: empty; at most 2m).
+inline int clip(const double* px, const double* py, const double* pf, const double* d, int m,
+                double* qx, double* qy, double* qf, double* qg) {
     bool anypos = false, anyneg = false;
     for (int k = 0; k < m; ++k) {
-        const double v = bb + w0 * px[k] + w1 * py[k];
-        d[k] = v;
-        anypos = anypos || (v > 0.0);
-        anyneg = anyneg || (v < 0.0);
+        anypos = anypos || (d[k] > 0.0);
+        anyneg = anyneg || (d[k] < 0.0);
     }
     if (!anypos) return 0;
     if (!anyneg) {
@@ -69,6 +73,25 @@ inline int clip(const double* px, const double* py, const double* pf, int m, dou
             qg[o] = 0.0;
             ++o;
         }
+    }
+    return o;
+}
+
+// Number of vertices clip() outputs for the values d (m of them): kept vertices plus crossings.
+// At most m + 1 for a convex polygon, but up to 2m when rounding makes the values of nearly
+// collinear vertices alternate in sign, so buffers are sized from this count, never assumed.
+inline int clip_count(const double* d, int m) {
+    bool anypos = false, anyneg = false;
+    for (int k = 0; k < m; ++k) {
+        anypos = anypos || (d[k] > 0.0);
+        anyneg = anyneg || (d[k] < 0.0);
+    }
+    if (!anypos) return 0;
+    if (!anyneg) return m;
+    int o = 0;
+    for (int k = 0; k < m; ++k) {
+        const double dp = d[k], dq = d[(k + 1 == m) ? 0 : k + 1];
+        o += (dp >= 0.0) + ((dp > 0.0 && dq < 0.0) || (dp < 0.0 && dq > 0.0));
     }
     return o;
 }
@@ -119,32 +142,44 @@ inline double kind_entry(Poly2dKind kind, const double* m, int p, int q) {
 
 Poly2d::Poly2d(const double* w, const double* b, std::int64_t n, const double* vertices, int k,
                int n_threads)
-    : w_(w), b_(b), n_(n), v_(vertices), k_(k), cap_(k + 1) {
-    const std::size_t total = static_cast<std::size_t>(n) * static_cast<std::size_t>(cap_);
-    px_.assign(total, 0.0);
-    py_.assign(total, 0.0);
-    pf_.assign(total, 0.0);
-    pm_.assign(static_cast<std::size_t>(n), 0);
+    : w_(w), b_(b), n_(n), v_(vertices), k_(k) {
     std::vector<double> ox(k), oy(k);
     for (int t = 0; t < k; ++t) {
         ox[t] = vertices[2 * t];
         oy[t] = vertices[2 * t + 1];
     }
-#pragma omp parallel num_threads(std::max(1, n_threads))
-    {
-        std::vector<double> d(cap_ + 1);
-#pragma omp for schedule(static)
-        for (std::int64_t i = 0; i < n; ++i) {
-            const std::size_t off = static_cast<std::size_t>(i) * cap_;
-            pm_[i] = clip(ox.data(), oy.data(), nullptr, k, b[i], w[2 * i], w[2 * i + 1], &px_[off],
-                          &py_[off], nullptr, &pf_[off], d.data());
-        }
+    const int nt = std::max(1, n_threads);
+    // Pass 1: the values at Omega's vertices and the vertex count of each clipped polygon;
+    // pass 2: the polygons, packed, from the same values (so the counts hold by construction).
+    std::vector<double> dv(static_cast<std::size_t>(n) * static_cast<std::size_t>(k));
+    pm_.assign(static_cast<std::size_t>(n), 0);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        double* d = dv.data() + static_cast<std::size_t>(i) * k;
+        values(ox.data(), oy.data(), k, b[i], w[2 * i], w[2 * i + 1], d);
+        pm_[i] = clip_count(d, k);
+    }
+    po_.assign(static_cast<std::size_t>(n) + 1, 0);
+    max_m_ = k;
+    for (std::int64_t i = 0; i < n; ++i) {
+        po_[i + 1] = po_[i] + pm_[i];
+        max_m_ = std::max(max_m_, pm_[i]);
+    }
+    const std::size_t total = static_cast<std::size_t>(po_[n]);
+    px_.assign(total, 0.0);
+    py_.assign(total, 0.0);
+    pf_.assign(total, 0.0);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::size_t off = static_cast<std::size_t>(po_[i]);
+        clip(ox.data(), oy.data(), nullptr, dv.data() + static_cast<std::size_t>(i) * k, k,
+             px_.data() + off, py_.data() + off, nullptr, pf_.data() + off);
     }
 }
 
 void Poly2d::pair_moments(std::int64_t i, std::int64_t j, Scratch& s, double* m) const {
     const std::int64_t a = std::min(i, j), c = std::max(i, j);
-    const std::size_t off = static_cast<std::size_t>(a) * cap_;
+    const std::size_t off = static_cast<std::size_t>(po_[a]);
     const int ma = pm_[a];
     if (ma < 3) {
         std::fill(m, m + 7, 0.0);
@@ -154,8 +189,10 @@ void Poly2d::pair_moments(std::int64_t i, std::int64_t j, Scratch& s, double* m)
         moments(&px_[off], &py_[off], &pf_[off], &pf_[off], ma, m);
         return;
     }
-    const int mq = clip(&px_[off], &py_[off], &pf_[off], ma, b_[c], w_[2 * c], w_[2 * c + 1],
-                        s.qx.data(), s.qy.data(), s.qf.data(), s.qg.data(), s.d.data());
+    // The scratch holds 2 * max_m_ + 2 >= 2 ma vertices: enough for any sign pattern.
+    values(&px_[off], &py_[off], ma, b_[c], w_[2 * c], w_[2 * c + 1], s.d.data());
+    const int mq = clip(&px_[off], &py_[off], &pf_[off], s.d.data(), ma, s.qx.data(), s.qy.data(),
+                        s.qf.data(), s.qg.data());
     if (mq < 3) {
         std::fill(m, m + 7, 0.0);
         return;
@@ -168,7 +205,7 @@ void Poly2d::assemble(double* A, double* H, double* G, int n_threads) const {
     const std::int64_t n3 = 3 * n;
 #pragma omp parallel num_threads(std::max(1, n_threads))
     {
-        Scratch s(cap_ + 1);
+        Scratch s(2 * max_m_ + 2);
         double m[7];
 #pragma omp for schedule(dynamic, 4)
         for (std::int64_t i = 0; i < n; ++i) {
@@ -192,7 +229,7 @@ void Poly2d::entries(Poly2dKind kind, const std::int64_t* rows, std::int64_t nr,
     const int dim = (kind == Poly2dKind::kGaussNewton) ? 3 : 1;
 #pragma omp parallel num_threads(std::max(1, n_threads))
     {
-        Scratch s(cap_ + 1);
+        Scratch s(2 * max_m_ + 2);
         double m[7];
 #pragma omp for schedule(dynamic, 4)
         for (std::int64_t r = 0; r < nr; ++r) {
@@ -217,7 +254,7 @@ void Poly2d::matvec(Poly2dKind kind, const double* x, std::int64_t ncol, double*
     const bool gn = (kind == Poly2dKind::kGaussNewton);
 #pragma omp parallel num_threads(std::max(1, n_threads))
     {
-        Scratch s(cap_ + 1);
+        Scratch s(2 * max_m_ + 2);
         double m[7];
         std::vector<double> acc(static_cast<std::size_t>(gn ? 3 * ncol : ncol));
 #pragma omp for schedule(dynamic, 4)
@@ -254,7 +291,7 @@ void Poly2d::active_polygons(std::vector<double>& xy, std::vector<double>& val,
     xy.assign(static_cast<std::size_t>(2 * offsets[n_]), 0.0);
     val.assign(static_cast<std::size_t>(offsets[n_]), 0.0);
     for (std::int64_t i = 0; i < n_; ++i) {
-        const std::size_t off = static_cast<std::size_t>(i) * cap_;
+        const std::size_t off = static_cast<std::size_t>(po_[i]);
         for (std::int64_t t = 0; t < offsets[i + 1] - offsets[i]; ++t) {
             xy[2 * (offsets[i] + t)] = px_[off + t];
             xy[2 * (offsets[i] + t) + 1] = py_[off + t];

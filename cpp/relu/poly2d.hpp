@@ -51,9 +51,10 @@ private:
     std::int64_t n_;
     const double* v_;
     int k_;
-    int cap_;                           // vertex capacity of one clipped polygon (k + 1)
-    std::vector<double> px_, py_, pf_;  // n x cap_: Omega clipped by neuron i, values r_i . y
+    std::vector<double> px_, py_, pf_;  // Omega clipped by each neuron (packed), values r_i . y
+    std::vector<std::int64_t> po_;      // offsets (n + 1) of the clipped polygons in px_, py_, pf_
     std::vector<int> pm_;               // vertex count of each clipped polygon
+    int max_m_;                         // largest vertex count (of Omega and the clipped polygons)
 };
 
 }  // namespace nnla::relu
