@@ -16,7 +16,7 @@ import pytest
 import relu2d_reference as ref
 from nnla import _relu2d as r2
 from nnla._native import _core
-from nnla.errors import ConvergenceError
+from nnla.errors import ConvergenceError, NonFiniteResultError
 
 DOMAINS = {
     "unit_square": None,
@@ -433,3 +433,19 @@ def test_rounding_alternating_signs_along_an_edge() -> None:
     np.testing.assert_allclose(y, G.sum(axis=1), rtol=1e-15, atol=1e-16)
     xy, _, off = _core.relu2d_active_polygons(w, b, v, 1)
     assert off[1] - off[0] > len(v) + 1  # more vertices than a convex clip could give
+
+
+def test_overflow_raises() -> None:
+    """Huge parameters overflow float64: an error, never silent Inf/NaN."""
+    v = r2.as_domain_2d(None)
+    w, b = np.array([[1e200, 0.0], [0.0, 1e200]]), np.array([-0.5e200, -0.5e200])
+    with pytest.raises(NonFiniteResultError, match="overflowed"):
+        r2.assemble_2d("mass", w, b, v, n_threads=1)
+    with pytest.raises(NonFiniteResultError, match="overflowed"):
+        r2.assemble_2d_all(w, b, v, n_threads=1)
+    with pytest.raises(NonFiniteResultError, match="overflowed"):
+        r2.entries_2d("mass", w, b, v, [0], [1], n_threads=1)
+    with pytest.raises(NonFiniteResultError, match="overflowed"):
+        r2.matvec_2d("mass", w, b, v, np.ones(2), n_threads=1)
+    # H and G do not involve the scale of the parameters
+    assert np.isfinite(r2.assemble_2d("heaviside", w, b, v, n_threads=1)).all()

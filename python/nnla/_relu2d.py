@@ -30,7 +30,7 @@ import numpy as np
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
-from nnla.errors import ConvergenceError
+from nnla.errors import ConvergenceError, NonFiniteResultError
 
 __all__ = [
     "as_domain_2d",
@@ -181,6 +181,16 @@ def _index(idx: object, name: str, size: int) -> np.ndarray:
     return arr
 
 
+def _finite(out: np.ndarray, func: str) -> np.ndarray:
+    """Raise NonFiniteResultError if ``out`` has an Inf or NaN (overflow for huge w, b)."""
+    if out.size and not (np.isfinite(np.max(out)) and np.isfinite(np.min(out))):
+        raise NonFiniteResultError(
+            f"{func}: the result overflowed (|w| and |b| are too large for float64)",
+            hint="rescale w and b: the matrices scale with their squares",
+        )
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # Matrices
 # ------------------------------------------------------------------------------------------------
@@ -219,7 +229,7 @@ def assemble_2d(
     v = _vertices(vertices)
     nt = resolve_threads(n_threads)
     out = _core.relu2d_assemble(w, b, v, code == 0, code == 1, code == 2, nt)
-    return out[code]
+    return _finite(out[code], kind)
 
 
 def assemble_2d_all(
@@ -252,7 +262,8 @@ def assemble_2d_all(
     """
     w, b = _params(w, b)
     v = _vertices(vertices)
-    return tuple(_core.relu2d_assemble(w, b, v, True, True, True, resolve_threads(n_threads)))
+    out = _core.relu2d_assemble(w, b, v, True, True, True, resolve_threads(n_threads))
+    return tuple(_finite(m, name) for m, name in zip(out, _KINDS))
 
 
 def entries_2d(
@@ -299,7 +310,7 @@ def entries_2d(
     size = w.shape[0] * (3 if code == 2 else 1)
     r = _index(rows, "rows", size)
     c = _index(cols, "cols", size)
-    return _core.relu2d_entries(code, w, b, v, r, c, resolve_threads(n_threads))
+    return _finite(_core.relu2d_entries(code, w, b, v, r, c, resolve_threads(n_threads)), kind)
 
 
 def matvec_2d(
@@ -352,7 +363,7 @@ def matvec_2d(
         raise ValueError("x contains NaN or Inf")
     x2 = np.ascontiguousarray(raw.reshape(size, -1), dtype=np.float64)
     y = _core.relu2d_matvec(code, w, b, v, x2, resolve_threads(n_threads))
-    return y.reshape(raw.shape)
+    return _finite(y, f"{kind} matvec").reshape(raw.shape)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -496,7 +507,7 @@ def load_vector_2d(
         f[todo[done]] = cur[todo[done]]
         todo = todo[~done]
         if todo.size == 0:
-            return f
+            return _finite(f, "load_vector")
         tri = np.flatnonzero(np.isin(owner, todo))
         prev = cur
     raise ConvergenceError(
