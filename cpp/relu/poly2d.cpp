@@ -16,8 +16,6 @@
 //    its diagonal is a positive-definite form of the vertex coordinates (condition number 4).
 #include "relu/poly2d.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 
