@@ -8,6 +8,7 @@ against an independent quadrature, ordering, degenerate neurons and bad input.
 
 from __future__ import annotations
 
+import concurrent.futures
 import doctest
 import io
 
@@ -449,3 +450,18 @@ def test_overflow_raises() -> None:
         r2.matvec_2d("mass", w, b, v, np.ones(2), n_threads=1)
     # H and G do not involve the scale of the parameters
     assert np.isfinite(r2.assemble_2d("heaviside", w, b, v, n_threads=1)).all()
+
+
+def test_concurrent_python_threads(random_net) -> None:
+    """The GIL is released: concurrent calls from Python threads give the serial results."""
+    w, b, v = random_net
+    serial = r2.assemble_2d("mass", w, b, v, n_threads=1)
+    x = np.arange(len(b), dtype=float)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futs = [pool.submit(r2.assemble_2d, "mass", w, b, v, n_threads=2) for _ in range(4)]
+        futs += [pool.submit(r2.matvec_2d, "mass", w, b, v, x, n_threads=1) for _ in range(2)]
+        res = [f.result() for f in futs]
+    for M in res[:4]:
+        assert np.array_equal(M, serial)
+    for y in res[4:]:
+        assert np.array_equal(y, res[4])
