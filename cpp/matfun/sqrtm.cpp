@@ -1,0 +1,266 @@
+// Principal matrix square root by the Schur method (see sqrtm.hpp):
+//   * complex Schur form: Bjorck & Hammarling, "A Schur method for the square root of a matrix",
+//     Linear Algebra Appl. 52/53, 1983 (column-wise recurrence on the triangular factor);
+//   * real Schur form: Higham, "Computing real square roots of a real matrix", Linear Algebra
+//     Appl. 88/89, 1987 (1x1 and 2x2 diagonal blocks, small Sylvester equations between blocks).
+// Real input with a negative real eigenvalue has no real principal square root: it goes through
+// the complex Schur form (rsf2csf of the real one) and the result is complex.
+#include "matfun/sqrtm.hpp"
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <vector>
+
+#include "core/lapack.hpp"
+#include "core/status.hpp"
+#include "core/traits.hpp"
+#include "matfun/schur.hpp"
+
+namespace nnla::matfun {
+
+using cd = std::complex<double>;
+using schur::RouteWork;
+
+int sqrtm_triu(const cd* t, cd* r, int n, double tz) {
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    auto R = [&](int i, int j) -> cd& { return r[i + static_cast<std::size_t>(j) * n]; };
+    for (int j = 0; j < n; ++j) {
+        for (int i = j + 1; i < n; ++i) R(i, j) = 0.0;
+        R(j, j) = std::sqrt(T(j, j));
+    }
+    for (int j = 1; j < n; ++j) {
+        const bool zj = std::abs(T(j, j)) <= tz;
+        for (int i = j - 1; i >= 0; --i) {
+            cd s = T(i, j);
+            for (int k = i + 1; k < j; ++k) nnla::mul_acc(s, -R(i, k), R(k, j));
+            const cd den = R(i, i) + R(j, j);
+            if (zj && std::abs(T(i, i)) <= tz) {  // two (numerically) zero eigenvalues
+                if (std::abs(s) > tz) return kNoSquareRoot;
+                R(i, j) = den == 0.0 ? cd(0.0) : s / den;
+            } else if (den == 0.0) {
+                if (std::abs(s) > tz) return kNoSquareRoot;
+                R(i, j) = 0.0;
+            } else {
+                R(i, j) = s / den;
+            }
+        }
+    }
+    return kOk;
+}
+
+namespace {
+
+// Principal square root of a real 2x2 block with complex-conjugate eigenvalues th +- i mu:
+// alpha I + (B - th I) / (2 alpha), alpha = Re sqrt(th + i mu) (Higham 1987, Lemma 2).
+void sqrt_block2(double a, double b, double c, double e, double* r) {
+    const double th = 0.5 * (a + e), h = 0.5 * (a - e);
+    const double mu = std::sqrt(std::max(0.0, -(h * h + b * c)));
+    const double rho = std::hypot(th, mu);
+    double alpha;
+    if (th >= 0.0) {
+        alpha = std::sqrt(0.5 * (th + rho));
+    } else {
+        const double beta = std::sqrt(0.5 * (rho - th));
+        alpha = mu / (2.0 * beta);
+    }
+    const double f = 1.0 / (2.0 * alpha);
+    r[0] = alpha + f * (a - th);  // (0, 0)
+    r[1] = f * c;                 // (1, 0)
+    r[2] = f * b;                 // (0, 1)
+    r[3] = alpha + f * (e - th);  // (1, 1)
+}
+
+// Solve R_ii X + X R_jj = C for X (p x q, p, q in {1, 2}), column-major small blocks; Gaussian
+// elimination with partial pivoting on the Kronecker system. Returns false if it is singular.
+bool small_sylvester(const double* rii, int p, const double* rjj, int q, double* c) {
+    const int m = p * q;
+    double M[16] = {}, x[4];
+    for (int b = 0; b < q; ++b)
+        for (int a = 0; a < p; ++a) {
+            const int row = a + p * b;
+            for (int cc = 0; cc < p; ++cc) M[row * 4 + (cc + p * b)] += rii[a + p * cc];
+            for (int dd = 0; dd < q; ++dd) M[row * 4 + (a + p * dd)] += rjj[dd + q * b];
+            x[row] = c[a + p * b];
+        }
+    for (int k = 0; k < m; ++k) {
+        int piv = k;
+        for (int i = k + 1; i < m; ++i)
+            if (std::abs(M[i * 4 + k]) > std::abs(M[piv * 4 + k])) piv = i;
+        if (M[piv * 4 + k] == 0.0) return false;
+        if (piv != k) {
+            for (int j = 0; j < m; ++j) std::swap(M[k * 4 + j], M[piv * 4 + j]);
+            std::swap(x[k], x[piv]);
+        }
+        for (int i = k + 1; i < m; ++i) {
+            const double l = M[i * 4 + k] / M[k * 4 + k];
+            for (int j = k; j < m; ++j) M[i * 4 + j] -= l * M[k * 4 + j];
+            x[i] -= l * x[k];
+        }
+    }
+    for (int k = m - 1; k >= 0; --k) {
+        double s = x[k];
+        for (int j = k + 1; j < m; ++j) s -= M[k * 4 + j] * x[j];
+        x[k] = s / M[k * 4 + k];
+    }
+    for (int k = 0; k < m; ++k) c[k] = x[k];
+    return true;
+}
+
+}  // namespace
+
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz) {
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    auto R = [&](int i, int j) -> double& { return r[i + static_cast<std::size_t>(j) * n]; };
+    std::fill(r, r + static_cast<std::size_t>(n) * n, 0.0);
+    // Diagonal blocks: start and size.
+    std::vector<int> st, sz;
+    for (int j = 0; j < n;) {
+        const int s = (j + 1 < n && T(j + 1, j) != 0.0) ? 2 : 1;
+        st.push_back(j);
+        sz.push_back(s);
+        j += s;
+    }
+    const int nb = static_cast<int>(st.size());
+    for (int k = 0; k < nb; ++k) {
+        const int j = st[k];
+        if (sz[k] == 1) {
+            R(j, j) = std::sqrt(T(j, j));  // T(j, j) >= 0 here
+        } else {
+            double blk[4];
+            sqrt_block2(T(j, j), T(j, j + 1), T(j + 1, j), T(j + 1, j + 1), blk);
+            R(j, j) = blk[0];
+            R(j + 1, j) = blk[1];
+            R(j, j + 1) = blk[2];
+            R(j + 1, j + 1) = blk[3];
+        }
+    }
+    for (int J = 1; J < nb; ++J) {
+        const int j0 = st[J], q = sz[J];
+        for (int I = J - 1; I >= 0; --I) {
+            const int i0 = st[I], p = sz[I];
+            double c[4];
+            for (int b = 0; b < q; ++b)
+                for (int a = 0; a < p; ++a) {
+                    double s = T(i0 + a, j0 + b);
+                    for (int k = i0 + p; k < j0; ++k) s -= R(i0 + a, k) * R(k, j0 + b);
+                    c[a + p * b] = s;
+                }
+            if (p == 1 && q == 1) {
+                const double den = R(i0, i0) + R(j0, j0);
+                const bool zero_pair = std::abs(T(i0, i0)) <= tz && std::abs(T(j0, j0)) <= tz;
+                if (zero_pair || den == 0.0) {
+                    if (std::abs(c[0]) > tz) return kNoSquareRoot;
+                    R(i0, j0) = den == 0.0 ? 0.0 : c[0] / den;
+                } else {
+                    R(i0, j0) = c[0] / den;
+                }
+                continue;
+            }
+            double rii[4], rjj[4];
+            for (int a = 0; a < p; ++a)
+                for (int b = 0; b < p; ++b) rii[a + p * b] = R(i0 + a, i0 + b);
+            for (int a = 0; a < q; ++a)
+                for (int b = 0; b < q; ++b) rjj[a + q * b] = R(j0 + a, j0 + b);
+            if (!small_sylvester(rii, p, rjj, q, c)) return kNoSquareRoot;
+            for (int b = 0; b < q; ++b)
+                for (int a = 0; a < p; ++a) R(i0 + a, j0 + b) = c[a + p * b];
+        }
+    }
+    return kOk;
+}
+
+namespace {
+
+// The zero threshold of the diagonal: n u ||A||_F.
+double zero_tol(double normf, int n) { return n * 0x1p-53 * normf; }
+
+// Complex route from the complex Schur form in w.ca (T) and w.cz (Z): result in w.cx.
+int complex_route(RouteWork& w) {
+    const int n = w.n;
+    schur::normalise_diagonal(w.ca.data(), n);
+    const double tz = zero_tol(schur::fro_norm(w.ca.data(), n), n);
+    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz);
+    if (st != kOk) return st;
+    schur::back_transform(w.cz.data(), w.cx.data(), w.ctmp.data(), n);
+    return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;
+}
+
+}  // namespace
+
+template <class O>
+void sqrtm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
+                            int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    schur::for_batch<RouteWork>(batch, d, n_threads, [&](std::int64_t b, RouteWork* w) {
+        O* ob = out + b * nn;
+        if (!w) status[b] = kInternal;
+        if (status[b] != kOk) {
+            schur::fill_nan(ob, nn);
+            return;
+        }
+        const double* tb = t + b * nn;
+        const double* zb = z + b * nn;
+        int st;
+        if (!schur::has_negative_real_eigenvalue(tb, d)) {
+            const double tz = zero_tol(schur::fro_norm(tb, d), d);
+            st = sqrtm_quasi_triu(tb, w->rx.data(), d, tz);
+            if (st == kOk) {
+                schur::back_transform(zb, w->rx.data(), w->rtmp.data(), d);
+                st = schur::all_finite(w->rx.data(), d) ? kOk : kNaNResult;
+                if (st == kOk) schur::store_rowmajor(w->rx.data(), d, ob);
+            }
+        } else if constexpr (is_complex_v<O>) {
+            schur::rsf2csf(tb, zb, w->ca.data(), w->cz.data(), d);
+            st = complex_route(*w);
+            if (st == kOk) schur::store_rowmajor(w->cx.data(), d, ob);
+        } else {
+            st = kInternal;  // the caller must pass a complex output for this batch
+        }
+        if (st != kOk) schur::fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+template <class T>
+void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
+                         std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    schur::for_batch<RouteWork>(batch, d, n_threads, [&](std::int64_t b, RouteWork* w) {
+        T* ob = out + b * nn;
+        int st = kOk;
+        if (!w) {
+            st = kInternal;
+        } else if (!schur::load_colmajor(a + b * nn, d, w->ca.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            if (info != 0) {
+                st = info > 0 ? kNotConverged : kInternal;
+            } else {
+                st = complex_route(*w);
+                if (st == kOk) schur::store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != kOk) schur::fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+template void sqrtm_real_schur_batch<float>(const double*, const double*, float*, std::int64_t, int,
+                                            int, std::int8_t*);
+template void sqrtm_real_schur_batch<double>(const double*, const double*, double*, std::int64_t,
+                                             int, int, std::int8_t*);
+template void sqrtm_real_schur_batch<std::complex<float>>(const double*, const double*,
+                                                          std::complex<float>*, std::int64_t, int,
+                                                          int, std::int8_t*);
+template void sqrtm_real_schur_batch<cd>(const double*, const double*, cd*, std::int64_t, int, int,
+                                         std::int8_t*);
+template void sqrtm_complex_batch<std::complex<float>>(const std::complex<float>*,
+                                                       std::complex<float>*, std::int64_t, int, int,
+                                                       std::int8_t*);
+template void sqrtm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);
+
+}  // namespace nnla::matfun

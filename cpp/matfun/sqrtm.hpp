@@ -1,0 +1,31 @@
+// Principal matrix square root by the Schur method: Bjorck-Hammarling on the complex Schur form,
+// Higham's real Schur method (1987) for real input whose eigenvalues avoid the negative real axis.
+// Batched over row-major (..., d, d) stacks; computed in double precision for every dtype.
+#pragma once
+
+#include <complex>
+#include <cstdint>
+
+namespace nnla::matfun {
+
+// r = principal sqrt of the upper triangular t (column-major, n x n). A diagonal entry with
+// |t_ii| <= tz is "numerically zero"; a nonzero coupling (|t_ij - sum| > tz) between two such entries
+// means no square root exists: returns kNoSquareRoot, else kOk.
+int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz);
+
+// r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0.
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz);
+
+// Phase 2 for real input, from the real Schur forms (t, z) of schur::real_schur_batch. O is the
+// output dtype: real (float/double) if no matrix has a negative real eigenvalue, else complex.
+// Matrices with status != kOk on entry get NaN and keep their status.
+template <class O>
+void sqrtm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
+                            int n_threads, std::int8_t* status);
+
+// Complex input: out[b] = sqrtm(a[b]); status[b] an nnla::Status code.
+template <class T>
+void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
+                         std::int8_t* status);
+
+}  // namespace nnla::matfun
