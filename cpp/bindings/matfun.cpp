@@ -31,34 +31,47 @@ py::tuple expm(const py::array& a, int n_threads) {
     });
 }
 
-// sqrtm / logm (Schur methods). Real input: the real Schur forms first (phase 1), then the output
-// is real unless a matrix of the batch has a negative real eigenvalue (then complex for the whole
-// batch: the dtype must be known before phase 2 writes it). Complex input: one pass.
-template <class Real, class Phase2>
-py::tuple schur_function_real(const py::array& a, const MatrixStack& ms, int n_threads, Phase2&& phase2) {
+// sqrtm / logm (Schur methods). Real input: one pass with a real output; if some matrices have a
+// negative real eigenvalue (complex result), the whole output becomes complex: the real results are
+// copied into it and only those matrices are computed again, complex. Complex input: one pass.
+template <class R, class RealF, class ComplexF>
+py::tuple schur_function_real(const py::array& a, const MatrixStack& ms, int n_threads, RealF&& real_f,
+                              ComplexF&& complex_f) {
     const std::size_t nn = static_cast<std::size_t>(ms.d) * ms.d;
-    const std::size_t batch = static_cast<std::size_t>(ms.batch);
-    std::vector<double> t(batch * nn), z(batch * nn);
-    std::vector<std::int8_t> status(batch), negative(batch);
-    const Real* src = static_cast<const Real*>(a.data());
+    std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
+    const R* src = static_cast<const R*>(a.data());
+    py::array_t<R> out(shape_of(a));
+    R* dst = out.mutable_data();
     {
         py::gil_scoped_release release;
-        matfun::schur::real_schur_batch<Real>(src, ms.batch, ms.d, n_threads, t.data(), z.data(),
-                                              status.data(), negative.data());
+        real_f(src, dst, ms.batch, ms.d, n_threads, status.data());
     }
-    bool complex_out = false;
-    for (std::size_t b = 0; b < batch; ++b) complex_out = complex_out || (status[b] == 0 && negative[b] != 0);
-    auto run = [&](auto tag) -> py::tuple {
-        using O = decltype(tag);
-        py::array_t<O> out(shape_of(a));
-        O* dst = out.mutable_data();
-        {
-            py::gil_scoped_release release;
-            phase2(t.data(), z.data(), dst, status.data());
-        }
-        return py::make_tuple(out, status_or_none(status, a));
-    };
-    return complex_out ? run(std::complex<Real>{}) : run(Real{});
+    std::vector<std::int64_t> idx;
+    for (std::int64_t b = 0; b < ms.batch; ++b)
+        if (status[static_cast<std::size_t>(b)] == matfun::schur::kComplexNeeded) idx.push_back(b);
+    if (idx.empty()) return py::make_tuple(out, status_or_none(status, a));
+    py::array_t<std::complex<R>> cout(shape_of(a));
+    std::complex<R>* cdst = cout.mutable_data();
+    {
+        py::gil_scoped_release release;
+        const std::size_t total = static_cast<std::size_t>(ms.batch) * nn;
+        for (std::size_t k = 0; k < total; ++k) cdst[k] = std::complex<R>(dst[k], R(0));
+        complex_f(src, cdst, idx.data(), static_cast<std::int64_t>(idx.size()), ms.d, n_threads, status.data());
+    }
+    return py::make_tuple(cout, status_or_none(status, a));
+}
+
+template <class T, class ComplexBatch>
+py::tuple schur_function_complex(const py::array& a, const MatrixStack& ms, int n_threads, ComplexBatch&& f) {
+    py::array_t<T> out(shape_of(a));
+    std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
+    const T* src = static_cast<const T*>(a.data());
+    T* dst = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        f(src, dst, ms.batch, ms.d, n_threads, status.data());
+    }
+    return py::make_tuple(out, status_or_none(status, a));
 }
 
 py::tuple sqrtm(const py::array& a, int n_threads) {
@@ -66,19 +79,10 @@ py::tuple sqrtm(const py::array& a, int n_threads) {
     return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
         using T = decltype(tag);
         if constexpr (is_complex_v<T>) {
-            py::array_t<T> out(shape_of(a));
-            std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
-            const T* src = static_cast<const T*>(a.data());
-            T* dst = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                matfun::sqrtm_complex_batch<T>(src, dst, ms.batch, ms.d, n_threads, status.data());
-            }
-            return py::make_tuple(out, status_or_none(status, a));
+            return schur_function_complex<T>(a, ms, n_threads, matfun::sqrtm_complex_batch<T>);
         } else {
-            return schur_function_real<T>(a, ms, n_threads, [&](const double* t, const double* z, auto* dst, std::int8_t* st) {
-                matfun::sqrtm_real_schur_batch(t, z, dst, ms.batch, ms.d, n_threads, st);
-            });
+            return schur_function_real<T>(a, ms, n_threads, matfun::sqrtm_real_batch<T>,
+                                          matfun::sqrtm_real_complex_batch<T>);
         }
     });
 }
@@ -88,19 +92,10 @@ py::tuple logm(const py::array& a, int n_threads) {
     return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
         using T = decltype(tag);
         if constexpr (is_complex_v<T>) {
-            py::array_t<T> out(shape_of(a));
-            std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
-            const T* src = static_cast<const T*>(a.data());
-            T* dst = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                matfun::logm_complex_batch<T>(src, dst, ms.batch, ms.d, n_threads, status.data());
-            }
-            return py::make_tuple(out, status_or_none(status, a));
+            return schur_function_complex<T>(a, ms, n_threads, matfun::logm_complex_batch<T>);
         } else {
-            return schur_function_real<T>(a, ms, n_threads, [&](const double* t, const double* z, auto* dst, std::int8_t* st) {
-                matfun::logm_real_schur_batch(t, z, dst, ms.batch, ms.d, n_threads, st);
-            });
+            return schur_function_real<T>(a, ms, n_threads, matfun::logm_real_batch<T>,
+                                          matfun::logm_real_complex_batch<T>);
         }
     });
 }

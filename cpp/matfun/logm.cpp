@@ -262,80 +262,47 @@ int complex_route(LogWork& w) {
     return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;
 }
 
+// Real route (no negative real eigenvalue): the complex route from rsf2csf of the real Schur form;
+// the principal logarithm is real, so the O(u) imaginary part is dropped.
+int real_route(LogWork& w) {
+    const int n = w.n;
+    schur::rsf2csf(w.rt.data(), w.rz.data(), w.ca.data(), w.cz.data(), n);
+    const int st = complex_route(w);
+    if (st != kOk) return st;
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    for (std::size_t k = 0; k < nn; ++k) w.rx[k] = w.cx[k].real();
+    return kOk;
+}
+
 }  // namespace
 
-template <class O>
-void logm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
-                           int n_threads, std::int8_t* status) {
+template <class R>
+void logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<LogWork>(batch, d, n_threads, [&](std::int64_t b, LogWork* w) {
-        O* ob = out + b * nn;
-        if (!w) status[b] = kInternal;
-        if (status[b] != kOk) {
-            schur::fill_nan(ob, nn);
-            return;
-        }
-        const double* tb = t + b * nn;
-        int st = kOk;
-        const bool negative = schur::has_negative_real_eigenvalue(tb, d);
-        if constexpr (!is_complex_v<O>) {
-            if (negative) st = kInternal;  // the caller must pass a complex output for this batch
-        }
-        if (st == kOk) {
-            schur::rsf2csf(tb, z + b * nn, w->ca.data(), w->cz.data(), d);
-            st = complex_route(*w);
-        }
-        if (st == kOk) {
-            if (!negative) {  // the principal logarithm is real: drop the O(u) imaginary part
-                for (std::size_t kk = 0; kk < nn; ++kk) w->cx[kk] = w->cx[kk].real();
-            }
-            schur::store_rowmajor(w->cx.data(), d, ob);
-        } else {
-            schur::fill_nan(ob, nn);
-        }
-        status[b] = static_cast<std::int8_t>(st);
-    });
+    schur::real_input_batch<LogWork>(a, out, batch, d, n_threads, status, real_route);
+}
+
+template <class R>
+void logm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count,
+                             int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    schur::real_input_complex_batch<LogWork>(a, out, idx, count, d, n_threads, status, complex_route);
 }
 
 template <class T>
-void logm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
-                        std::int8_t* status) {
+void logm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<LogWork>(batch, d, n_threads, [&](std::int64_t b, LogWork* w) {
-        T* ob = out + b * nn;
-        int st = kOk;
-        if (!w) {
-            st = kInternal;
-        } else if (!schur::load_colmajor(a + b * nn, d, w->ca.data())) {
-            st = kNonFinite;
-        } else {
-            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
-            if (info != 0) {
-                st = info > 0 ? kNotConverged : kInternal;
-            } else {
-                st = complex_route(*w);
-                if (st == kOk) schur::store_rowmajor(w->cx.data(), d, ob);
-            }
-        }
-        if (st != kOk) schur::fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
-    });
+    schur::complex_input_batch<LogWork>(a, out, batch, d, n_threads, status, complex_route);
 }
 
-template void logm_real_schur_batch<float>(const double*, const double*, float*, std::int64_t, int,
-                                           int, std::int8_t*);
-template void logm_real_schur_batch<double>(const double*, const double*, double*, std::int64_t, int,
-                                            int, std::int8_t*);
-template void logm_real_schur_batch<std::complex<float>>(const double*, const double*,
-                                                         std::complex<float>*, std::int64_t, int,
-                                                         int, std::int8_t*);
-template void logm_real_schur_batch<cd>(const double*, const double*, cd*, std::int64_t, int, int,
-                                        std::int8_t*);
-template void logm_complex_batch<std::complex<float>>(const std::complex<float>*,
-                                                      std::complex<float>*, std::int64_t, int, int,
-                                                      std::int8_t*);
+template void logm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
+template void logm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
+template void logm_real_complex_batch<float>(const float*, std::complex<float>*, const std::int64_t*,
+                                             std::int64_t, int, int, std::int8_t*);
+template void logm_real_complex_batch<double>(const double*, cd*, const std::int64_t*, std::int64_t, int,
+                                              int, std::int8_t*);
+template void logm_complex_batch<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
+                                                      std::int64_t, int, int, std::int8_t*);
 template void logm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);
 
 }  // namespace nnla::matfun

@@ -8,13 +8,15 @@
 
 namespace nnla::matfun {
 
-// Phase 2 for real input, from the real Schur forms (t, z) of schur::real_schur_batch. O is the
-// output dtype: real (float/double) if no matrix has a negative real eigenvalue, else complex.
-// Matrices with status != kOk on entry get NaN and keep their status. A (numerically) zero
-// eigenvalue gives kNoSquareRoot (the logarithm does not exist).
-template <class O>
-void logm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
-                           int n_threads, std::int8_t* status);
+// Real input, real output: out[b] = logm(a[b]), status[b] an nnla::Status code, or
+// schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
+// result is complex; logm_real_complex_batch computes those into a complex output.
+template <class R>
+void logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                     std::int8_t* status);
+template <class R>
+void logm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
+                             std::int64_t count, int d, int n_threads, std::int8_t* status);
 
 // Complex input: out[b] = logm(a[b]); status[b] an nnla::Status code.
 template <class T>

@@ -119,43 +119,8 @@ bool has_negative_real_eigenvalue(const double* t, int n) {
     return false;
 }
 
-namespace {
-struct Phase1Work {
-    SchurWork schur;
-    explicit Phase1Work(int d) : schur(d) {}
-};
-}  // namespace
-
-template <class R>
-void real_schur_batch(const R* a, std::int64_t batch, int d, int n_threads, double* t, double* z,
-                      std::int8_t* status, std::int8_t* negative) {
-    lapack::ensure_single_threaded_blas();
-    const std::size_t nn = static_cast<std::size_t>(d) * d;
-    for_batch<Phase1Work>(batch, d, n_threads, [&](std::int64_t b, Phase1Work* w) {
-        negative[b] = 0;
-        if (!w) {
-            status[b] = kInternal;
-            return;
-        }
-        double* tb = t + b * nn;
-        double* zb = z + b * nn;
-        if (!load_colmajor(a + b * nn, d, tb)) {
-            status[b] = kNonFinite;
-            return;
-        }
-        const int info = w->schur.real_schur(tb, zb);
-        if (info != 0) {
-            status[b] = info > 0 ? kNotConverged : kInternal;
-            return;
-        }
-        status[b] = kOk;
-        negative[b] = has_negative_real_eigenvalue(tb, d) ? 1 : 0;
-    });
+std::int8_t info_status(int info) {
+    return static_cast<std::int8_t>(info > 0 ? kNotConverged : kInternal);
 }
-
-template void real_schur_batch<float>(const float*, std::int64_t, int, int, double*, double*,
-                                      std::int8_t*, std::int8_t*);
-template void real_schur_batch<double>(const double*, std::int64_t, int, int, double*, double*,
-                                       std::int8_t*, std::int8_t*);
 
 }  // namespace nnla::matfun::schur

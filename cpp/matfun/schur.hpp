@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace nnla::matfun::schur {
 
 using cd = std::complex<double>;
@@ -130,7 +132,7 @@ struct RouteWork {
     int n;
     SchurWork schur;
     std::vector<cd> ca, cz, cx, ctmp;
-    std::vector<double> rx, rtmp;
+    std::vector<double> rt, rz, rx, rtmp;
     explicit RouteWork(int d)
         : n(d),
           schur(d),
@@ -138,6 +140,8 @@ struct RouteWork {
           cz(ca.size()),
           cx(ca.size()),
           ctmp(ca.size()),
+          rt(ca.size()),
+          rz(ca.size()),
           rx(ca.size()),
           rtmp(ca.size()) {}
 };
@@ -167,12 +171,96 @@ void for_batch(std::int64_t batch, int d, int nt_req, F&& one) {
     if (error) std::rethrow_exception(error);
 }
 
-// Phase 1 for real input: the real Schur form of every matrix, column-major doubles
-// t[b*d*d ...], z[b*d*d ...]; status[b] = kOk, kNonFinite (t, z untouched), kNotConverged or
-// kInternal (LAPACK info). negative[b] = 1 where a real eigenvalue is < 0 (the principal square
-// root / logarithm of that matrix is complex).
-template <class R>
-void real_schur_batch(const R* a, std::int64_t batch, int d, int n_threads, double* t, double* z,
-                      std::int8_t* status, std::int8_t* negative);
+// Marker status of real_input_batch for a matrix with a negative real eigenvalue (its principal
+// square root / logarithm is complex); real_input_complex_batch then computes it. Never returned
+// to Python.
+constexpr std::int8_t kComplexNeeded = -1;
+
+std::int8_t info_status(int info);  // LAPACK info -> kNotConverged / kInternal
+
+// Real input, real output: per matrix the real Schur form (w.rt, w.rz), then real_f(w) computes
+// the result column-major into w.rx and returns a status. Matrices with a negative real eigenvalue
+// get status kComplexNeeded and an untouched output slice.
+template <class Work, class R, class RealF>
+void real_input_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                      std::int8_t* status, RealF&& real_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+        R* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (!load_colmajor(a + b * nn, d, w->rt.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else if (has_negative_real_eigenvalue(w->rt.data(), d)) {
+                status[b] = kComplexNeeded;
+                return;
+            } else {
+                st = real_f(*w);
+                if (st == 0) store_rowmajor(w->rx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+// Real input, complex output, for the matrices idx[0..count) of the stack: the real Schur form
+// converted to the complex one (w.ca, w.cz), then complex_f(w) computes the result into w.cx.
+template <class Work, class R, class ComplexF>
+void real_input_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
+                              std::int64_t count, int d, int n_threads, std::int8_t* status,
+                              ComplexF&& complex_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(count, d, n_threads, [&](std::int64_t k, Work* w) {
+        const std::int64_t b = idx[k];
+        std::complex<R>* ob = out + b * nn;
+        int st;
+        if (!w || !load_colmajor(a + b * nn, d, w->rt.data())) {
+            st = kInternal;  // the first pass saw this matrix finite
+        } else {
+            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else {
+                rsf2csf(w->rt.data(), w->rz.data(), w->ca.data(), w->cz.data(), d);
+                st = complex_f(*w);
+                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+// Complex input: complex Schur form (w.ca, w.cz), then complex_f(w) computes the result into w.cx.
+template <class Work, class T, class ComplexF>
+void complex_input_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
+                         std::int8_t* status, ComplexF&& complex_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+        T* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (!load_colmajor(a + b * nn, d, w->ca.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else {
+                st = complex_f(*w);
+                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
 
 }  // namespace nnla::matfun::schur

@@ -188,79 +188,45 @@ int complex_route(RouteWork& w) {
 
 }  // namespace
 
-template <class O>
-void sqrtm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
-                            int n_threads, std::int8_t* status) {
+namespace {
+// Real route: the real quasi-triangular square root of the real Schur form (w.rt, w.rz) -> w.rx.
+int real_route(RouteWork& w) {
+    const int n = w.n;
+    const double tz = zero_tol(schur::fro_norm(w.rt.data(), n), n);
+    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz);
+    if (st != kOk) return st;
+    schur::back_transform(w.rz.data(), w.rx.data(), w.rtmp.data(), n);
+    return schur::all_finite(w.rx.data(), n) ? kOk : kNaNResult;
+}
+}  // namespace
+
+template <class R>
+void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<RouteWork>(batch, d, n_threads, [&](std::int64_t b, RouteWork* w) {
-        O* ob = out + b * nn;
-        if (!w) status[b] = kInternal;
-        if (status[b] != kOk) {
-            schur::fill_nan(ob, nn);
-            return;
-        }
-        const double* tb = t + b * nn;
-        const double* zb = z + b * nn;
-        int st;
-        if (!schur::has_negative_real_eigenvalue(tb, d)) {
-            const double tz = zero_tol(schur::fro_norm(tb, d), d);
-            st = sqrtm_quasi_triu(tb, w->rx.data(), d, tz);
-            if (st == kOk) {
-                schur::back_transform(zb, w->rx.data(), w->rtmp.data(), d);
-                st = schur::all_finite(w->rx.data(), d) ? kOk : kNaNResult;
-                if (st == kOk) schur::store_rowmajor(w->rx.data(), d, ob);
-            }
-        } else if constexpr (is_complex_v<O>) {
-            schur::rsf2csf(tb, zb, w->ca.data(), w->cz.data(), d);
-            st = complex_route(*w);
-            if (st == kOk) schur::store_rowmajor(w->cx.data(), d, ob);
-        } else {
-            st = kInternal;  // the caller must pass a complex output for this batch
-        }
-        if (st != kOk) schur::fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
-    });
+    schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
+}
+
+template <class R>
+void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count,
+                              int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    schur::real_input_complex_batch<RouteWork>(a, out, idx, count, d, n_threads, status, complex_route);
 }
 
 template <class T>
-void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
-                         std::int8_t* status) {
+void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<RouteWork>(batch, d, n_threads, [&](std::int64_t b, RouteWork* w) {
-        T* ob = out + b * nn;
-        int st = kOk;
-        if (!w) {
-            st = kInternal;
-        } else if (!schur::load_colmajor(a + b * nn, d, w->ca.data())) {
-            st = kNonFinite;
-        } else {
-            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
-            if (info != 0) {
-                st = info > 0 ? kNotConverged : kInternal;
-            } else {
-                st = complex_route(*w);
-                if (st == kOk) schur::store_rowmajor(w->cx.data(), d, ob);
-            }
-        }
-        if (st != kOk) schur::fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
-    });
+    schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
 }
 
-template void sqrtm_real_schur_batch<float>(const double*, const double*, float*, std::int64_t, int,
-                                            int, std::int8_t*);
-template void sqrtm_real_schur_batch<double>(const double*, const double*, double*, std::int64_t,
-                                             int, int, std::int8_t*);
-template void sqrtm_real_schur_batch<std::complex<float>>(const double*, const double*,
-                                                          std::complex<float>*, std::int64_t, int,
-                                                          int, std::int8_t*);
-template void sqrtm_real_schur_batch<cd>(const double*, const double*, cd*, std::int64_t, int, int,
-                                         std::int8_t*);
-template void sqrtm_complex_batch<std::complex<float>>(const std::complex<float>*,
-                                                       std::complex<float>*, std::int64_t, int, int,
-                                                       std::int8_t*);
+template void sqrtm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_complex_batch<float>(const float*, std::complex<float>*, const std::int64_t*,
+                                              std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_complex_batch<double>(const double*, cd*, const std::int64_t*, std::int64_t, int,
+                                               int, std::int8_t*);
+template void sqrtm_complex_batch<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
+                                                       std::int64_t, int, int, std::int8_t*);
 template void sqrtm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);
 
 }  // namespace nnla::matfun

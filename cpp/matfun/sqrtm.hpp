@@ -16,12 +16,15 @@ int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, do
 // r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0.
 int sqrtm_quasi_triu(const double* t, double* r, int n, double tz);
 
-// Phase 2 for real input, from the real Schur forms (t, z) of schur::real_schur_batch. O is the
-// output dtype: real (float/double) if no matrix has a negative real eigenvalue, else complex.
-// Matrices with status != kOk on entry get NaN and keep their status.
-template <class O>
-void sqrtm_real_schur_batch(const double* t, const double* z, O* out, std::int64_t batch, int d,
-                            int n_threads, std::int8_t* status);
+// Real input, real output: out[b] = sqrtm(a[b]), status[b] an nnla::Status code, or
+// schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
+// result is complex; sqrtm_real_complex_batch computes those into a complex output.
+template <class R>
+void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                     std::int8_t* status);
+template <class R>
+void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
+                             std::int64_t count, int d, int n_threads, std::int8_t* status);
 
 // Complex input: out[b] = sqrtm(a[b]); status[b] an nnla::Status code.
 template <class T>
