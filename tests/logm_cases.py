@@ -108,8 +108,10 @@ def _jordan_ref(func: str, m: mpmath.matrix, d: int) -> mpmath.matrix:
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _mp_cached(func: str, dtype: str, shape: tuple[int, ...], data: bytes, method: str) -> np.ndarray:
+@functools.cache
+def _mp_cached(
+    func: str, dtype: str, shape: tuple[int, ...], data: bytes, method: str
+) -> np.ndarray:
     a = np.frombuffer(data, dtype=dtype).reshape(shape)
     d = shape[0]
     with mpmath.workdps(DPS):
@@ -201,38 +203,106 @@ def _cases() -> list[Case]:
     rng = np.random.default_rng(20261123)
     out: list[Case] = []
     d = 5
-    out.append(Case("random", rng.standard_normal((d, d)) / np.sqrt(d) + 2.0 * np.eye(d),
-                    "well-conditioned random real, eigenvalues in the right half-plane"))
-    out.append(Case("random-complex",
-                    (rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))) / 2.0
-                    + np.eye(4), "random complex"))
-    out.append(Case("nonnormal", _similar(rng, [0.5, 1.0, 3.0, 7.0], cond=1e3),
-                    "diagonalizable, eigenvector matrix with condition number 1e3"))
-    out.append(Case("triangular", np.triu(rng.standard_normal((4, 4))) + np.diag([1.0, 2.0, 0.5, 4.0]),
-                    "exactly upper triangular input (the Schur form is the input)"))
-    out.append(Case("nonnormal-triangular", np.array([[1.0, 1e3], [0.0, 2.0]]),
-                    "large off-diagonal coupling; exact superdiagonal formulas matter"))
-    out.append(Case("near-singular", _similar(rng, [1e-8, 1.0, 2.0], cond=5.0),
-                    "an eigenvalue 1e-8 (log and sqrt exist, ill-conditioned)"))
-    out.append(Case("negative-eigenvalue", _similar(rng, [-1.0, 2.0, 3.0], cond=5.0),
-                    "a negative real eigenvalue: complex principal sqrt and log",
-                    complex_result=True))
-    out.append(Case("jordan-1", np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]),
-                    "3x3 Jordan block at 1 (log is nilpotent series)", method="jordan"))
-    out.append(Case("jordan-1-rotated", (lambda q: q @ np.array([[1.0, 1.0], [0.0, 1.0]]) @ q.T)(_orth(rng, 2)),
-                    "2x2 Jordan block at 1 in a rotated basis (eigenvalues split by rounding)"))
-    out.append(Case("jordan-minus2", np.array([[-2.0, 1.0], [0.0, -2.0]]),
-                    "Jordan block at -2: scipy returns NaN; nnla returns log 2 + i pi on the diagonal",
-                    method="jordan", complex_result=True))
-    out.append(Case("jordan-minus2-3", np.array([[-2.0, 1.0, 0.0], [0.0, -2.0, 1.0], [0.0, 0.0, -2.0]]),
-                    "3x3 Jordan block at -2", method="jordan", complex_result=True))
+    out.append(
+        Case(
+            "random",
+            rng.standard_normal((d, d)) / np.sqrt(d) + 2.0 * np.eye(d),
+            "well-conditioned random real, eigenvalues in the right half-plane",
+        )
+    )
+    out.append(
+        Case(
+            "random-complex",
+            (rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))) / 2.0 + np.eye(4),
+            "random complex",
+        )
+    )
+    out.append(
+        Case(
+            "nonnormal",
+            _similar(rng, [0.5, 1.0, 3.0, 7.0], cond=1e3),
+            "diagonalizable, eigenvector matrix with condition number 1e3",
+        )
+    )
+    out.append(
+        Case(
+            "triangular",
+            np.triu(rng.standard_normal((4, 4))) + np.diag([1.0, 2.0, 0.5, 4.0]),
+            "exactly upper triangular input (the Schur form is the input)",
+        )
+    )
+    out.append(
+        Case(
+            "nonnormal-triangular",
+            np.array([[1.0, 1e3], [0.0, 2.0]]),
+            "large off-diagonal coupling; exact superdiagonal formulas matter",
+        )
+    )
+    out.append(
+        Case(
+            "near-singular",
+            _similar(rng, [1e-8, 1.0, 2.0], cond=5.0),
+            "an eigenvalue 1e-8 (log and sqrt exist, ill-conditioned)",
+        )
+    )
+    out.append(
+        Case(
+            "negative-eigenvalue",
+            _similar(rng, [-1.0, 2.0, 3.0], cond=5.0),
+            "a negative real eigenvalue: complex principal sqrt and log",
+            complex_result=True,
+        )
+    )
+    out.append(
+        Case(
+            "jordan-1",
+            np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]),
+            "3x3 Jordan block at 1 (log is nilpotent series)",
+            method="jordan",
+        )
+    )
+    out.append(
+        Case(
+            "jordan-1-rotated",
+            (lambda q: q @ np.array([[1.0, 1.0], [0.0, 1.0]]) @ q.T)(_orth(rng, 2)),
+            "2x2 Jordan block at 1 in a rotated basis (eigenvalues split by rounding)",
+        )
+    )
+    out.append(
+        Case(
+            "jordan-minus2",
+            np.array([[-2.0, 1.0], [0.0, -2.0]]),
+            "Jordan block at -2: scipy returns NaN; nnla returns log 2 + i pi on the diagonal",
+            method="jordan",
+            complex_result=True,
+        )
+    )
+    out.append(
+        Case(
+            "jordan-minus2-3",
+            np.array([[-2.0, 1.0, 0.0], [0.0, -2.0, 1.0], [0.0, 0.0, -2.0]]),
+            "3x3 Jordan block at -2",
+            method="jordan",
+            complex_result=True,
+        )
+    )
     h = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
     out.append(Case("hpd", h @ h.conj().T / 4 + 0.1 * np.eye(4), "Hermitian positive definite"))
     th = np.pi - 1e-6
-    out.append(Case("near-cut", np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]),
-                    "rotation by pi - 1e-6: eigenvalues next to the negative real axis, real log"))
-    out.append(Case("complex-near-cut", np.diag([-2.0 + 1e-9j, 3.0]) + np.triu(np.ones((2, 2)), 1),
-                    "complex eigenvalue just above the negative real axis"))
+    out.append(
+        Case(
+            "near-cut",
+            np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]),
+            "rotation by pi - 1e-6: eigenvalues next to the negative real axis, real log",
+        )
+    )
+    out.append(
+        Case(
+            "complex-near-cut",
+            np.diag([-2.0 + 1e-9j, 3.0]) + np.triu(np.ones((2, 2)), 1),
+            "complex eigenvalue just above the negative real axis",
+        )
+    )
     return out
 
 

@@ -16,7 +16,7 @@ import nnla
 import numpy as np
 import pytest
 import scipy.linalg
-from logm_cases import CASES, C_TOL, Case, kappa_logm, mp_logm, rel_err
+from logm_cases import C_TOL, CASES, Case, kappa_logm, mp_logm, rel_err
 
 U64 = 2.0**-53
 U32 = 2.0**-24
@@ -184,8 +184,12 @@ def test_logm_singular_raises(a: np.ndarray) -> None:
 
 
 def test_logm_singular_names_batch_indices() -> None:
-    a = np.stack([np.eye(2), np.zeros((2, 2)), 2 * np.eye(2), np.diag([1.0, 0.0])]).reshape(2, 2, 2, 2)
-    with pytest.raises(nnla.errors.SingularMatrixError, match=r"batch indices \[\(0, 1\), \(1, 1\)\]") as e:
+    a = np.stack([np.eye(2), np.zeros((2, 2)), 2 * np.eye(2), np.diag([1.0, 0.0])]).reshape(
+        2, 2, 2, 2
+    )
+    with pytest.raises(
+        nnla.errors.SingularMatrixError, match=r"batch indices \[\(0, 1\), \(1, 1\)\]"
+    ) as e:
         nnla.logm(a)
     assert e.value.indices == [(0, 1), (1, 1)]
     assert isinstance(e.value, np.linalg.LinAlgError)
@@ -199,7 +203,12 @@ def test_logm_singular_names_batch_indices() -> None:
 @pytest.mark.parametrize("func", FUNCS, ids=FUNC_IDS)
 @pytest.mark.parametrize(
     ("shape", "dtype"),
-    [((0, 3, 3), np.float64), ((2, 0, 0), np.complex64), ((0, 0), np.float32), ((3, 0, 2, 2), np.int64)],
+    [
+        ((0, 3, 3), np.float64),
+        ((2, 0, 0), np.complex64),
+        ((0, 0), np.float32),
+        ((3, 0, 2, 2), np.int64),
+    ],
 )
 def test_empty(func: Callable, shape: tuple[int, ...], dtype: object) -> None:
     out = func(np.zeros(shape, dtype=dtype))
@@ -258,10 +267,16 @@ _DTYPE = r"\ba has dtype .*expected float32, float64, complex64 or complex128"
         pytest.param(np.eye(2, dtype=bool), _DTYPE, id="bool"),
         pytest.param(np.eye(2).astype(object), _DTYPE, id="object"),
         pytest.param(np.array([[1.0, np.nan], [0.0, 1.0]]), r"\ba contains NaN or Inf", id="nan"),
-        pytest.param(np.array([[[1.0, 0.0], [0.0, 1.0]], [[np.inf, 0.0], [0.0, 1.0]]]),
-                     r"\ba contains NaN or Inf at batch indices \[\(1,\)\]", id="inf-batch"),
-        pytest.param(np.array([[1.0, 0.0], [np.nan, 1.0]], dtype=np.complex64),
-                     r"\ba contains NaN or Inf", id="nan-complex64"),
+        pytest.param(
+            np.array([[[1.0, 0.0], [0.0, 1.0]], [[np.inf, 0.0], [0.0, 1.0]]]),
+            r"\ba contains NaN or Inf at batch indices \[\(1,\)\]",
+            id="inf-batch",
+        ),
+        pytest.param(
+            np.array([[1.0, 0.0], [np.nan, 1.0]], dtype=np.complex64),
+            r"\ba contains NaN or Inf",
+            id="nan-complex64",
+        ),
     ],
 )
 def test_bad_input(func: Callable, a: object, match: str) -> None:

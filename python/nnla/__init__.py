@@ -24,8 +24,7 @@ import numpy as np
 from nnla import errors
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
-from nnla.linalg import expm
-from nnla.linalg import logm, sqrtm
+from nnla.linalg import expm, logm, sqrtm
 
 __version__: str = _core.__version__
 

@@ -141,9 +141,9 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         If ``a`` has fewer than 2 dimensions, is not square in its last two axes, has an
         unsupported dtype, or contains NaN/Inf with ``check_finite=True``.
     nnla.errors.SingularMatrixError
-        If a matrix has no square root: a (numerically) zero eigenvalue, ``|lambda| <= d*u*||a||_F``,
-        coupled to another zero eigenvalue in the Schur form (a nontrivial Jordan block at 0). The
-        message names the batch indices.
+        If a matrix has no square root: a (numerically) zero eigenvalue,
+        ``|lambda| <= d*u*||a||_F``, coupled to another zero eigenvalue in the Schur form (a
+        nontrivial Jordan block at 0). The message names the batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
 
