@@ -183,6 +183,22 @@ def test_logm_singular_raises(a: np.ndarray) -> None:
         nnla.logm(a)
 
 
+def test_logm_rank_deficient_dense_raises() -> None:
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((5, 3)) @ rng.standard_normal((3, 5))  # rank 3
+    with pytest.raises(nnla.errors.SingularMatrixError, match="singular matrix does not exist"):
+        nnla.logm(a)
+
+
+def test_highly_nonnormal_triangular_is_not_singular() -> None:
+    """The zero-eigenvalue test is relative to the eigenvalues, not to ||a||: [[1, t], [0, 1]]
+    with t = 1e200 has log [[0, t], [0, 0]] and square root [[1, t/2], [0, 1]] (closed forms)."""
+    t = 1e200
+    a = np.array([[1.0, t], [0.0, 1.0]])
+    assert np.array_equal(nnla.logm(a), np.array([[0.0, t], [0.0, 0.0]]))
+    assert np.array_equal(nnla.sqrtm(a), np.array([[1.0, t / 2], [0.0, 1.0]]))
+
+
 def test_logm_singular_names_batch_indices() -> None:
     a = np.stack([np.eye(2), np.zeros((2, 2)), 2 * np.eye(2), np.diag([1.0, 0.0])]).reshape(
         2, 2, 2, 2

@@ -110,7 +110,7 @@ double alpha_norm(LogWork& w, int p) {
 }
 
 void sqrt_step(LogWork& w) {
-    sqrtm_triu(w.T.data(), w.Tn.data(), w.n, 0.0);  // nonzero diagonal: cannot fail
+    sqrtm_triu(w.T.data(), w.Tn.data(), w.n, 0.0, 0.0);  // nonzero diagonal: cannot fail
     std::swap(w.T, w.Tn);
     w.npw = 0;
 }
@@ -253,7 +253,7 @@ int logm_triu(const cd* t0, cd* u, int n, LogWork& w) {
 int complex_route(LogWork& w) {
     const int n = w.n;
     schur::normalise_diagonal(w.ca.data(), n);
-    const double tz = n * 0x1p-53 * schur::fro_norm(w.ca.data(), n);
+    const double tz = zero_eigenvalue_tol(w.ca.data(), n);  // n u max |lambda_j|
     for (int j = 0; j < n; ++j)
         if (std::abs(w.ca[j + static_cast<std::size_t>(j) * n]) <= tz) return kNoSquareRoot;
     const int st = logm_triu(w.ca.data(), w.cx.data(), n, w);

@@ -22,7 +22,7 @@ namespace nnla::matfun {
 using cd = std::complex<double>;
 using schur::RouteWork;
 
-int sqrtm_triu(const cd* t, cd* r, int n, double tz) {
+int sqrtm_triu(const cd* t, cd* r, int n, double tz, double tc) {
     auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
     auto R = [&](int i, int j) -> cd& { return r[i + static_cast<std::size_t>(j) * n]; };
     for (int j = 0; j < n; ++j) {
@@ -36,10 +36,10 @@ int sqrtm_triu(const cd* t, cd* r, int n, double tz) {
             for (int k = i + 1; k < j; ++k) nnla::mul_acc(s, -R(i, k), R(k, j));
             const cd den = R(i, i) + R(j, j);
             if (zj && std::abs(T(i, i)) <= tz) {  // two (numerically) zero eigenvalues
-                if (std::abs(s) > tz) return kNoSquareRoot;
+                if (std::abs(s) > tc) return kNoSquareRoot;
                 R(i, j) = den == 0.0 ? cd(0.0) : s / den;
             } else if (den == 0.0) {
-                if (std::abs(s) > tz) return kNoSquareRoot;
+                if (std::abs(s) > tc) return kNoSquareRoot;
                 R(i, j) = 0.0;
             } else {
                 R(i, j) = s / den;
@@ -109,7 +109,7 @@ bool small_sylvester(const double* rii, int p, const double* rjj, int q, double*
 
 }  // namespace
 
-int sqrtm_quasi_triu(const double* t, double* r, int n, double tz) {
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc) {
     auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
     auto R = [&](int i, int j) -> double& { return r[i + static_cast<std::size_t>(j) * n]; };
     std::fill(r, r + static_cast<std::size_t>(n) * n, 0.0);
@@ -150,7 +150,7 @@ int sqrtm_quasi_triu(const double* t, double* r, int n, double tz) {
                 const double den = R(i0, i0) + R(j0, j0);
                 const bool zero_pair = std::abs(T(i0, i0)) <= tz && std::abs(T(j0, j0)) <= tz;
                 if (zero_pair || den == 0.0) {
-                    if (std::abs(c[0]) > tz) return kNoSquareRoot;
+                    if (std::abs(c[0]) > tc) return kNoSquareRoot;
                     R(i0, j0) = den == 0.0 ? 0.0 : c[0] / den;
                 } else {
                     R(i0, j0) = c[0] / den;
@@ -170,17 +170,42 @@ int sqrtm_quasi_triu(const double* t, double* r, int n, double tz) {
     return kOk;
 }
 
-namespace {
+double zero_eigenvalue_tol(const double* t, int n) {
+    // Real quasi-triangular: |lambda| of a 2x2 block is sqrt(det).
+    double rho = 0.0;
+    for (int j = 0; j < n;) {
+        const double a = t[j + static_cast<std::size_t>(j) * n];
+        if (j + 1 < n && t[j + 1 + static_cast<std::size_t>(j) * n] != 0.0) {
+            const double b = t[j + static_cast<std::size_t>(j + 1) * n];
+            const double c = t[j + 1 + static_cast<std::size_t>(j) * n];
+            const double e = t[j + 1 + static_cast<std::size_t>(j + 1) * n];
+            rho = std::max(rho, std::sqrt(std::abs(a * e - b * c)));
+            j += 2;
+        } else {
+            rho = std::max(rho, std::abs(a));
+            j += 1;
+        }
+    }
+    return n * 0x1p-53 * rho;
+}
 
-// The zero threshold of the diagonal: n u ||A||_F.
-double zero_tol(double normf, int n) { return n * 0x1p-53 * normf; }
+double zero_eigenvalue_tol(const cd* t, int n) {
+    double rho = 0.0;
+    for (int j = 0; j < n; ++j) rho = std::max(rho, std::abs(t[j + static_cast<std::size_t>(j) * n]));
+    return n * 0x1p-53 * rho;
+}
+
+double coupling_tol(double fro_norm, int n) { return 4.0 * n * 0x1p-53 * fro_norm; }
+
+namespace {
 
 // Complex route from the complex Schur form in w.ca (T) and w.cz (Z): result in w.cx.
 int complex_route(RouteWork& w) {
     const int n = w.n;
     schur::normalise_diagonal(w.ca.data(), n);
-    const double tz = zero_tol(schur::fro_norm(w.ca.data(), n), n);
-    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz);
+    const double tz = zero_eigenvalue_tol(w.ca.data(), n);
+    const double tc = coupling_tol(schur::fro_norm(w.ca.data(), n), n);
+    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz, tc);
     if (st != kOk) return st;
     schur::back_transform(w.cz.data(), w.cx.data(), w.ctmp.data(), n);
     return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;
@@ -192,8 +217,9 @@ namespace {
 // Real route: the real quasi-triangular square root of the real Schur form (w.rt, w.rz) -> w.rx.
 int real_route(RouteWork& w) {
     const int n = w.n;
-    const double tz = zero_tol(schur::fro_norm(w.rt.data(), n), n);
-    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz);
+    const double tz = zero_eigenvalue_tol(w.rt.data(), n);
+    const double tc = coupling_tol(schur::fro_norm(w.rt.data(), n), n);
+    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz, tc);
     if (st != kOk) return st;
     schur::back_transform(w.rz.data(), w.rx.data(), w.rtmp.data(), n);
     return schur::all_finite(w.rx.data(), n) ? kOk : kNaNResult;

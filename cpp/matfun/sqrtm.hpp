@@ -9,12 +9,18 @@
 namespace nnla::matfun {
 
 // r = principal sqrt of the upper triangular t (column-major, n x n). A diagonal entry with
-// |t_ii| <= tz is "numerically zero"; a nonzero coupling (|t_ij - sum| > tz) between two such entries
-// means no square root exists: returns kNoSquareRoot, else kOk.
-int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz);
+// |t_ii| <= tz is "numerically zero"; a coupling |t_ij - sum| > tc between two such entries (a
+// nontrivial Jordan block at 0) means no square root exists: returns kNoSquareRoot, else kOk.
+int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz, double tc);
 
 // r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0.
-int sqrtm_quasi_triu(const double* t, double* r, int n, double tz);
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc);
+
+// Thresholds of the zero test for the (quasi-)triangular Schur factor t of order n: eigenvalues
+// |lambda| <= n u max_j |lambda_j| are zero; couplings |c| > 4 n u ||t||_F are nonzero.
+double zero_eigenvalue_tol(const double* t, int n);
+double zero_eigenvalue_tol(const std::complex<double>* t, int n);
+double coupling_tol(double fro_norm, int n);
 
 // Real input, real output: out[b] = sqrtm(a[b]), status[b] an nnla::Status code, or
 // schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the

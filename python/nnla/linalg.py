@@ -81,13 +81,14 @@ def _raise_schur_status(status: np.ndarray | None, func: str) -> None:
         if func == "logm":
             msg = "logm: the logarithm of a singular matrix does not exist"
             hint = (
-                "an eigenvalue is zero to working precision (|lambda| <= d*u*||a||_F); "
+                "an eigenvalue is zero to working precision (|lambda| <= d*u*max|lambda_j|); "
                 "shift the matrix (logm(a + eps*I)) or check the input"
             )
         else:
             msg = "sqrtm: the matrix has no square root"
             hint = (
-                "a zero eigenvalue (|lambda| <= d*u*||a||_F) lies in a nontrivial Jordan block; "
+                "a zero eigenvalue (|lambda| <= d*u*max|lambda_j|) lies in a nontrivial Jordan "
+                "block; "
                 "perturb the matrix (sqrtm(a + eps*I)) if an approximate root is acceptable"
             )
         raise SingularMatrixError(f"{msg}{_where(nosq)}", hint=hint, indices=_indices(nosq))
@@ -142,8 +143,9 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         unsupported dtype, or contains NaN/Inf with ``check_finite=True``.
     nnla.errors.SingularMatrixError
         If a matrix has no square root: a (numerically) zero eigenvalue,
-        ``|lambda| <= d*u*||a||_F``, coupled to another zero eigenvalue in the Schur form (a
-        nontrivial Jordan block at 0). The message names the batch indices.
+        ``|lambda| <= d*u*max|lambda_j|``, coupled (an entry above ``4*d*u*||a||_F``) to another
+        zero eigenvalue in the Schur form: a nontrivial Jordan block at 0. The message names the
+        batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
 
@@ -213,8 +215,9 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
         If ``a`` has fewer than 2 dimensions, is not square in its last two axes, has an
         unsupported dtype, or contains NaN/Inf with ``check_finite=True``.
     nnla.errors.SingularMatrixError
-        If a matrix is singular (an eigenvalue with ``|lambda| <= d*u*||a||_F``): the logarithm of
-        a singular matrix does not exist. The message names the batch indices.
+        If a matrix is singular to working precision (an eigenvalue with
+        ``|lambda| <= d*u*max|lambda_j|``): the logarithm of a singular matrix does not exist.
+        The message names the batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
 
