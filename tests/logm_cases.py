@@ -286,6 +286,20 @@ def _cases() -> list[Case]:
             complex_result=True,
         )
     )
+    out.append(
+        Case(
+            "random-complex-2x2",
+            rng.standard_normal((2, 2)) + 1j * rng.standard_normal((2, 2)) + 2.0 * np.eye(2),
+            "complex 2x2 (the hand-written 2x2 Schur step)",
+        )
+    )
+    out.append(
+        Case(
+            "nonnormal-complex-2x2",
+            np.array([[1.0 + 1.0j, 300.0], [1e-3j, 2.0 - 0.5j]]),
+            "complex 2x2, nonnormal, with a small subdiagonal",
+        )
+    )
     h = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
     out.append(Case("hpd", h @ h.conj().T / 4 + 0.1 * np.eye(4), "Hermitian positive definite"))
     th = np.pi - 1e-6

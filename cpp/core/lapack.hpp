@@ -68,6 +68,10 @@ void scipy_zgees_(const char*, const char*, void*, const lapack_int*, cd*, const
                   cd*, cd*, const lapack_int*, cd*, const lapack_int*, double*, lapack_int*, lapack_int*,
                   std::size_t, std::size_t);
 
+// Standardised real Schur factorization of a 2x2 matrix (the kernel dhseqr uses for 2x2 blocks).
+void scipy_slanv2_(float*, float*, float*, float*, float*, float*, float*, float*, float*, float*);
+void scipy_dlanv2_(double*, double*, double*, double*, double*, double*, double*, double*, double*,
+                   double*);
 void scipy_openblas_set_num_threads(int);
 int scipy_openblas_get_num_threads(void);
 char* scipy_openblas_get_config(void);
@@ -156,6 +160,17 @@ NNLA_GEES_REAL(double, scipy_dgees_)
 NNLA_GEES_COMPLEX(cf, float, scipy_cgees_)
 NNLA_GEES_COMPLEX(cd, double, scipy_zgees_)
 #undef NNLA_GEES_COMPLEX
+
+// [[a, b], [c, d]] = [[cs, -sn], [sn, cs]] [[aa, bb], [cc, dd]] [[cs, sn], [-sn, cs]] with the
+// standardised Schur form overwriting a, b, c, d (cc = 0, or aa = dd and bb * cc < 0).
+#define NNLA_LANV2(T, fn)                                                                          \
+    inline void lanv2(T& a, T& b, T& c, T& d, T& cs, T& sn) {                                    \
+        T rt1r, rt1i, rt2r, rt2i;                                                                \
+        fn(&a, &b, &c, &d, &rt1r, &rt1i, &rt2r, &rt2i, &cs, &sn);                                \
+    }
+NNLA_LANV2(float, scipy_slanv2_)
+NNLA_LANV2(double, scipy_dlanv2_)
+#undef NNLA_LANV2
 
 NNLA_ISA_END
 

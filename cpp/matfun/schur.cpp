@@ -28,6 +28,15 @@ SchurWork::SchurWork(int n) : n_(n), wr_(n), wi_(n), rwork_(n), w_(n) {
 
 int SchurWork::real_schur(double* a, double* z) {
     const int n = n_;
+    if (n == 2) {  // no gees overhead (balancing, Hessenberg reduction, workspace) for 2x2
+        double cs = 1.0, sn = 0.0;
+        lapack::lanv2(a[0], a[2], a[1], a[3], cs, sn);
+        z[0] = cs;
+        z[1] = sn;
+        z[2] = -sn;
+        z[3] = cs;
+        return 0;
+    }
     const int info = lapack::gees(n, a, n, wr_.data(), wi_.data(), z, n, dwork_.data(),
                                   static_cast<int>(dwork_.size()));
     if (info == 0)
@@ -38,6 +47,42 @@ int SchurWork::real_schur(double* a, double* z) {
 
 int SchurWork::complex_schur(cd* a, cd* z) {
     const int n = n_;
+    if (n == 2) {  // one unitary rotation onto an eigenvector, without gees overhead
+        const cd a11 = a[0], a21 = a[1], a12 = a[2], a22 = a[3];
+        if (a21 == 0.0) {
+            z[0] = 1.0;
+            z[1] = 0.0;
+            z[2] = 0.0;
+            z[3] = 1.0;
+            return 0;
+        }
+        // Eigenvalue lambda = a22 + mu, mu = p +- sqrt(p^2 + a12 a21), p = (a11 - a22)/2, the sign
+        // that avoids cancellation; the eigenvector (mu, a21) then solves the second row.
+        const cd p = 0.5 * (a11 - a22);
+        const cd disc = std::sqrt(p * p + a12 * a21);
+        const cd mp = p + disc, mm = p - disc;
+        const cd mu = std::abs(mp) >= std::abs(mm) ? mp : mm;
+        const double r = std::hypot(std::abs(mu), std::abs(a21));
+        const cd v1 = mu / r, v2 = a21 / r;
+        // Z = [[v1, -conj(v2)], [v2, conj(v1)]] (unitary), T = Z^H A Z with T21 = 0.
+        z[0] = v1;
+        z[1] = v2;
+        z[2] = -std::conj(v2);
+        z[3] = std::conj(v1);
+        const cd av1 = a11 * v1 + a12 * v2, av2 = a21 * v1 + a22 * v2;                   // A z1
+        const cd aw1 = a11 * z[2] + a12 * z[3], aw2 = a21 * z[2] + a22 * z[3];           // A z2
+        a[0] = std::conj(v1) * av1 + std::conj(v2) * av2;
+        a[2] = std::conj(v1) * aw1 + std::conj(v2) * aw2;
+        a[3] = std::conj(z[2]) * aw1 + std::conj(z[3]) * aw2;
+        a[1] = 0.0;
+        auto finite = [](cd x) { return std::isfinite(x.real()) && std::isfinite(x.imag()); };
+        if (finite(a[0]) && finite(a[2]) && finite(a[3]) && finite(v1) && finite(v2)) return 0;
+        // Overflow (entries near the overflow threshold): LAPACK's scaled algorithm instead.
+        a[0] = a11;
+        a[1] = a21;
+        a[2] = a12;
+        a[3] = a22;
+    }
     const int info = lapack::gees(n, a, n, w_.data(), z, n, zwork_.data(),
                                   static_cast<int>(zwork_.size()), rwork_.data());
     if (info == 0)
