@@ -9,6 +9,7 @@ scipy.linalg.logm: err <= 2 * err_scipy + 8 u.
 
 from __future__ import annotations
 
+import concurrent.futures
 import warnings
 from collections.abc import Callable
 
@@ -307,3 +308,21 @@ def test_check_finite_false(func: Callable) -> None:
     assert np.all(np.isnan(out[1]))
     assert np.array_equal(out[0], func(a[0]))
     assert np.array_equal(out[2], func(a[2]))
+
+
+@pytest.mark.parametrize("func", FUNCS, ids=FUNC_IDS)
+def test_concurrent_python_threads(func: Callable) -> None:
+    """The GIL is released and nothing is shared: concurrent calls give the sequential results."""
+    rng = np.random.default_rng(900)
+    batches = [
+        _mixed_batch(rng, 30, 5),
+        (_rand(rng, (16, 12, 12), np.complex128) / 4 + 2 * np.eye(12)),
+        _rand(rng, (200, 2, 2), np.float64) / 2 + np.eye(2),
+        (_rand(rng, (32, 3, 3), np.complex64) / 4 + np.eye(3)).astype(np.complex64),
+    ]
+    calls = [(b, nt) for b in batches for nt in (None, 1, 2)] * 2
+    expected = [func(b, n_threads=nt) for b, nt in calls]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: func(c[0], n_threads=c[1]), calls))
+    for k, (r, e) in enumerate(zip(results, expected)):
+        assert np.array_equal(r, e), f"call {k} differs when run concurrently"

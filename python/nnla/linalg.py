@@ -189,7 +189,12 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     get imaginary part +pi, the convention of ``numpy.log(-2 + 0j)``; the result is then complex.
     For real input the output dtype is decided for the WHOLE batch: if any matrix has a negative
     real eigenvalue, the output is complex (complex64 for float32, complex128 for float64) and
-    the other matrices have a zero imaginary part; otherwise it is real.
+    the other matrices have a zero imaginary part; otherwise it is real. For complex input the
+    side of the cut is that of the computed eigenvalue (its imaginary part's sign, +0 counting
+    as above): an eigenvalue that is computed as ``-2 - 1e-17j`` gets imaginary part -pi.
+    Eigenvalues near the cut keep full accuracy (the superdiagonal formulas use the unwinding
+    number), within the condition number, which grows as eigenvalues approach the cut from
+    opposite sides.
 
     Parameters
     ----------
