@@ -317,6 +317,39 @@ def _cases() -> list[Case]:
             "complex eigenvalue just above the negative real axis",
         )
     )
+    # quasi-triangular structure: two complex-conjugate pairs and two real eigenvalues, coupled
+    blk = np.zeros((6, 6))
+    blk[:2, :2] = [[0.5, -2.0], [1.5, 0.5]]
+    blk[2:4, 2:4] = [[-1.0, 3.0], [-0.5, -1.0]]  # pair near the negative real axis side
+    blk[4, 4], blk[5, 5] = 2.0, 0.25
+    blk += np.triu(rng.standard_normal((6, 6)), 2) * 0.7
+    q = _orth(rng, 6)
+    out.append(
+        Case(
+            "complex-pairs",
+            q @ blk @ q.T,
+            "real 6x6 with complex-conjugate pairs (2x2 Schur blocks coupled by Sylvester "
+            "equations of every block size)",
+        )
+    )
+    a8 = rng.standard_normal((8, 8)) / np.sqrt(8.0)
+    ev = np.linalg.eigvals(a8)
+    out.append(
+        Case(
+            "random-8",
+            a8,
+            "real 8x8 N(0, 1/8): eigenvalues all around the origin",
+            complex_result=bool(np.any((ev.imag == 0) & (ev.real < 0))),
+        )
+    )
+    c6 = rng.standard_normal((6, 6)) + 1j * rng.standard_normal((6, 6))
+    out.append(
+        Case(
+            "random-complex-6",
+            c6 / np.sqrt(12.0),
+            "complex 6x6 with eigenvalues around the origin (some near the cut)",
+        )
+    )
     return out
 
 
