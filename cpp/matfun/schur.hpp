@@ -133,6 +133,7 @@ struct RouteWork {
     SchurWork schur;
     std::vector<cd> ca, cz, cx, ctmp;
     std::vector<double> rt, rz, rx, rtmp;
+    std::vector<int> iblk;
     explicit RouteWork(int d)
         : n(d),
           schur(d),
@@ -143,7 +144,8 @@ struct RouteWork {
           rt(ca.size()),
           rz(ca.size()),
           rx(ca.size()),
-          rtmp(ca.size()) {}
+          rtmp(ca.size()),
+          iblk(2 * static_cast<std::size_t>(d)) {}
 };
 
 // Runs one(b, work) for every b < batch on nt OpenMP threads, each thread with its own Work(d).

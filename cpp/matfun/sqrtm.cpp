@@ -109,19 +109,21 @@ bool small_sylvester(const double* rii, int p, const double* rjj, int q, double*
 
 }  // namespace
 
-int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc) {
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, int* blocks) {
     auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
     auto R = [&](int i, int j) -> double& { return r[i + static_cast<std::size_t>(j) * n]; };
     std::fill(r, r + static_cast<std::size_t>(n) * n, 0.0);
     // Diagonal blocks: start and size.
-    std::vector<int> st, sz;
+    int* st = blocks;
+    int* sz = blocks + n;
+    int nb = 0;
     for (int j = 0; j < n;) {
         const int s = (j + 1 < n && T(j + 1, j) != 0.0) ? 2 : 1;
-        st.push_back(j);
-        sz.push_back(s);
+        st[nb] = j;
+        sz[nb] = s;
+        ++nb;
         j += s;
     }
-    const int nb = static_cast<int>(st.size());
     for (int k = 0; k < nb; ++k) {
         const int j = st[k];
         if (sz[k] == 1) {
@@ -219,7 +221,7 @@ int real_route(RouteWork& w) {
     const int n = w.n;
     const double tz = zero_eigenvalue_tol(w.rt.data(), n);
     const double tc = coupling_tol(schur::fro_norm(w.rt.data(), n), n);
-    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz, tc);
+    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz, tc, w.iblk.data());
     if (st != kOk) return st;
     schur::back_transform(w.rz.data(), w.rx.data(), w.rtmp.data(), n);
     return schur::all_finite(w.rx.data(), n) ? kOk : kNaNResult;

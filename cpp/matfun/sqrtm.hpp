@@ -13,8 +13,9 @@ namespace nnla::matfun {
 // nontrivial Jordan block at 0) means no square root exists: returns kNoSquareRoot, else kOk.
 int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz, double tc);
 
-// r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0.
-int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc);
+// r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0;
+// blocks: scratch of 2 n ints.
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, int* blocks);
 
 // Thresholds of the zero test for the (quasi-)triangular Schur factor t of order n: eigenvalues
 // |lambda| <= n u max_j |lambda_j| are zero; couplings |c| > 4 n u ||t||_F are nonzero.
