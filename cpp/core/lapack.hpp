@@ -54,6 +54,24 @@ void scipy_cgetrs_(const char*, const lapack_int*, const lapack_int*, const cf*,
 void scipy_zgetrs_(const char*, const lapack_int*, const lapack_int*, const cd*, const lapack_int*,
                    const lapack_int*, cd*, const lapack_int*, lapack_int*, std::size_t);
 
+// Schur factorization (sort = 'N': select and bwork are not referenced).
+void scipy_sgees_(const char*, const char*, void*, const lapack_int*, float*, const lapack_int*, lapack_int*,
+                  float*, float*, float*, const lapack_int*, float*, const lapack_int*, lapack_int*,
+                  lapack_int*, std::size_t, std::size_t);
+void scipy_dgees_(const char*, const char*, void*, const lapack_int*, double*, const lapack_int*, lapack_int*,
+                  double*, double*, double*, const lapack_int*, double*, const lapack_int*, lapack_int*,
+                  lapack_int*, std::size_t, std::size_t);
+void scipy_cgees_(const char*, const char*, void*, const lapack_int*, cf*, const lapack_int*, lapack_int*,
+                  cf*, cf*, const lapack_int*, cf*, const lapack_int*, float*, lapack_int*, lapack_int*,
+                  std::size_t, std::size_t);
+void scipy_zgees_(const char*, const char*, void*, const lapack_int*, cd*, const lapack_int*, lapack_int*,
+                  cd*, cd*, const lapack_int*, cd*, const lapack_int*, double*, lapack_int*, lapack_int*,
+                  std::size_t, std::size_t);
+
+// Standardised real Schur factorization of a 2x2 matrix (the kernel dhseqr uses for 2x2 blocks).
+void scipy_slanv2_(float*, float*, float*, float*, float*, float*, float*, float*, float*, float*);
+void scipy_dlanv2_(double*, double*, double*, double*, double*, double*, double*, double*, double*,
+                   double*);
 void scipy_openblas_set_num_threads(int);
 int scipy_openblas_get_num_threads(void);
 char* scipy_openblas_get_config(void);
@@ -113,6 +131,46 @@ NNLA_GETRS(double, scipy_dgetrs_)
 NNLA_GETRS(cf, scipy_cgetrs_)
 NNLA_GETRS(cd, scipy_zgetrs_)
 #undef NNLA_GETRS
+
+// Schur factorization A = Z T Z^H, column-major, no eigenvalue ordering; returns LAPACK's info.
+// Real: T quasi-triangular with standardised 2x2 blocks, eigenvalues in (wr, wi). Complex: T upper
+// triangular, eigenvalues in w (rwork of length n). lwork = -1 is a workspace query (size in work[0]).
+#define NNLA_GEES_REAL(T, fn)                                                                      \
+    inline lapack_int gees(lapack_int n, T* a, lapack_int lda, T* wr, T* wi, T* z, lapack_int ldz, \
+                           T* work, lapack_int lwork) {                                          \
+        const char jobvs = 'V', sort = 'N';                                                      \
+        lapack_int sdim = 0, info = 0, bwork = 0;                                                \
+        fn(&jobvs, &sort, nullptr, &n, a, &lda, &sdim, wr, wi, z, &ldz, work, &lwork, &bwork,     \
+           &info, 1, 1);                                                                         \
+        return info;                                                                             \
+    }
+NNLA_GEES_REAL(float, scipy_sgees_)
+NNLA_GEES_REAL(double, scipy_dgees_)
+#undef NNLA_GEES_REAL
+
+#define NNLA_GEES_COMPLEX(T, R, fn)                                                                \
+    inline lapack_int gees(lapack_int n, T* a, lapack_int lda, T* w, T* z, lapack_int ldz,         \
+                           T* work, lapack_int lwork, R* rwork) {                                \
+        const char jobvs = 'V', sort = 'N';                                                      \
+        lapack_int sdim = 0, info = 0, bwork = 0;                                                \
+        fn(&jobvs, &sort, nullptr, &n, a, &lda, &sdim, w, z, &ldz, work, &lwork, rwork, &bwork,   \
+           &info, 1, 1);                                                                         \
+        return info;                                                                             \
+    }
+NNLA_GEES_COMPLEX(cf, float, scipy_cgees_)
+NNLA_GEES_COMPLEX(cd, double, scipy_zgees_)
+#undef NNLA_GEES_COMPLEX
+
+// [[a, b], [c, d]] = [[cs, -sn], [sn, cs]] [[aa, bb], [cc, dd]] [[cs, sn], [-sn, cs]] with the
+// standardised Schur form overwriting a, b, c, d (cc = 0, or aa = dd and bb * cc < 0).
+#define NNLA_LANV2(T, fn)                                                                          \
+    inline void lanv2(T& a, T& b, T& c, T& d, T& cs, T& sn) {                                    \
+        T rt1r, rt1i, rt2r, rt2i;                                                                \
+        fn(&a, &b, &c, &d, &rt1r, &rt1i, &rt2r, &rt2i, &cs, &sn);                                \
+    }
+NNLA_LANV2(float, scipy_slanv2_)
+NNLA_LANV2(double, scipy_dlanv2_)
+#undef NNLA_LANV2
 
 NNLA_ISA_END
 

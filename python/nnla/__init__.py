@@ -4,6 +4,9 @@ Public API
 ----------
 expm
     Batched matrix exponential (Pade scaling and squaring, Al-Mohy & Higham 2009).
+logm, sqrtm
+    Batched principal matrix logarithm (inverse scaling and squaring, Al-Mohy & Higham 2012) and
+    square root (Schur method, real Schur form for real input).
 set_num_threads, get_num_threads
     The default thread count of native calls.
 info
@@ -21,11 +24,12 @@ import numpy as np
 from nnla import errors
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
-from nnla.linalg import expm
+from nnla.linalg import expm, logm, sqrtm
 
 __version__: str = _core.__version__
 
 __all__ = ["__version__", "errors", "expm", "get_num_threads", "info", "set_num_threads"]
+__all__ += ["logm", "sqrtm"]
 
 
 def info() -> dict[str, object]:

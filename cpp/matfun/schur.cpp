@@ -1,0 +1,171 @@
+// Shared Schur-form helpers (see schur.hpp).
+#include "matfun/schur.hpp"
+
+#include <cmath>
+#include <complex>
+#include <limits>
+
+#include "core/lapack.hpp"
+#include "core/status.hpp"
+
+namespace nnla::matfun::schur {
+
+SchurWork::SchurWork(int n) : n_(n), wr_(n), wi_(n), rwork_(n), w_(n) {
+    // Workspace queries (lwork = -1) on a dummy matrix; at least the documented minimum.
+    const int nn = std::max(1, n);
+    double dq = 0.0;
+    cd zq = 0.0;
+    double da = 0.0, dz = 0.0;
+    cd za = 0.0, zz = 0.0;
+    int dl = 3 * nn, zl = 2 * nn;
+    if (lapack::gees(n, &da, nn, wr_.data(), wi_.data(), &dz, nn, &dq, -1) == 0)
+        dl = std::max(dl, static_cast<int>(dq));
+    if (lapack::gees(n, &za, nn, w_.data(), &zz, nn, &zq, -1, rwork_.data()) == 0)
+        zl = std::max(zl, static_cast<int>(zq.real()));
+    dwork_.resize(dl);
+    zwork_.resize(zl);
+}
+
+int SchurWork::real_schur(double* a, double* z) {
+    const int n = n_;
+    if (n == 2) {  // no gees overhead (balancing, Hessenberg reduction, workspace) for 2x2
+        double cs = 1.0, sn = 0.0;
+        lapack::lanv2(a[0], a[2], a[1], a[3], cs, sn);
+        z[0] = cs;
+        z[1] = sn;
+        z[2] = -sn;
+        z[3] = cs;
+        return 0;
+    }
+    const int info = lapack::gees(n, a, n, wr_.data(), wi_.data(), z, n, dwork_.data(),
+                                  static_cast<int>(dwork_.size()));
+    if (info == 0)
+        for (int j = 0; j < n; ++j)
+            for (int i = j + 2; i < n; ++i) a[i + static_cast<std::size_t>(j) * n] = 0.0;
+    return info;
+}
+
+int SchurWork::complex_schur(cd* a, cd* z) {
+    const int n = n_;
+    if (n == 2) {  // one unitary rotation onto an eigenvector, without gees overhead
+        const cd a11 = a[0], a21 = a[1], a12 = a[2], a22 = a[3];
+        if (a21 == 0.0) {
+            z[0] = 1.0;
+            z[1] = 0.0;
+            z[2] = 0.0;
+            z[3] = 1.0;
+            return 0;
+        }
+        // Eigenvalue lambda = a22 + mu, mu = p +- sqrt(p^2 + a12 a21), p = (a11 - a22)/2, the sign
+        // that avoids cancellation; the eigenvector (mu, a21) then solves the second row.
+        const cd p = 0.5 * (a11 - a22);
+        const cd disc = std::sqrt(p * p + a12 * a21);
+        const cd mp = p + disc, mm = p - disc;
+        const cd mu = std::abs(mp) >= std::abs(mm) ? mp : mm;
+        const double r = std::hypot(std::abs(mu), std::abs(a21));
+        const cd v1 = mu / r, v2 = a21 / r;
+        // Z = [[v1, -conj(v2)], [v2, conj(v1)]] (unitary), T = Z^H A Z with T21 = 0.
+        z[0] = v1;
+        z[1] = v2;
+        z[2] = -std::conj(v2);
+        z[3] = std::conj(v1);
+        const cd av1 = a11 * v1 + a12 * v2, av2 = a21 * v1 + a22 * v2;                   // A z1
+        const cd aw1 = a11 * z[2] + a12 * z[3], aw2 = a21 * z[2] + a22 * z[3];           // A z2
+        a[0] = std::conj(v1) * av1 + std::conj(v2) * av2;
+        a[2] = std::conj(v1) * aw1 + std::conj(v2) * aw2;
+        a[3] = std::conj(z[2]) * aw1 + std::conj(z[3]) * aw2;
+        a[1] = 0.0;
+        auto finite = [](cd x) { return std::isfinite(x.real()) && std::isfinite(x.imag()); };
+        if (finite(a[0]) && finite(a[2]) && finite(a[3]) && finite(v1) && finite(v2)) return 0;
+        // Overflow (entries near the overflow threshold): LAPACK's scaled algorithm instead.
+        a[0] = a11;
+        a[1] = a21;
+        a[2] = a12;
+        a[3] = a22;
+    }
+    const int info = lapack::gees(n, a, n, w_.data(), z, n, zwork_.data(),
+                                  static_cast<int>(zwork_.size()), rwork_.data());
+    if (info == 0)
+        for (int j = 0; j < n; ++j)
+            for (int i = j + 1; i < n; ++i) a[i + static_cast<std::size_t>(j) * n] = 0.0;
+    return info;
+}
+
+void rsf2csf(const double* t, const double* z, cd* tc, cd* zc, int n) {
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    for (std::size_t k = 0; k < nn; ++k) {
+        tc[k] = cd(t[k], 0.0);
+        zc[k] = cd(z[k], 0.0);
+    }
+    auto T = [&](int i, int j) -> cd& { return tc[i + static_cast<std::size_t>(j) * n]; };
+    auto Z = [&](int i, int j) -> cd& { return zc[i + static_cast<std::size_t>(j) * n]; };
+    for (int m = n - 1; m >= 1; --m) {
+        const double sub = T(m, m - 1).real();
+        if (sub != 0.0 && T(m, m - 1).imag() == 0.0 && T(m - 1, m - 1).imag() == 0.0 &&
+            T(m, m).imag() == 0.0) {
+            // Eigenvalues of the real 2x2 block [[a, b], [c, e]] (a complex-conjugate pair).
+            const double a = T(m - 1, m - 1).real(), b = T(m - 1, m).real(), e = T(m, m).real();
+            const double p = 0.5 * (a + e), h = 0.5 * (a - e);
+            const double disc = h * h + b * sub;
+            cd lam;
+            if (disc < 0.0) {
+                lam = cd(p, std::sqrt(-disc));
+            } else {  // not a complex pair (not standardised): a real eigenvalue
+                const double r = std::sqrt(disc);
+                lam = cd(p + (p >= 0 ? r : -r), 0.0);
+            }
+            const cd mu = lam - T(m, m);
+            const double r = std::hypot(std::abs(mu), sub);
+            const cd c = mu / r;
+            const double s = sub / r;
+            // Rows m-1, m: G = [[conj(c), s], [-s, c]] from the left.
+            for (int j = m - 1; j < n; ++j) {
+                const cd x = T(m - 1, j), y = T(m, j);
+                T(m - 1, j) = std::conj(c) * x + s * y;
+                T(m, j) = -s * x + c * y;
+            }
+            // Columns m-1, m: G^H = [[c, -s], [s, conj(c)]] from the right.
+            for (int i = 0; i <= m; ++i) {
+                const cd x = T(i, m - 1), y = T(i, m);
+                T(i, m - 1) = x * c + y * s;
+                T(i, m) = -x * s + y * std::conj(c);
+            }
+            for (int i = 0; i < n; ++i) {
+                const cd x = Z(i, m - 1), y = Z(i, m);
+                Z(i, m - 1) = x * c + y * s;
+                Z(i, m) = -x * s + y * std::conj(c);
+            }
+        }
+        T(m, m - 1) = 0.0;
+    }
+}
+
+void back_transform(const cd* z, cd* x, cd* tmp, int n) {
+    lapack::gemm('N', 'N', n, n, n, cd(1), z, n, x, n, cd(0), tmp, n);
+    lapack::gemm('N', 'C', n, n, n, cd(1), tmp, n, z, n, cd(0), x, n);
+}
+
+void back_transform(const double* z, double* x, double* tmp, int n) {
+    lapack::gemm('N', 'N', n, n, n, 1.0, z, n, x, n, 0.0, tmp, n);
+    lapack::gemm('N', 'T', n, n, n, 1.0, tmp, n, z, n, 0.0, x, n);
+}
+
+bool has_negative_real_eigenvalue(const double* t, int n) {
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    int j = 0;
+    while (j < n) {
+        if (j + 1 < n && T(j + 1, j) != 0.0) {
+            j += 2;
+        } else {
+            if (T(j, j) < 0.0) return true;
+            j += 1;
+        }
+    }
+    return false;
+}
+
+std::int8_t info_status(int info) {
+    return static_cast<std::int8_t>(info > 0 ? kNotConverged : kInternal);
+}
+
+}  // namespace nnla::matfun::schur

@@ -1,0 +1,268 @@
+// Shared Schur-form helpers of the Schur-based matrix functions (sqrtm, logm): LAPACK gees with
+// per-thread workspace, the real-to-complex Schur conversion, the back transformation Z X Z^H, and
+// the batch driver that runs a per-matrix function over the batch with OpenMP.
+//
+// Everything here works in double precision (double / complex<double>), on column-major n x n
+// buffers; single-precision input is widened on load and the result rounded on store.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace nnla::matfun::schur {
+
+using cd = std::complex<double>;
+
+// Per-thread LAPACK workspace for real and complex Schur factorizations of order n.
+class SchurWork {
+public:
+    explicit SchurWork(int n);
+    // a (column-major, overwritten by T), z (the Schur vectors). T is quasi-triangular (real; entries
+    // below the first subdiagonal are set to zero) or upper triangular (complex; the strictly lower
+    // part is set to zero). Returns LAPACK's info.
+    int real_schur(double* a, double* z);
+    int complex_schur(cd* a, cd* z);
+
+private:
+    int n_;
+    std::vector<double> wr_, wi_, rwork_;
+    std::vector<double> dwork_;
+    std::vector<cd> w_, zwork_;
+};
+
+// Load matrix b of a row-major stack into a column-major double buffer (the transpose of the
+// row-major view), widening single precision. Returns false if an entry is NaN or Inf.
+template <class T, class W>
+bool load_colmajor(const T* a, int n, W* out) {
+    bool finite = true;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            const T v = a[static_cast<std::size_t>(i) * n + j];
+            out[i + static_cast<std::size_t>(j) * n] = static_cast<W>(v);
+            if constexpr (std::is_same_v<W, cd>) {
+                finite = finite && std::isfinite(std::real(out[i + static_cast<std::size_t>(j) * n])) &&
+                         std::isfinite(std::imag(out[i + static_cast<std::size_t>(j) * n]));
+            } else {
+                finite = finite && std::isfinite(out[i + static_cast<std::size_t>(j) * n]);
+            }
+        }
+    return finite;
+}
+
+// Real Schur form (t, z) -> complex Schur form (tc upper triangular, zc unitary) with
+// A = zc tc zc^H, by one complex Givens rotation per 2x2 block (as scipy.linalg.rsf2csf).
+void rsf2csf(const double* t, const double* z, cd* tc, cd* zc, int n);
+
+// x <- z x z^H (complex) or z x z^T (real); tmp is n x n scratch.
+void back_transform(const cd* z, cd* x, cd* tmp, int n);
+void back_transform(const double* z, double* x, double* tmp, int n);
+
+// True if the real quasi-triangular t has a 1x1 diagonal block (a real eigenvalue) < 0.
+bool has_negative_real_eigenvalue(const double* t, int n);
+
+// Store column-major x (n x n) into row-major out, rounding to O. For real O from complex x the
+// imaginary part is dropped.
+template <class O, class W>
+void store_rowmajor(const W* x, int n, O* out) {
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            const W v = x[i + static_cast<std::size_t>(j) * n];
+            O& o = out[static_cast<std::size_t>(i) * n + j];
+            if constexpr (std::is_same_v<W, cd> && !std::is_same_v<O, std::complex<float>> &&
+                          !std::is_same_v<O, cd>) {
+                o = static_cast<O>(v.real());
+            } else {
+                o = static_cast<O>(v);
+            }
+        }
+}
+
+template <class O>
+void fill_nan(O* out, std::size_t count) {
+    using R = decltype(std::real(O{}));
+    std::fill(out, out + count, O(std::numeric_limits<R>::quiet_NaN()));
+}
+
+// Diagonal entries with a zero imaginary part get +0.0 there, so that a negative real eigenvalue
+// lies on the upper side of the branch cut: sqrt(-2 + 0i) = +i sqrt(2), log(-2 + 0i) = log 2 + i pi
+// (numpy's convention), whatever the sign of zero LAPACK produced.
+inline void normalise_diagonal(cd* t, int n) {
+    for (int j = 0; j < n; ++j) {
+        cd& v = t[j + static_cast<std::size_t>(j) * n];
+        if (v.imag() == 0.0) v = cd(v.real(), 0.0);
+    }
+}
+
+// Frobenius norm of n x n x (no overflow for finite entries of moderate size; the callers only use
+// it for thresholds).
+template <class W>
+double fro_norm(const W* x, int n) {
+    double s = 0.0, mx = 0.0;
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    for (std::size_t k = 0; k < nn; ++k) mx = std::max(mx, static_cast<double>(std::abs(x[k])));
+    if (mx == 0.0 || !std::isfinite(mx)) return mx;
+    for (std::size_t k = 0; k < nn; ++k) {
+        const double v = std::abs(x[k]) / mx;
+        s += v * v;
+    }
+    return mx * std::sqrt(s);
+}
+
+// Any NaN or Inf in n x n x?
+template <class W>
+bool all_finite(const W* x, int n) {
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    for (std::size_t k = 0; k < nn; ++k)
+        if (!std::isfinite(std::real(x[k])) || !std::isfinite(std::imag(x[k]))) return false;
+    return true;
+}
+
+// Workspace of one thread for the per-matrix Schur route: LAPACK workspace, complex and real n x n
+// buffers.
+struct RouteWork {
+    int n;
+    SchurWork schur;
+    std::vector<cd> ca, cz, cx, ctmp;
+    std::vector<double> rt, rz, rx, rtmp;
+    std::vector<int> iblk;
+    explicit RouteWork(int d)
+        : n(d),
+          schur(d),
+          ca(static_cast<std::size_t>(d) * d),
+          cz(ca.size()),
+          cx(ca.size()),
+          ctmp(ca.size()),
+          rt(ca.size()),
+          rz(ca.size()),
+          rx(ca.size()),
+          rtmp(ca.size()),
+          iblk(2 * static_cast<std::size_t>(d)) {}
+};
+
+// Runs one(b, work) for every b < batch on nt OpenMP threads, each thread with its own Work(d).
+// one() must not throw; an allocation failure of a workspace is rethrown after the loop.
+template <class Work, class F>
+void for_batch(std::int64_t batch, int d, int nt_req, F&& one) {
+    if (batch <= 0) return;
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(nt_req, batch)));
+    const double per = static_cast<double>(d) * d * d * 30.0;
+    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(50000.0 / per));
+    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
+    std::exception_ptr error = nullptr;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        std::unique_ptr<Work> w;
+        try {
+            w = std::make_unique<Work>(d);
+        } catch (...) {
+#pragma omp critical(nnla_schur_error)
+            if (!error) error = std::current_exception();
+        }
+#pragma omp for schedule(dynamic, chunk)
+        for (std::int64_t b = 0; b < batch; ++b) one(b, w.get());
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+// Marker status of real_input_batch for a matrix with a negative real eigenvalue (its principal
+// square root / logarithm is complex); real_input_complex_batch then computes it. Never returned
+// to Python.
+constexpr std::int8_t kComplexNeeded = -1;
+
+std::int8_t info_status(int info);  // LAPACK info -> kNotConverged / kInternal
+
+// Real input, real output: per matrix the real Schur form (w.rt, w.rz), then real_f(w) computes
+// the result column-major into w.rx and returns a status. Matrices with a negative real eigenvalue
+// get status kComplexNeeded and an untouched output slice.
+template <class Work, class R, class RealF>
+void real_input_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                      std::int8_t* status, RealF&& real_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+        R* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (!load_colmajor(a + b * nn, d, w->rt.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else if (has_negative_real_eigenvalue(w->rt.data(), d)) {
+                status[b] = kComplexNeeded;
+                return;
+            } else {
+                st = real_f(*w);
+                if (st == 0) store_rowmajor(w->rx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+// Real input, complex output, for the matrices idx[0..count) of the stack: the real Schur form
+// converted to the complex one (w.ca, w.cz), then complex_f(w) computes the result into w.cx.
+template <class Work, class R, class ComplexF>
+void real_input_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
+                              std::int64_t count, int d, int n_threads, std::int8_t* status,
+                              ComplexF&& complex_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(count, d, n_threads, [&](std::int64_t k, Work* w) {
+        const std::int64_t b = idx[k];
+        std::complex<R>* ob = out + b * nn;
+        int st;
+        if (!w || !load_colmajor(a + b * nn, d, w->rt.data())) {
+            st = kInternal;  // the first pass saw this matrix finite
+        } else {
+            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else {
+                rsf2csf(w->rt.data(), w->rz.data(), w->ca.data(), w->cz.data(), d);
+                st = complex_f(*w);
+                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+// Complex input: complex Schur form (w.ca, w.cz), then complex_f(w) computes the result into w.cx.
+template <class Work, class T, class ComplexF>
+void complex_input_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
+                         std::int8_t* status, ComplexF&& complex_f) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+        T* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (!load_colmajor(a + b * nn, d, w->ca.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            if (info != 0) {
+                st = info_status(info);
+            } else {
+                st = complex_f(*w);
+                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != 0) fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
+}
+
+}  // namespace nnla::matfun::schur

@@ -1,0 +1,260 @@
+// Principal matrix square root by the Schur method (see sqrtm.hpp):
+//   * complex Schur form: Bjorck & Hammarling, "A Schur method for the square root of a matrix",
+//     Linear Algebra Appl. 52/53, 1983 (column-wise recurrence on the triangular factor);
+//   * real Schur form: Higham, "Computing real square roots of a real matrix", Linear Algebra
+//     Appl. 88/89, 1987 (1x1 and 2x2 diagonal blocks, small Sylvester equations between blocks).
+// Real input with a negative real eigenvalue has no real principal square root: it goes through
+// the complex Schur form (rsf2csf of the real one) and the result is complex.
+#include "matfun/sqrtm.hpp"
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <vector>
+
+#include "core/lapack.hpp"
+#include "core/status.hpp"
+#include "core/traits.hpp"
+#include "matfun/schur.hpp"
+
+namespace nnla::matfun {
+
+using cd = std::complex<double>;
+using schur::RouteWork;
+
+int sqrtm_triu(const cd* t, cd* r, int n, double tz, double tc) {
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    auto R = [&](int i, int j) -> cd& { return r[i + static_cast<std::size_t>(j) * n]; };
+    for (int j = 0; j < n; ++j) {
+        for (int i = j + 1; i < n; ++i) R(i, j) = 0.0;
+        R(j, j) = std::sqrt(T(j, j));
+    }
+    for (int j = 1; j < n; ++j) {
+        const bool zj = std::abs(T(j, j)) <= tz;
+        for (int i = j - 1; i >= 0; --i) {
+            cd s = T(i, j);
+            for (int k = i + 1; k < j; ++k) nnla::mul_acc(s, -R(i, k), R(k, j));
+            const cd den = R(i, i) + R(j, j);
+            if (zj && std::abs(T(i, i)) <= tz) {  // two (numerically) zero eigenvalues
+                if (std::abs(s) > tc) return kNoSquareRoot;
+                R(i, j) = den == 0.0 ? cd(0.0) : s / den;
+            } else if (den == 0.0) {
+                if (std::abs(s) > tc) return kNoSquareRoot;
+                R(i, j) = 0.0;
+            } else {
+                R(i, j) = s / den;
+            }
+        }
+    }
+    return kOk;
+}
+
+namespace {
+
+// Principal square root of a real 2x2 block with complex-conjugate eigenvalues th +- i mu:
+// alpha I + (B - th I) / (2 alpha), alpha = Re sqrt(th + i mu) (Higham 1987, Lemma 2).
+void sqrt_block2(double a, double b, double c, double e, double* r) {
+    const double th = 0.5 * (a + e), h = 0.5 * (a - e);
+    const double mu = std::sqrt(std::max(0.0, -(h * h + b * c)));
+    const double rho = std::hypot(th, mu);
+    double alpha;
+    if (th >= 0.0) {
+        alpha = std::sqrt(0.5 * (th + rho));
+    } else {
+        const double beta = std::sqrt(0.5 * (rho - th));
+        alpha = mu / (2.0 * beta);
+    }
+    const double f = 1.0 / (2.0 * alpha);
+    r[0] = alpha + f * (a - th);  // (0, 0)
+    r[1] = f * c;                 // (1, 0)
+    r[2] = f * b;                 // (0, 1)
+    r[3] = alpha + f * (e - th);  // (1, 1)
+}
+
+// Solve R_ii X + X R_jj = C for X (p x q, p, q in {1, 2}), column-major small blocks; Gaussian
+// elimination with partial pivoting on the Kronecker system. Returns false if it is singular.
+bool small_sylvester(const double* rii, int p, const double* rjj, int q, double* c) {
+    const int m = p * q;
+    double M[16] = {}, x[4];
+    for (int b = 0; b < q; ++b)
+        for (int a = 0; a < p; ++a) {
+            const int row = a + p * b;
+            for (int cc = 0; cc < p; ++cc) M[row * 4 + (cc + p * b)] += rii[a + p * cc];
+            for (int dd = 0; dd < q; ++dd) M[row * 4 + (a + p * dd)] += rjj[dd + q * b];
+            x[row] = c[a + p * b];
+        }
+    for (int k = 0; k < m; ++k) {
+        int piv = k;
+        for (int i = k + 1; i < m; ++i)
+            if (std::abs(M[i * 4 + k]) > std::abs(M[piv * 4 + k])) piv = i;
+        if (M[piv * 4 + k] == 0.0) return false;
+        if (piv != k) {
+            for (int j = 0; j < m; ++j) std::swap(M[k * 4 + j], M[piv * 4 + j]);
+            std::swap(x[k], x[piv]);
+        }
+        for (int i = k + 1; i < m; ++i) {
+            const double l = M[i * 4 + k] / M[k * 4 + k];
+            for (int j = k; j < m; ++j) M[i * 4 + j] -= l * M[k * 4 + j];
+            x[i] -= l * x[k];
+        }
+    }
+    for (int k = m - 1; k >= 0; --k) {
+        double s = x[k];
+        for (int j = k + 1; j < m; ++j) s -= M[k * 4 + j] * x[j];
+        x[k] = s / M[k * 4 + k];
+    }
+    for (int k = 0; k < m; ++k) c[k] = x[k];
+    return true;
+}
+
+}  // namespace
+
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, int* blocks) {
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    auto R = [&](int i, int j) -> double& { return r[i + static_cast<std::size_t>(j) * n]; };
+    std::fill(r, r + static_cast<std::size_t>(n) * n, 0.0);
+    // Diagonal blocks: start and size.
+    int* st = blocks;
+    int* sz = blocks + n;
+    int nb = 0;
+    for (int j = 0; j < n;) {
+        const int s = (j + 1 < n && T(j + 1, j) != 0.0) ? 2 : 1;
+        st[nb] = j;
+        sz[nb] = s;
+        ++nb;
+        j += s;
+    }
+    for (int k = 0; k < nb; ++k) {
+        const int j = st[k];
+        if (sz[k] == 1) {
+            R(j, j) = std::sqrt(T(j, j));  // T(j, j) >= 0 here
+        } else {
+            double blk[4];
+            sqrt_block2(T(j, j), T(j, j + 1), T(j + 1, j), T(j + 1, j + 1), blk);
+            R(j, j) = blk[0];
+            R(j + 1, j) = blk[1];
+            R(j, j + 1) = blk[2];
+            R(j + 1, j + 1) = blk[3];
+        }
+    }
+    for (int J = 1; J < nb; ++J) {
+        const int j0 = st[J], q = sz[J];
+        for (int I = J - 1; I >= 0; --I) {
+            const int i0 = st[I], p = sz[I];
+            double c[4];
+            for (int b = 0; b < q; ++b)
+                for (int a = 0; a < p; ++a) {
+                    double s = T(i0 + a, j0 + b);
+                    for (int k = i0 + p; k < j0; ++k) s -= R(i0 + a, k) * R(k, j0 + b);
+                    c[a + p * b] = s;
+                }
+            if (p == 1 && q == 1) {
+                const double den = R(i0, i0) + R(j0, j0);
+                const bool zero_pair = std::abs(T(i0, i0)) <= tz && std::abs(T(j0, j0)) <= tz;
+                if (zero_pair || den == 0.0) {
+                    if (std::abs(c[0]) > tc) return kNoSquareRoot;
+                    R(i0, j0) = den == 0.0 ? 0.0 : c[0] / den;
+                } else {
+                    R(i0, j0) = c[0] / den;
+                }
+                continue;
+            }
+            double rii[4], rjj[4];
+            for (int a = 0; a < p; ++a)
+                for (int b = 0; b < p; ++b) rii[a + p * b] = R(i0 + a, i0 + b);
+            for (int a = 0; a < q; ++a)
+                for (int b = 0; b < q; ++b) rjj[a + q * b] = R(j0 + a, j0 + b);
+            if (!small_sylvester(rii, p, rjj, q, c)) return kNoSquareRoot;
+            for (int b = 0; b < q; ++b)
+                for (int a = 0; a < p; ++a) R(i0 + a, j0 + b) = c[a + p * b];
+        }
+    }
+    return kOk;
+}
+
+double zero_eigenvalue_tol(const double* t, int n) {
+    // Real quasi-triangular: |lambda| of a 2x2 block is sqrt(det).
+    double rho = 0.0;
+    for (int j = 0; j < n;) {
+        const double a = t[j + static_cast<std::size_t>(j) * n];
+        if (j + 1 < n && t[j + 1 + static_cast<std::size_t>(j) * n] != 0.0) {
+            const double b = t[j + static_cast<std::size_t>(j + 1) * n];
+            const double c = t[j + 1 + static_cast<std::size_t>(j) * n];
+            const double e = t[j + 1 + static_cast<std::size_t>(j + 1) * n];
+            rho = std::max(rho, std::sqrt(std::abs(a * e - b * c)));
+            j += 2;
+        } else {
+            rho = std::max(rho, std::abs(a));
+            j += 1;
+        }
+    }
+    return n * 0x1p-53 * rho;
+}
+
+double zero_eigenvalue_tol(const cd* t, int n) {
+    double rho = 0.0;
+    for (int j = 0; j < n; ++j) rho = std::max(rho, std::abs(t[j + static_cast<std::size_t>(j) * n]));
+    return n * 0x1p-53 * rho;
+}
+
+double coupling_tol(double fro_norm, int n) { return 4.0 * n * 0x1p-53 * fro_norm; }
+
+namespace {
+
+// Complex route from the complex Schur form in w.ca (T) and w.cz (Z): result in w.cx.
+int complex_route(RouteWork& w) {
+    const int n = w.n;
+    schur::normalise_diagonal(w.ca.data(), n);
+    const double tz = zero_eigenvalue_tol(w.ca.data(), n);
+    const double tc = coupling_tol(schur::fro_norm(w.ca.data(), n), n);
+    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz, tc);
+    if (st != kOk) return st;
+    schur::back_transform(w.cz.data(), w.cx.data(), w.ctmp.data(), n);
+    return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;
+}
+
+}  // namespace
+
+namespace {
+// Real route: the real quasi-triangular square root of the real Schur form (w.rt, w.rz) -> w.rx.
+int real_route(RouteWork& w) {
+    const int n = w.n;
+    const double tz = zero_eigenvalue_tol(w.rt.data(), n);
+    const double tc = coupling_tol(schur::fro_norm(w.rt.data(), n), n);
+    const int st = sqrtm_quasi_triu(w.rt.data(), w.rx.data(), n, tz, tc, w.iblk.data());
+    if (st != kOk) return st;
+    schur::back_transform(w.rz.data(), w.rx.data(), w.rtmp.data(), n);
+    return schur::all_finite(w.rx.data(), n) ? kOk : kNaNResult;
+}
+}  // namespace
+
+template <class R>
+void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
+}
+
+template <class R>
+void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count,
+                              int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    schur::real_input_complex_batch<RouteWork>(a, out, idx, count, d, n_threads, status, complex_route);
+}
+
+template <class T>
+void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
+    lapack::ensure_single_threaded_blas();
+    schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
+}
+
+template void sqrtm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_complex_batch<float>(const float*, std::complex<float>*, const std::int64_t*,
+                                              std::int64_t, int, int, std::int8_t*);
+template void sqrtm_real_complex_batch<double>(const double*, cd*, const std::int64_t*, std::int64_t, int,
+                                               int, std::int8_t*);
+template void sqrtm_complex_batch<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
+                                                       std::int64_t, int, int, std::int8_t*);
+template void sqrtm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);
+
+}  // namespace nnla::matfun

@@ -1,0 +1,41 @@
+// Principal matrix square root by the Schur method: Bjorck-Hammarling on the complex Schur form,
+// Higham's real Schur method (1987) for real input whose eigenvalues avoid the negative real axis.
+// Batched over row-major (..., d, d) stacks; computed in double precision for every dtype.
+#pragma once
+
+#include <complex>
+#include <cstdint>
+
+namespace nnla::matfun {
+
+// r = principal sqrt of the upper triangular t (column-major, n x n). A diagonal entry with
+// |t_ii| <= tz is "numerically zero"; a coupling |t_ij - sum| > tc between two such entries (a
+// nontrivial Jordan block at 0) means no square root exists: returns kNoSquareRoot, else kOk.
+int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz, double tc);
+
+// r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0;
+// blocks: scratch of 2 n ints.
+int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, int* blocks);
+
+// Thresholds of the zero test for the (quasi-)triangular Schur factor t of order n: eigenvalues
+// |lambda| <= n u max_j |lambda_j| are zero; couplings |c| > 4 n u ||t||_F are nonzero.
+double zero_eigenvalue_tol(const double* t, int n);
+double zero_eigenvalue_tol(const std::complex<double>* t, int n);
+double coupling_tol(double fro_norm, int n);
+
+// Real input, real output: out[b] = sqrtm(a[b]), status[b] an nnla::Status code, or
+// schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
+// result is complex; sqrtm_real_complex_batch computes those into a complex output.
+template <class R>
+void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                     std::int8_t* status);
+template <class R>
+void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
+                             std::int64_t count, int d, int n_threads, std::int8_t* status);
+
+// Complex input: out[b] = sqrtm(a[b]); status[b] an nnla::Status code.
+template <class T>
+void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
+                         std::int8_t* status);
+
+}  // namespace nnla::matfun
