@@ -319,7 +319,9 @@ def _family(family: str, rng: np.random.Generator, n: int, d: int, s: float, cpl
 
 def _eigvals(x: np.ndarray) -> np.ndarray:
     wide = np.complex128 if x.dtype.kind == "c" else np.float64
-    return np.linalg.eigvals(x.astype(wide, copy=False))
+    # complex even where every eigenvalue is real (numpy then returns a real array): the
+    # divided differences need the principal complex log and sqrt of negative eigenvalues
+    return np.linalg.eigvals(x.astype(wide, copy=False)).astype(np.complex128, copy=False)
 
 
 def _prescreen(f: str, lam: np.ndarray, xnorm: np.ndarray, u: float, d: int) -> np.ndarray:
@@ -447,8 +449,14 @@ def _eig_estimate(f: str, lam: np.ndarray, x: np.ndarray, fx: np.ndarray) -> np.
     nx = np.linalg.norm(
         x.astype(np.complex128 if x.dtype.kind == "c" else np.float64), axis=(-2, -1)
     )
-    nf = np.linalg.norm(fx, axis=(-2, -1)).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    fw = fx.astype(np.complex128 if fx.dtype.kind == "c" else np.float64, copy=False)
+    with np.errstate(over="ignore"):
+        nf = np.linalg.norm(fw, axis=(-2, -1))
+    big = np.isinf(nf)
+    if big.any():  # finite entries whose sum of squares overflows: scale first
+        m = np.abs(fw[big]).max(axis=(-2, -1))
+        nf[big] = m * np.linalg.norm(fw[big] / m[:, None, None], axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _divided_differences(f, lam) * nx / nf
 
 
