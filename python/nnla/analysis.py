@@ -588,8 +588,10 @@ def compare_spectra(
         )
         cost = np.abs(lr[:, None] - lc[None, :])
         ri, ci = scipy.optimize.linear_sum_assignment(cost)
-        eig_r = lr[ri]
-        eig_c = lc[ci]
+        eig_r = lr[ri].astype(complex)
+        eig_c = lc[ci].astype(complex)
+        if not (eig_r.imag.any() or eig_c.imag.any()):
+            eig_r, eig_c = eig_r.real, eig_c.real
         with np.errstate(divide="ignore", invalid="ignore"):
             eig_diff = np.abs(eig_c - eig_r) / np.abs(eig_r)
 
