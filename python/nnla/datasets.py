@@ -31,12 +31,15 @@ import json
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from nnla._threads import resolve_threads
 
 __all__ = [
     "FAMILIES",
@@ -317,11 +320,31 @@ def _family(family: str, rng: np.random.Generator, n: int, d: int, s: float, cpl
 # ------------------------------------------------------------------------------------------------
 
 
-def _eigvals(x: np.ndarray) -> np.ndarray:
+_CHUNK = 1 << 14  # matrices per chunk of the numpy post-processing (stays in cache)
+
+
+def _chunked(fn: Callable[[slice], np.ndarray], n: int, workers: int) -> list[np.ndarray]:
+    """``fn`` on consecutive slices of ``range(n)``, on up to ``workers`` Python threads (numpy
+    releases the GIL in these loops); every result depends only on its own matrices, so the
+    output does not depend on ``workers``."""
+    slices = [slice(k, min(k + _CHUNK, n)) for k in range(0, n, _CHUNK)]
+    if workers <= 1 or len(slices) <= 1:
+        return [fn(sl) for sl in slices]
+    with ThreadPoolExecutor(max_workers=min(workers, len(slices))) as pool:
+        return list(pool.map(fn, slices))
+
+
+def _eigvals(x: np.ndarray, workers: int) -> np.ndarray:
     wide = np.complex128 if x.dtype.kind == "c" else np.float64
-    # complex even where every eigenvalue is real (numpy then returns a real array): the
-    # divided differences need the principal complex log and sqrt of negative eigenvalues
-    return np.linalg.eigvals(x.astype(wide, copy=False)).astype(np.complex128, copy=False)
+
+    def one(sl: slice) -> np.ndarray:
+        # complex even where every eigenvalue is real (numpy then returns a real array): the
+        # divided differences need the principal complex log and sqrt of negative eigenvalues
+        return np.linalg.eigvals(x[sl].astype(wide, copy=False)).astype(np.complex128, copy=False)
+
+    if x.shape[0] == 0:
+        return np.empty(x.shape[:-1], dtype=np.complex128)
+    return np.concatenate(_chunked(one, x.shape[0], workers))
 
 
 def _prescreen(f: str, lam: np.ndarray, xnorm: np.ndarray, u: float, d: int) -> np.ndarray:
@@ -435,11 +458,19 @@ def _divided_differences_chunk(f: str, lam: np.ndarray) -> np.ndarray:
 
 def _divided_differences(f: str, lam: np.ndarray) -> np.ndarray:
     """``max_{i,j} |f[lam_i, lam_j]|`` per sample (first divided differences, f'(lam) on ties)."""
-    out = np.empty(lam.shape[0])
-    step = 1 << 14  # chunks that stay in cache
-    for k in range(0, lam.shape[0], step):
-        out[k : k + step] = _divided_differences_chunk(f, lam[k : k + step])
-    return out
+    return _divided_differences_chunk(f, lam)
+
+
+def _eig_estimate_chunked(
+    f: str, lam: np.ndarray, x: np.ndarray, fx: np.ndarray, workers: int
+) -> np.ndarray:
+    if x.shape[0] == 0:
+        return np.empty(0)
+
+    def one(sl: slice) -> np.ndarray:
+        return _eig_estimate(f, lam[sl], x[sl], fx[sl])
+
+    return np.concatenate(_chunked(one, x.shape[0], workers))
 
 
 def _eig_estimate(f: str, lam: np.ndarray, x: np.ndarray, fx: np.ndarray) -> np.ndarray:
@@ -581,6 +612,7 @@ def matrix_function_pairs(
             f"nnla.{f} is not available in this build of nnla {nnla.__version__}"
         )
 
+    workers = resolve_threads(n_threads)
     cplx = dt.kind == "c"
     rng = np.random.default_rng(seed)
     x = np.ascontiguousarray(_family(family, rng, n, d, scale, cplx).astype(dt))
@@ -589,7 +621,7 @@ def matrix_function_pairs(
     lam: np.ndarray | None = None
     use_expm_cond = f == "expm" and cond == "auto" and hasattr(nnla, "expm_cond")
     if f != "expm" or (cond != "none" and not use_expm_cond):
-        lam = _eigvals(x) if n else np.empty((0, d), dtype=np.complex128)
+        lam = _eigvals(x, workers)
     if lam is not None and f != "expm":
         xnorm = np.linalg.norm(x, axis=(-2, -1)).astype(np.float64)
         valid = _prescreen(f, lam, xnorm, u, d)
@@ -602,15 +634,15 @@ def matrix_function_pairs(
     cnd = np.full(n, np.nan)
     method = "none"
     if cond != "none" and n:
-        v = valid
+        v: slice | np.ndarray = slice(None) if valid.all() else valid  # no copies when all valid
         if use_expm_cond:
             method = "expm_cond"
-            if v.any():
+            if valid.any():
                 cnd[v] = np.asarray(nnla.expm_cond(x[v], n_threads=n_threads), dtype=np.float64)
         else:
             method = "eig-lower-bound"
             assert lam is not None
-            cnd[v] = _eig_estimate(f, lam[v], x[v], fx[v])
+            cnd[v] = _eig_estimate_chunked(f, lam[v], x[v], fx[v], workers)
 
     info = DatasetInfo(
         f=f,
