@@ -921,10 +921,7 @@ def plot_spectra(report: SpectraReport, path: str | Path) -> Path:
     if not isinstance(report, SpectraReport):
         raise ValueError(f"report must be a SpectraReport, got {type(report).__name__}")
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
     except ImportError as err:
         raise ImportError(
             "nnla.analysis.plot_spectra needs matplotlib: install it with "
@@ -932,7 +929,8 @@ def plot_spectra(report: SpectraReport, path: str | Path) -> Path:
         ) from err
     p = Path(path)
     ncols = 2 if report.eig_C is not None else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4), squeeze=False)
+    fig = Figure(figsize=(5 * ncols, 4))
+    axes = fig.subplots(1, ncols, squeeze=False)
     ax = axes[0, 0]
     i = np.arange(1, report.sv_ref.size + 1)
     ax.semilogy(i, report.sv_ref, "o-", label="reference", mfc="none")
@@ -953,5 +951,4 @@ def plot_spectra(report: SpectraReport, path: str | Path) -> Path:
         ax.legend()
     fig.tight_layout()
     fig.savefig(p)
-    plt.close(fig)
     return p
