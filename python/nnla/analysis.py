@@ -28,6 +28,7 @@ import scipy.sparse.linalg
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "DEFAULT_SHIFTS",
     "LinearityReport",
     "ShiftResult",
     "SpectraReport",

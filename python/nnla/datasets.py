@@ -32,7 +32,7 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -112,7 +112,6 @@ class DatasetInfo:
     cond: np.ndarray
     cond_method: str
     version: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, object]:
         """The scalar fields as a JSON-serialisable dict."""
@@ -127,7 +126,6 @@ class DatasetInfo:
             "seed": self.seed,
             "cond_method": self.cond_method,
             "version": self.version,
-            "extra": self.extra,
         }
 
     def summary(self) -> str:
@@ -251,7 +249,6 @@ def load(path: str | Path) -> MatrixFunctionData:
             cond=z["cond"],
             cond_method=meta["cond_method"],
             version=meta.get("version", ""),
-            extra=dict(meta.get("extra", {})),
         )
         return MatrixFunctionData(z["X"], z["FX"], info)
 
@@ -389,7 +386,8 @@ def _evaluate(
         if idx.size == 0:
             break
         try:
-            result = np.asarray(fn(x[idx], n_threads=n_threads))
+            sub = x if idx.size == x.shape[0] else x[idx]  # no copy when every sample is in
+            result = np.asarray(fn(sub, n_threads=n_threads))
             break
         except np.linalg.LinAlgError as err:
             bad = _batch_indices(err, idx.size)
@@ -397,6 +395,9 @@ def _evaluate(
                 break
             valid[idx[bad]] = False
             idx = np.delete(idx, bad)
+    if result is not None and idx.size == x.shape[0]:
+        fresh = result.flags.writeable and not np.may_share_memory(result, x)
+        return result if fresh else result.copy()
     if result is not None or idx.size == 0:
         dtype = result.dtype if result is not None else x.dtype
         out = np.full(x.shape, np.nan, dtype=dtype)
