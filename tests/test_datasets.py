@@ -557,3 +557,23 @@ def test_chunked_threads_give_identical_bits() -> None:
     x, fx = a.X[-100:], a.FX[-100:]
     direct = ds._eig_estimate("expm", ds._eigvals(x, 1), x, fx)
     np.testing.assert_array_equal(a.info.cond[-100:], direct)
+
+
+def test_expm_cond_failures_give_inf(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_cond(a: np.ndarray, *, n_threads: int | None = None) -> np.ndarray:
+        big = np.abs(a).max(axis=(-2, -1)) > 9.0
+        if big.any():
+            raise nnla.errors.NonFiniteResultError(
+                "expm_cond: overflow", indices=[(int(i),) for i in np.flatnonzero(big)]
+            )
+        return np.array([scipy.linalg.expm_cond(x) for x in a])
+
+    monkeypatch.setattr(nnla, "expm_cond", fake_cond, raising=False)
+    X, FX, info = ds.matrix_function_pairs("expm", 20, 3, seed=1)
+    big = np.abs(X).max(axis=(-2, -1)) > 9.0
+    assert big.any()
+    assert (~big).any()
+    assert info.valid.all()  # f(X) itself is fine
+    assert np.isinf(info.cond[big]).all()
+    ref = np.array([scipy.linalg.expm_cond(x) for x in X[~big]])
+    np.testing.assert_allclose(info.cond[~big], ref, rtol=1e-15)

@@ -94,7 +94,8 @@ class DatasetInfo:
         an eigenvalue on the imaginary axis for signm) or could not be computed (overflow); the
         corresponding ``FX`` are NaN.
     cond : ndarray of float, shape (n,)
-        Relative condition estimate of ``f`` at each ``X`` (NaN where not valid or not computed).
+        Relative condition estimate of ``f`` at each ``X`` (NaN where not valid or not computed;
+        inf where ``nnla.expm_cond`` itself overflowed).
     cond_method : str
         Which estimate ``cond`` holds (see :func:`matrix_function_pairs`).
     version : str
@@ -377,16 +378,19 @@ def _evaluate(
 
     One batched call normally.  Where it raises an ``numpy.linalg.LinAlgError`` naming batch
     indices, those samples are marked invalid and the call is repeated on the others (a few
-    times); otherwise every remaining sample is evaluated on its own.  nnla's kernels give the
-    same bits batched or one at a time, so the values do not depend on the path taken.
+    times); otherwise every remaining sample is evaluated on its own (slow for large batches,
+    but only reached when the kernel reports a failure without indices).  nnla's kernels give
+    the same bits batched or one at a time, so the values do not depend on the path taken.
+    The output has shape ``(n,) + `` the shape of ``fn``'s result per sample.
     """
+    n = x.shape[0]
     idx = np.flatnonzero(valid)
     result: np.ndarray | None = None
     for _ in range(4):
         if idx.size == 0:
             break
         try:
-            sub = x if idx.size == x.shape[0] else x[idx]  # no copy when every sample is in
+            sub = x if idx.size == n else x[idx]  # no copy when every sample is in
             result = np.asarray(fn(sub, n_threads=n_threads))
             break
         except np.linalg.LinAlgError as err:
@@ -395,12 +399,13 @@ def _evaluate(
                 break
             valid[idx[bad]] = False
             idx = np.delete(idx, bad)
-    if result is not None and idx.size == x.shape[0]:
+    if result is not None and idx.size == n:
         fresh = result.flags.writeable and not np.may_share_memory(result, x)
         return result if fresh else result.copy()
     if result is not None or idx.size == 0:
         dtype = result.dtype if result is not None else x.dtype
-        out = np.full(x.shape, np.nan, dtype=dtype)
+        tail = result.shape[1:] if result is not None else x.shape[1:]
+        out = np.full((n, *tail), np.nan, dtype=np.result_type(dtype, np.float32))
         if result is not None:
             out[idx] = result
         return out
@@ -412,7 +417,8 @@ def _evaluate(
         except np.linalg.LinAlgError:
             valid[i] = False
     dtype = np.result_type(x.dtype, *[p.dtype for p in pieces.values()])
-    out = np.full(x.shape, np.nan, dtype=dtype)
+    tail = next(iter(pieces.values())).shape if pieces else x.shape[1:]
+    out = np.full((n, *tail), np.nan, dtype=dtype)
     for i, p in pieces.items():
         out[i] = p
     return out
@@ -639,7 +645,10 @@ def matrix_function_pairs(
         if use_expm_cond:
             method = "expm_cond"
             if valid.any():
-                cnd[v] = np.asarray(nnla.expm_cond(x[v], n_threads=n_threads), dtype=np.float64)
+                ok = valid.copy()
+                est = _evaluate(nnla.expm_cond, x, ok, n_threads)  # robust like f itself
+                cnd[ok] = est[ok].real
+                cnd[valid & ~ok] = np.inf  # the estimator overflowed: extremely ill conditioned
         else:
             method = "eig-lower-bound"
             assert lam is not None
