@@ -218,7 +218,19 @@ def _spd_inverse_problem(n: int = 40):
     return A, Ainv, C
 
 
-@pytest.mark.parametrize("kind", ["callable+adjoint", "solve+hermitian", "linear-operator"])
+class CholeskyWithOperator(CholeskySolver):
+    """Like an nnla.hss factorization: ``.solve`` and ``.aslinearoperator()`` (symmetric)."""
+
+    def aslinearoperator(self) -> scipy.sparse.linalg.LinearOperator:
+        n = self.factor[0].shape[0]
+        return scipy.sparse.linalg.LinearOperator(
+            (n, n), matvec=self.solve, rmatvec=self.solve, matmat=self.solve, dtype=np.float64
+        )
+
+
+@pytest.mark.parametrize(
+    "kind", ["callable+adjoint", "solve+hermitian", "linear-operator", "aslinearoperator"]
+)
 def test_operator_reference_agrees_with_matrix(kind: str) -> None:
     A, Ainv, C = _spd_inverse_problem()
     n = A.shape[0]
@@ -230,6 +242,8 @@ def test_operator_reference_agrees_with_matrix(kind: str) -> None:
         )
     elif kind == "solve+hermitian":
         rep = an.compare_spectra(C, CholeskySolver(A), hermitian=True, k=k)
+    elif kind == "aslinearoperator":
+        rep = an.compare_spectra(C, CholeskyWithOperator(A), k=k)
     else:
         op = scipy.sparse.linalg.LinearOperator(
             (n, n), matvec=lambda v: Ainv @ v, rmatvec=lambda v: Ainv.T @ v, dtype=np.float64

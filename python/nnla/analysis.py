@@ -289,6 +289,10 @@ def _as_operator(
     hermitian: bool,
 ) -> _Operator:
     """Wrap a matrix, LinearOperator, ``.solve`` object or callable as a block operator."""
+    if not isinstance(reference, scipy.sparse.linalg.LinearOperator) and callable(
+        getattr(reference, "aslinearoperator", None)
+    ):  # e.g. an nnla.hss factorization: its LinearOperator brings the adjoint
+        reference = reference.aslinearoperator()
     if isinstance(reference, scipy.sparse.linalg.LinearOperator):
         op = reference
         adj = adjoint or (lambda B: op.rmatmat(B))
@@ -489,8 +493,9 @@ def compare_spectra(
     reference : array_like, callable, object with ``.solve`` or LinearOperator
         The operator ``C`` should approximate (e.g. ``A^{-1}``): a dense ``(m, n)`` matrix; a
         callable ``B -> ref @ B`` on blocks ``B`` of shape ``(n, p)``; an object whose
-        ``.solve(B)`` applies it (an LU/Cholesky factorization of ``A``, an ``nnla.hss``
-        factorization); or a ``scipy.sparse.linalg.LinearOperator``.
+        ``.solve(B)`` applies it (an LU/Cholesky factorization of ``A``); a
+        ``scipy.sparse.linalg.LinearOperator``; or an object with ``.aslinearoperator()`` (an
+        ``nnla.hss`` Cholesky factorization), whose LinearOperator is used.
     k : int, optional
         Dimension of the leading singular subspaces compared (default ``min(10, m, n)``).  For an
         operator reference, also the number of its singular values and eigenvalues computed.
