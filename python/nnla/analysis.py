@@ -43,7 +43,7 @@ Shift = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 Reference = Union[np.ndarray, Callable[[np.ndarray], np.ndarray], Any]
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float | None) -> str:
     return "nan" if x is None or not np.isfinite(x) else f"{x:.4g}"
 
 
@@ -719,10 +719,7 @@ class LinearityReport:
                 f"{_fmt(r.r2_refit):>10}"
             )
             if has_ref:
-                row += (
-                    f" {_fmt(r.reference_error if r.reference_error is not None else math.nan):>13}"
-                    f" {_fmt(r.surrogate_reference_error if r.surrogate_reference_error is not None else math.nan):>10}"  # noqa: E501
-                )
+                row += f" {_fmt(r.reference_error):>13} {_fmt(r.surrogate_reference_error):>10}"
             lines.append(row)
         return "\n".join(lines)
 
