@@ -805,7 +805,10 @@ def score(
     pf = p[mask].reshape(ef.shape)
     den = np.linalg.norm(ef, axis=-1)
     if not np.isfinite(den).all() or (den == 0).any():
-        raise ValueError("exact has a zero or non-finite sample (its relative error is undefined)")
+        raise ValueError(
+            "exact has a zero or non-finite sample (its relative error is undefined); "
+            "pass info= to score only the valid samples of a data set"
+        )
     err = np.linalg.norm(pf - ef, axis=-1) / den
     err = np.where(np.isnan(err), np.inf, err)  # a NaN prediction counts as infinitely wrong
     within = {t: float(np.mean(err <= t)) if err.size else math.nan for t in tl}
