@@ -53,3 +53,7 @@ def info() -> dict[str, object]:
     d["numpy"] = np.__version__
     d["python"] = platform.python_version()
     return d
+
+from nnla import analysis, datasets  # noqa: E402 - operator-learning tools (pure Python)
+
+__all__ += ["analysis", "datasets"]
