@@ -49,3 +49,7 @@ def info() -> dict[str, object]:
     d["numpy"] = np.__version__
     d["python"] = platform.python_version()
     return d
+
+from nnla.linalg import expm_cond, expm_frechet, signm  # noqa: E402
+
+__all__ += ["expm_cond", "expm_frechet", "signm"]
