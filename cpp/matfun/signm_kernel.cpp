@@ -5,11 +5,13 @@
 //     would spoil the quadratic convergence near the limit);
 //   * stop after an unscaled step with ||X_{k+1} - X_k||_1 <= (eta ||X_{k+1}||_1 / ||X_k^{-1}||_1)^(1/2),
 //     eta = d u (the quadratic-convergence test, eq. (5.44): then ||X_{k+1} - S|| is about eta);
-//   * an eigenvalue on the imaginary axis is mapped onto the axis by every step, so the iteration
-//     either meets an (exactly or numerically) singular iterate or never settles. Both are reported
-//     as kImaginaryAxis: a zero pivot, ||X_k||_1 ||X_k^{-1}||_1 >= 1 / (10 d u), a non-finite
-//     iterate, or kMaxIter steps without leaving the scaled phase. kNotConverged: the scaled phase
-//     ended but the tolerance was not met within kMaxIter steps.
+//   * the sign is undefined for an eigenvalue on the imaginary axis, and numerically undefined close
+//     to it; the iteration alone cannot tell (rounding gives the eigenvalue a tiny real part and it
+//     converges to a meaningless +-1, measured). So the eigenvalues are computed first (xGEEV, no
+//     vectors, about 10 d^3 flops) and |Re lambda| <= sqrt(u) ||A||_1 is reported as kImaginaryAxis.
+//     Inside the iteration a zero pivot, ||X_k||_1 ||X_k^{-1}||_1 >= 1 / (10 d u), a non-finite
+//     iterate, or max_iter steps without leaving the scaled phase are kImaginaryAxis too;
+//     kNotConverged: the scaled phase ended but the tolerance was not met within max_iter steps.
 // Real input stays real. Per-matrix work: one LU and one inverse per step (about 2 d^3 flops each).
 #include "matfun/signm.hpp"
 #include "core/isa.hpp"
@@ -40,6 +42,14 @@ constexpr int max_iter() {
     return std::is_same_v<real_t<T>, double> ? 40 : 20;
 }
 
+// An eigenvalue with |Re lambda| <= tau ||A||_1, tau = sqrt(u), counts as (numerically) on the
+// imaginary axis: a perturbation of A of relative size tau can move it across, and rounding errors
+// alone (u ||A|| times the eigenvalue's condition number) often do.
+template <class T>
+double axis_tolerance() {
+    return std::sqrt(unit_roundoff<T>());
+}
+
 template <class T>
 struct SWork {
     int n;
@@ -47,16 +57,49 @@ struct SWork {
     std::vector<T> buf;
     std::vector<int> ipiv;
     std::vector<double> colsum;
+    std::vector<T> wr, wi, work;  // xGEEV: eigenvalues (wi real only) and workspace
+    std::vector<real_t<T>> rwork;
+    int lwork = 0;
     T *X, *Xn, *F, *Xi, *tmp;
     explicit SWork(int d)
-        : n(d), nn(static_cast<std::size_t>(d) * d), buf(5 * static_cast<std::size_t>(d) * d), ipiv(d), colsum(d) {
+        : n(d), nn(static_cast<std::size_t>(d) * d), buf(5 * static_cast<std::size_t>(d) * d), ipiv(d), colsum(d),
+          wr(d), wi(d) {
         X = buf.data();
         Xn = X + nn;
         F = Xn + nn;
         Xi = F + nn;
         tmp = Xi + nn;
+        T query(0);
+        if constexpr (is_complex_v<T>) {
+            rwork.resize(2 * static_cast<std::size_t>(d));
+            lapack::geev_values(d, tmp, d, wr.data(), &query, -1, rwork.data());
+        } else {
+            lapack::geev_values(d, tmp, d, wr.data(), wi.data(), &query, -1);
+        }
+        lwork = std::max(static_cast<int>(std::real(query)), 4 * d);
+        work.resize(static_cast<std::size_t>(lwork));
     }
 };
+
+// kOk when no eigenvalue of a is within axis_tolerance() * ||a||_1 of the imaginary axis,
+// kImaginaryAxis when one is, kNotConverged when xGEEV fails, kInternal on an argument error.
+template <class T>
+std::int8_t axis_check(const T* a, int n, double norm_a, SWork<T>& w) {
+    T* f = w.tmp;
+    std::copy(a, a + w.nn, f);  // the view is A^T: same eigenvalues
+    int info;
+    if constexpr (is_complex_v<T>) {
+        info = lapack::geev_values(n, f, n, w.wr.data(), w.work.data(), w.lwork, w.rwork.data());
+    } else {
+        info = lapack::geev_values(n, f, n, w.wr.data(), w.wi.data(), w.work.data(), w.lwork);
+    }
+    if (info != 0) return info > 0 ? kNotConverged : kInternal;
+    const double tol = axis_tolerance<T>() * norm_a;
+    for (int i = 0; i < n; ++i) {
+        if (!(std::abs(static_cast<double>(std::real(w.wr[i]))) > tol)) return kImaginaryAxis;
+    }
+    return kOk;
+}
 
 // ||X - Y||_1 of row-major n x n matrices.
 template <int D, class T>
@@ -82,6 +125,14 @@ std::int8_t signm_one(const T* a, T* out, double* resid, const Ops& ops, SWork<T
     const double rcond_min = 10.0 * n * u;
     T *X = w.X, *Xn = w.Xn, *F = w.F, *Xi = w.Xi;
     double* colsum = w.colsum.data();
+    {
+        const std::int8_t st0 = axis_check(a, n, norm1<Ops::kD>(a, n, colsum), w);
+        if (st0 != kOk) {
+            std::fill(out, out + nn, T(std::numeric_limits<real_t<T>>::quiet_NaN()));
+            if (resid) *resid = std::numeric_limits<double>::quiet_NaN();
+            return st0;
+        }
+    }
     std::copy(a, a + nn, X);
     bool scaling = true;
     std::int8_t st = kNotConverged;
