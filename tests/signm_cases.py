@@ -2,8 +2,9 @@
 
 This module holds no tests.  It provides
 
-* :func:`mp_signm` -- ``sign(A) = A (A^2)^(-1/2)`` in mpmath at >= 50 digits (principal square root
-  by mpmath's ``sqrtm``), from the exact binary values of the entries;
+* :func:`mp_signm` -- ``sign(A) = V sign(Re Lambda) V^-1`` from mpmath's eigendecomposition at
+  >= 50 digits, from the exact binary values of the entries (mpmath's ``sqrtm`` route,
+  ``A (A^2)^(-1/2)``, was tried and returns a non-principal root for some complex matrices);
 * :func:`mp_expm_frechet` -- ``(expm(A), L(A, E))`` from the block identity
   ``expm([[A, E], [0, A]]) = [[expm(A), L(A, E)], [0, expm(A)]]`` in mpmath;
 * :func:`mp_expm_frechet_fd` -- ``L(A, E)`` by a central difference ``(expm(A + hE) -
@@ -62,13 +63,15 @@ def _mp_signm_cached(dtype: str, n: int, data: bytes, dps: int) -> np.ndarray:
     a = np.frombuffer(data, dtype=np.dtype(dtype)).reshape(n, n)
     with mpmath.workdps(dps):
         m = mpmath.matrix(a.tolist())
-        root = mpmath.sqrtm(m * m)  # principal: the eigenvalues of A^2 avoid (-inf, 0]
-        s = m * mpmath.inverse(root)
-        return _to_np(s, np.iscomplexobj(a))
+        w, v = mpmath.eig(m)
+        sg = mpmath.diag([1 if mpmath.re(x) > 0 else -1 for x in w])
+        s = v * sg * mpmath.inverse(v)
+        out = _to_np(s, True)
+    return out if np.iscomplexobj(a) else out.real.copy()
 
 
 def mp_signm(a: np.ndarray, dps: int = 50) -> np.ndarray:
-    """Reference ``sign(a)`` of one matrix (eigenvalues away from the imaginary axis)."""
+    """Reference ``sign(a)`` of one diagonalizable matrix (eigenvalues away from the axis)."""
     if dps < 50:
         raise ValueError("reference precision must be at least 50 digits")
     a = np.ascontiguousarray(_exact(a))
