@@ -119,17 +119,18 @@ struct LuOps {
         }
     }
 
-    // out = Q^{-1} from the factor of lu(). Returns 0 or LAPACK's info.
+    // out = Q^{-1} from the factor of lu(); tmp is d x d scratch. Returns 0 or LAPACK's info.
     int inverse(const T* f, const int* ipiv, T* out, T* tmp) const {
         const int n = d();
         const std::size_t nn = static_cast<std::size_t>(n) * n;
-        std::fill(out, out + nn, T(0));
-        for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i) * n + i] = T(1);
         if constexpr (D > 0) {
+            std::fill(out, out + nn, T(0));
+            for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i) * n + i] = T(1);
             return solve(f, ipiv, out, tmp);
         } else {
-            // getrs('N') on the factor of Q^T gives Q^{-T} column-major, which is Q^{-1} row-major.
-            return lapack::getrs('N', n, n, f, n, ipiv, out, n);
+            // getri on the factor of Q^T gives Q^{-T} column-major, which is Q^{-1} row-major.
+            std::copy(f, f + nn, out);
+            return lapack::getri(n, out, n, ipiv, tmp, static_cast<int>(nn));
         }
     }
 
