@@ -4,7 +4,8 @@
 //   * Algorithm 6.4: Pade degrees 3, 5, 7, 9 without scaling when ||A||_1 <= l_m, else degree 13
 //     with s = ceil(log2(||A||_1 / l_13)) squarings (the paper's Table 6.1 l_m, double precision;
 //     single precision uses the same, more accurate, choice). The derivative of the approximant
-//     (L_U, L_V) is evaluated alongside U, V; one LU of Q = V - U serves both solves; the pair is
+//     (L_U, L_V) is evaluated alongside U, V; one LU of Q = V - U serves both solves (for the BLAS
+//     sizes Q^{-1} is formed from it and applied by gemm); the pair is
 //     squared as (X, L) <- (X^2, X L + L X).
 //   * Algorithm 7.4: ||K(A)||_1 of the Kronecker form by the block 1-norm estimator (Higham and
 //     Tisseur 2000, t = 2, fixed starting block so results are reproducible), applying L(A, .) and
@@ -65,7 +66,7 @@ struct FWork {
     std::vector<T> rseq;  // X_0, ..., X_s: X_0 the Pade approximant, X_{k+1} = X_k^2, X_s = expm(A)
     std::vector<int> ipiv;
     std::vector<double> colsum;
-    T *A, *A2, *A4, *A6, *A8, *W1, *Z1, *W, *Q, *E, *M2, *M4, *M6, *M8, *Lu, *Lv, *t1, *t2, *tmp;
+    T *A, *A2, *A4, *A6, *A8, *W1, *Z1, *W, *Q, *Qi, *E, *M2, *M4, *M6, *M8, *Lu, *Lv, *t1, *t2, *tmp;
     int m = 0, s = 0;
     // expm_cond only: the estimator's blocks, allocated on first use.
     std::vector<T> est;
@@ -76,10 +77,10 @@ struct FWork {
     explicit FWork(int d)
         : n(d),
           nn(static_cast<std::size_t>(d) * d),
-          buf(19 * static_cast<std::size_t>(d) * d),
+          buf(20 * static_cast<std::size_t>(d) * d),
           ipiv(d),
           colsum(d) {
-        T** slots[] = {&A, &A2, &A4, &A6, &A8, &W1, &Z1, &W, &Q, &E,
+        T** slots[] = {&A, &A2, &A4, &A6, &A8, &W1, &Z1, &W, &Q, &Qi, &E,
                        &M2, &M4, &M6, &M8, &Lu, &Lv, &t1, &t2, &tmp};
         std::size_t k = 0;
         for (T** p : slots) *p = buf.data() + (k++) * nn;
@@ -115,6 +116,20 @@ std::int8_t finite_status(const T* x, std::size_t nn) {
         }
     }
     return any_nan ? kNaNResult : (any_inf ? kOverflow : kOk);
+}
+
+// b <- Q^{-1} b. Fused sizes solve with the LU; the BLAS path multiplies by Q^{-1} (formed once
+// by getri in setup()): OpenBLAS's trsm is several times slower than gemm at these sizes, and Q,
+// the Pade denominator, is well conditioned by construction.
+template <class T, class Ops>
+int solve_q(const Ops& ops, FWork<T>& w, T* b) {
+    if constexpr (Ops::kD == 0) {
+        ops.mul(w.Qi, b, w.tmp);
+        std::copy(w.tmp, w.tmp + w.nn, b);
+        return 0;
+    } else {
+        return ops.solve(w.Q, w.ipiv.data(), b, w.tmp);
+    }
 }
 
 // The A-dependent part: degree m, squarings s, scaled powers, the LU of Q = V - U and
@@ -194,7 +209,11 @@ std::int8_t setup(const T* ain, const Ops& ops, FWork<T>& w) {
     }
     int info = ops.lu(w.Q, w.ipiv.data());
     if (info != 0) return info > 0 ? kSingular : kInternal;
-    info = ops.solve(w.Q, w.ipiv.data(), X0, w.tmp);
+    if constexpr (Ops::kD == 0) {
+        info = ops.inverse(w.Q, w.ipiv.data(), w.Qi, w.tmp);
+        if (info != 0) return info > 0 ? kSingular : kInternal;
+    }
+    info = solve_q(ops, w, X0);
     if (info != 0) return kInternal;
     for (int k = 0; k < s; ++k) ops.mul(w.X(k), w.X(k), w.X(k + 1));
     return kOk;
@@ -269,7 +288,7 @@ std::int8_t apply(const T* ein, T* lout, bool adjoint, const Ops& ops, FWork<T>&
         t2[k] = Lu[k] + Lv[k];
     }
     ops.mul_add(t1, w.X(0), t2);
-    if (ops.solve(w.Q, w.ipiv.data(), t2, w.tmp) != 0) return kInternal;
+    if (solve_q(ops, w, t2) != 0) return kInternal;
     T* L = t2;
     T* Y = t1;
     for (int k = 0; k < s; ++k) {  // L_{k+1} = X_k L_k + L_k X_k
