@@ -138,10 +138,8 @@ def expm_frechet(
     >>> bool(np.allclose(l, [[0.0, np.e], [0.0, np.e]], rtol=1e-14))
     True
     """
-    arr = np.asarray(a) if type(a) is not np.ndarray else a
-    err = np.asarray(e) if type(e) is not np.ndarray else e
-    arr = as_matrix_stack(arr, "a")
-    err = as_matrix_stack(err, "e")
+    arr = as_matrix_stack(a, "a")
+    err = as_matrix_stack(e, "e")
     if err.shape != arr.shape:
         raise ValueError(f"e must have the shape of a {arr.shape}, got shape {err.shape}")
     common = np.result_type(arr.dtype, err.dtype)
