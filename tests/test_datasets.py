@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import doctest
 import functools
-from collections.abc import Callable
 
 import mpmath
 import nnla
@@ -24,7 +23,6 @@ import scipy.linalg
 
 U64 = 2.0**-53
 U32 = 2.0**-24
-HAS = {f: hasattr(nnla, f) for f in ("logm", "sqrtm", "signm")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -108,40 +106,6 @@ def rel_err(a: np.ndarray, ref: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------------------------------------------
-# Stand-ins for the batched kernels (scipy one matrix at a time, nnla's calling convention)
-# ------------------------------------------------------------------------------------------------
-
-
-def _standin(f: str) -> Callable[..., np.ndarray]:
-    one = {"logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm, "signm": scipy.linalg.signm}[f]
-
-    def fn(a: np.ndarray, *, n_threads: int | None = None) -> np.ndarray:
-        a = np.asarray(a)
-        lam = np.linalg.eigvals(a)
-        if f == "signm":
-            bad = (lam.real == 0).any(axis=-1)
-        else:
-            bad = (lam == 0).any(axis=-1)
-        if bad.any():
-            idx = [tuple(int(i) for i in k) for k in np.argwhere(bad)]
-            cls = nnla.errors.SingularMatrixError if f != "signm" else nnla.errors.LinAlgError
-            raise cls(f"{f}: undefined", hint="none", indices=idx)
-        flat = a.reshape(-1, *a.shape[-2:])
-        outs = [np.asarray(one(m)) for m in flat]
-        return np.array(outs).reshape(a.shape[:-2] + outs[0].shape) if outs else a.copy()
-
-    return fn
-
-
-@pytest.fixture
-def standins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replace nnla.logm/sqrtm/signm (present or not) by the stand-ins, and drop expm_cond."""
-    for f in ("logm", "sqrtm", "signm"):
-        monkeypatch.setattr(nnla, f, _standin(f), raising=False)
-    monkeypatch.delattr(nnla, "expm_cond", raising=False)
-
-
-# ------------------------------------------------------------------------------------------------
 # Members satisfy their function (mpmath)
 # ------------------------------------------------------------------------------------------------
 
@@ -185,8 +149,6 @@ def test_expm_members_complex() -> None:
 @pytest.mark.parametrize("f", ["logm", "sqrtm", "signm"])
 @pytest.mark.parametrize("family", ["uniform", "symmetric", "orthogonal", "toeplitz", "nonnormal"])
 def test_members_against_mpmath(f: str, family: str) -> None:
-    if not HAS[f]:
-        pytest.skip(f"nnla.{f} is not in this build yet")
     d = 4
     X, FX, info = ds.matrix_function_pairs(f, 30, d, family=family, scale=3.0, seed=21)
     idx = np.flatnonzero(info.valid)[:3]
@@ -222,7 +184,6 @@ def test_expm_cond_estimate_is_lower_bound(family: str) -> None:
     assert (info.cond > 0).all()
 
 
-@pytest.mark.usefixtures("standins")
 @pytest.mark.parametrize("f", ["logm", "sqrtm", "signm"])
 @pytest.mark.parametrize(("family", "exact"), [("symmetric", True), ("nonnormal", False)])
 def test_eig_estimate_other_functions(f: str, family: str, exact: bool) -> None:
@@ -259,7 +220,6 @@ def test_expm_cond_used_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("standins")
 def test_batched_error_with_indices_marks_samples_invalid() -> None:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 3, 3))
@@ -292,7 +252,6 @@ def test_batched_error_without_indices_falls_back_per_sample() -> None:
     assert np.isnan(out[1]).all()
 
 
-@pytest.mark.usefixtures("standins")
 def test_prescreen_flags_imaginary_axis_and_singular() -> None:
     lam = np.array([[1.0, 1j], [2.0, -3.0], [1e-20, 1.0], [1e-20 + 1j, 1.0]])
     norms = np.ones(4)
@@ -302,7 +261,6 @@ def test_prescreen_flags_imaginary_axis_and_singular() -> None:
     assert ds._prescreen("expm", lam, norms, U64, 2).tolist() == [True] * 4
 
 
-@pytest.mark.usefixtures("standins")
 def test_logm_of_orthogonal_family_is_complex_where_det_is_negative() -> None:
     X, FX, info = ds.matrix_function_pairs("logm", 40, 3, family="orthogonal", scale=1.0, seed=9)
     assert info.valid.all()
@@ -322,12 +280,6 @@ def test_overflow_is_invalid() -> None:
     assert not info.valid[big].any()
     assert np.isnan(FX[~info.valid]).all()
     assert np.isfinite(FX[info.valid]).all()
-
-
-def test_missing_function_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(nnla, "logm", raising=False)
-    with pytest.raises(NotImplementedError, match=r"nnla\.logm is not available"):
-        ds.matrix_function_pairs("logm", 3, 2)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -411,7 +363,6 @@ def test_deterministic_per_seed_and_thread_count(family: str) -> None:
     assert not np.array_equal(a.X, c.X)
 
 
-@pytest.mark.usefixtures("standins")
 def test_deterministic_other_functions() -> None:
     for f in ("logm", "sqrtm", "signm"):
         a = ds.matrix_function_pairs(f, 20, 3, seed=3, n_threads=1)

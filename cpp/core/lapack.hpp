@@ -182,3 +182,79 @@ inline void ensure_single_threaded_blas() {
 }
 
 }  // namespace nnla::lapack
+
+// Eigenvalues of a general matrix (xGEEV without eigenvectors) and the inverse from an LU
+// (xGETRI), used by signm.
+namespace nnla::lapack {
+
+extern "C" {
+void scipy_sgeev_(const char*, const char*, const lapack_int*, float*, const lapack_int*, float*, float*,
+                  float*, const lapack_int*, float*, const lapack_int*, float*, const lapack_int*,
+                  lapack_int*, std::size_t, std::size_t);
+void scipy_dgeev_(const char*, const char*, const lapack_int*, double*, const lapack_int*, double*, double*,
+                  double*, const lapack_int*, double*, const lapack_int*, double*, const lapack_int*,
+                  lapack_int*, std::size_t, std::size_t);
+void scipy_cgeev_(const char*, const char*, const lapack_int*, cf*, const lapack_int*, cf*, cf*,
+                  const lapack_int*, cf*, const lapack_int*, cf*, const lapack_int*, float*, lapack_int*,
+                  std::size_t, std::size_t);
+void scipy_zgeev_(const char*, const char*, const lapack_int*, cd*, const lapack_int*, cd*, cd*,
+                  const lapack_int*, cd*, const lapack_int*, cd*, const lapack_int*, double*, lapack_int*,
+                  std::size_t, std::size_t);
+
+void scipy_sgetri_(const lapack_int*, float*, const lapack_int*, const lapack_int*, float*, const lapack_int*,
+                   lapack_int*);
+void scipy_dgetri_(const lapack_int*, double*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
+                   lapack_int*);
+void scipy_cgetri_(const lapack_int*, cf*, const lapack_int*, const lapack_int*, cf*, const lapack_int*,
+                   lapack_int*);
+void scipy_zgetri_(const lapack_int*, cd*, const lapack_int*, const lapack_int*, cd*, const lapack_int*,
+                   lapack_int*);
+}
+
+NNLA_ISA_BEGIN
+
+// Real: eigenvalues wr + i wi of A (overwritten); lwork = -1 queries the size into work[0].
+#define NNLA_GEEV_REAL(T, fn)                                                                      \
+    inline lapack_int geev_values(lapack_int n, T* a, lapack_int lda, T* wr, T* wi, T* work,      \
+                                  lapack_int lwork) {                                            \
+        const char no = 'N';                                                                     \
+        const lapack_int one = 1;                                                                \
+        lapack_int info = 0;                                                                     \
+        fn(&no, &no, &n, a, &lda, wr, wi, nullptr, &one, nullptr, &one, work, &lwork, &info, 1, 1); \
+        return info;                                                                             \
+    }
+NNLA_GEEV_REAL(float, scipy_sgeev_)
+NNLA_GEEV_REAL(double, scipy_dgeev_)
+#undef NNLA_GEEV_REAL
+
+// Complex: eigenvalues w of A (overwritten); rwork has 2n entries.
+#define NNLA_GEEV_COMPLEX(T, R, fn)                                                                \
+    inline lapack_int geev_values(lapack_int n, T* a, lapack_int lda, T* w, T* work,              \
+                                  lapack_int lwork, R* rwork) {                                  \
+        const char no = 'N';                                                                     \
+        const lapack_int one = 1;                                                                \
+        lapack_int info = 0;                                                                     \
+        fn(&no, &no, &n, a, &lda, w, nullptr, &one, nullptr, &one, work, &lwork, rwork, &info, 1, 1); \
+        return info;                                                                             \
+    }
+NNLA_GEEV_COMPLEX(cf, float, scipy_cgeev_)
+NNLA_GEEV_COMPLEX(cd, double, scipy_zgeev_)
+#undef NNLA_GEEV_COMPLEX
+
+// Inverse from the LU of getrf, in place; work has lwork >= n entries. Returns LAPACK's info.
+#define NNLA_GETRI(T, fn)                                                                          \
+    inline lapack_int getri(lapack_int n, T* a, lapack_int lda, const lapack_int* ipiv, T* work,  \
+                            lapack_int lwork) {                                                  \
+        lapack_int info = 0;                                                                     \
+        fn(&n, a, &lda, ipiv, work, &lwork, &info);                                              \
+        return info;                                                                             \
+    }
+NNLA_GETRI(float, scipy_sgetri_)
+NNLA_GETRI(double, scipy_dgetri_)
+NNLA_GETRI(cf, scipy_cgetri_)
+NNLA_GETRI(cd, scipy_zgetri_)
+#undef NNLA_GETRI
+
+NNLA_ISA_END
+
+}  // namespace nnla::lapack

@@ -7,6 +7,14 @@ expm
 logm, sqrtm
     Batched principal matrix logarithm (inverse scaling and squaring, Al-Mohy & Higham 2012) and
     square root (Schur method, real Schur form for real input).
+expm_frechet, expm_cond
+    Batched Frechet derivative of expm (Al-Mohy & Higham 2009b) and its condition number.
+signm
+    Batched matrix sign function (scaled Newton iteration), with a residual diagnostic.
+analysis
+    Linear surrogates of trained models and spectra comparisons (operator learning).
+datasets
+    Matrix-function data sets (X, f(X)) and their scoring.
 set_num_threads, get_num_threads
     The default thread count of native calls.
 info
@@ -21,15 +29,28 @@ import platform
 
 import numpy as np
 
-from nnla import errors
+from nnla import analysis, datasets, errors
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
-from nnla.linalg import expm, logm, sqrtm
+from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
 
 __version__: str = _core.__version__
 
-__all__ = ["__version__", "errors", "expm", "get_num_threads", "info", "set_num_threads"]
-__all__ += ["logm", "sqrtm"]
+__all__ = [
+    "__version__",
+    "analysis",
+    "datasets",
+    "errors",
+    "expm",
+    "expm_cond",
+    "expm_frechet",
+    "get_num_threads",
+    "info",
+    "logm",
+    "set_num_threads",
+    "signm",
+    "sqrtm",
+]
 
 
 def info() -> dict[str, object]:
@@ -53,7 +74,3 @@ def info() -> dict[str, object]:
     d["numpy"] = np.__version__
     d["python"] = platform.python_version()
     return d
-
-from nnla import analysis, datasets  # noqa: E402 - operator-learning tools (pure Python)
-
-__all__ += ["analysis", "datasets"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnla.errors import LinAlgError, NonFiniteResultError, SingularMatrixError
+from nnla.errors import (
+    ConvergenceError,
+    LinAlgError,
+    NonFiniteResultError,
+    SingularMatrixError,
+    UndefinedFunctionError,
+)
 
 __all__ = ["as_matrix_stack", "check_status"]
 
@@ -92,6 +98,41 @@ def check_status(status: np.ndarray | None, func: str, name: str, *, check_finit
             "(its entries exceed the floating-point range)",
             hint="scale the input down, or use float64/complex128 if the input is single precision",
             indices=_indices(nan),
+        )
+    nosq = status == NO_SQUARE_ROOT
+    if nosq.any():
+        if func == "logm":
+            msg = "the logarithm of a singular matrix does not exist"
+            hint = (
+                "an eigenvalue is zero to working precision (|lambda| <= d*u*max|lambda_j|); "
+                "shift the matrix (logm(a + eps*I)) or check the input"
+            )
+        else:
+            msg = "the matrix has no square root"
+            hint = (
+                "a zero eigenvalue (|lambda| <= d*u*max|lambda_j|) lies in a nontrivial Jordan "
+                "block; perturb the matrix (sqrtm(a + eps*I)) if an approximate root is acceptable"
+            )
+        raise SingularMatrixError(f"{func}: {msg}{_where(nosq)}", hint=hint, indices=_indices(nosq))
+    axis = status == IMAGINARY_AXIS
+    if axis.any():
+        raise UndefinedFunctionError(
+            f"{func}: the matrix sign function is undefined: an eigenvalue lies on (or "
+            f"numerically on) the imaginary axis, or the matrix is singular{_where(axis)}",
+            hint="shift the matrix (a - c*I) or check whether a sign is meaningful for it",
+            indices=_indices(axis),
+        )
+    conv = status == NOT_CONVERGED
+    if conv.any():
+        what = {
+            "signm": "the Newton iteration",
+            "sqrtm": "the Schur factorization",
+            "logm": "the Schur factorization or the square-root phase",
+        }.get(func, "an iteration")
+        raise ConvergenceError(
+            f"{func}: {what} did not converge{_where(conv)}",
+            hint="the matrix is probably extremely ill conditioned or badly scaled",
+            indices=_indices(conv),
         )
     internal = status == INTERNAL
     if internal.any():

@@ -551,7 +551,7 @@ def matrix_function_pairs(
         matrices it is typically within a factor 2-50 below it.  It costs one batched eigenvalue
         computation (numpy), a few seconds per million 5x5 matrices.  "auto": for ``expm``,
         ``nnla.expm_cond`` (the relative 1-norm condition number estimated from the Frechet
-        derivative; ``cond_method="expm_cond"``) where this build has it, else "eig"; for the
+        derivative; ``cond_method="expm_cond"``); for the
         other functions "eig" (their eigenvalues are computed anyway to screen the samples).
         "none" skips the estimate (NaN); the fastest choice for ``expm``.  (The classical cheap
         upper bound ``||X|| e^{||X||} / ||e^X||`` is not offered: on the uniform family with
@@ -576,8 +576,6 @@ def matrix_function_pairs(
     ValueError
         For an unknown ``f``, ``family``, ``dtype`` or ``cond``, ``n < 0``, ``d < 1``, a
         non-positive or non-finite ``scale``, or a negative ``seed``.
-    NotImplementedError
-        If this build of nnla has no ``nnla.<f>``.
 
     Examples
     --------
@@ -613,11 +611,7 @@ def matrix_function_pairs(
     seed = _check_int(seed, "seed", 0)
     if not isinstance(cond, str) or cond not in _COND_MODES:
         raise ValueError(f"cond must be one of {list(_COND_MODES)}, got {cond!r}")
-    fn = getattr(nnla, f, None)
-    if fn is None:
-        raise NotImplementedError(
-            f"nnla.{f} is not available in this build of nnla {nnla.__version__}"
-        )
+    fn = getattr(nnla, f)
 
     workers = resolve_threads(n_threads)
     cplx = dt.kind == "c"
@@ -626,7 +620,7 @@ def matrix_function_pairs(
     u = float(np.finfo(dt).eps) / 2.0
 
     lam: np.ndarray | None = None
-    use_expm_cond = f == "expm" and cond == "auto" and hasattr(nnla, "expm_cond")
+    use_expm_cond = f == "expm" and cond == "auto"
     if f != "expm" or (cond != "none" and not use_expm_cond):
         lam = _eigvals(x, workers)
     if lam is not None and f != "expm":

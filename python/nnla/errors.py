@@ -67,3 +67,11 @@ class ConvergenceError(LinAlgError):
 
 class NonFiniteResultError(LinAlgError):
     """Finite input gave a NaN result: an intermediate quantity overflowed (inf - inf, inf * 0)."""
+
+
+class UndefinedFunctionError(LinAlgError):
+    """The matrix function is not defined at the input (e.g. signm with an eigenvalue on the
+    imaginary axis)."""
+
+
+__all__ += ["UndefinedFunctionError"]
