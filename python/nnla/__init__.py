@@ -8,6 +8,8 @@ set_num_threads, get_num_threads
     The default thread count of native calls.
 info
     Build, BLAS and thread information.
+relu
+    Exact matrices of shallow ReLU networks (1D and 2D) and the exact O(n) 1D solvers.
 errors
     Exception classes.
 """
@@ -18,14 +20,14 @@ import platform
 
 import numpy as np
 
-from nnla import errors
+from nnla import errors, relu
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm
 
 __version__: str = _core.__version__
 
-__all__ = ["__version__", "errors", "expm", "get_num_threads", "info", "set_num_threads"]
+__all__ = ["__version__", "errors", "expm", "get_num_threads", "info", "relu", "set_num_threads"]
 
 
 def info() -> dict[str, object]:
