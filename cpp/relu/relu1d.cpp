@@ -31,57 +31,141 @@ inline void active_interval(double w, double b, double lo, double hi, double& l,
     if (!(h > l)) h = l;
 }
 
-// Per-neuron data of the closed forms.
+// Per-neuron data of the closed forms (structure of arrays, all double so that the pair loops
+// vectorise). Active interval [l, h] (floating-point breakpoints); len its length computed
+// accurately (sigma at the far end over |w|, with one fused multiply-add per neuron: nothing
+// cancels against the rounded breakpoint); dir the orientation (+1, -1; 0 for w = 0); full = 1
+// when active on all of [lo, hi]. sigma on [l, h] is written from an anchor at its zero (own
+// breakpoint) or at the near domain end: sigma(x) = v + aw dir (x - anchor), every term >= 0,
+// and at the far end x = far it is fv (accurate).
 struct Neurons {
-    std::vector<double> w, b, l, h;
-    Neurons(const double* w_, const double* b_, i64 n, double lo, double hi)
-        : w(w_, w_ + n), b(b_, b_ + n), l(static_cast<std::size_t>(n)), h(static_cast<std::size_t>(n)) {
-        for (i64 i = 0; i < n; ++i) active_interval(w[i], b[i], lo, hi, l[i], h[i]);
+    std::vector<double> l, h, len, dir, full, anchor, v, aw, far, fv;
+    Neurons(const double* w, const double* b, i64 n, double lo, double hi) {
+        for (auto* a : {&l, &h, &len, &dir, &full, &anchor, &v, &aw, &far, &fv})
+            a->assign(static_cast<std::size_t>(n), 0.0);
+        for (i64 i = 0; i < n; ++i) {
+            active_interval(w[i], b[i], lo, hi, l[i], h[i]);
+            dir[i] = w[i] > 0 ? 1.0 : (w[i] < 0 ? -1.0 : 0.0);
+            aw[i] = std::fabs(w[i]);
+            if (!(h[i] > l[i])) {  // dead: length 0, zero values
+                anchor[i] = far[i] = l[i];
+                continue;
+            }
+            const bool is_full = l[i] == lo && h[i] == hi;
+            full[i] = is_full ? 1.0 : 0.0;
+            const double vlo = std::fma(w[i], lo, b[i]), vhi = std::fma(w[i], hi, b[i]);
+            if (w[i] >= 0) {
+                anchor[i] = l[i];
+                far[i] = h[i];
+                v[i] = is_full ? (w[i] > 0 ? std::max(vlo, 0.0) : b[i]) : 0.0;
+                fv[i] = w[i] > 0 ? std::max(vhi, 0.0) : b[i];
+                len[i] = is_full ? hi - lo : std::max(vhi, 0.0) / w[i];
+            } else {
+                anchor[i] = h[i];
+                far[i] = l[i];
+                v[i] = is_full ? std::max(vhi, 0.0) : 0.0;
+                fv[i] = std::max(vlo, 0.0);
+                len[i] = is_full ? hi - lo : std::max(vlo, 0.0) / -w[i];
+            }
+        }
     }
 };
 
-// A_ij in the shifted form: p_k = w_k lo + b_k is sigma_k at the left end of the common interval.
-inline double mass_pair(double wi, double bi, double li, double hi_, double wj, double bj, double lj,
-                        double hj) {
-    const double lo = li > lj ? li : lj;
-    const double hi = hi_ < hj ? hi_ : hj;
-    const double len = hi - lo;
-    if (!(len > 0)) return 0.0;
-    const double pi = wi * lo + bi;
-    const double pj = wj * lo + bj;
-    return len * (pi * pj + (pi * wj + pj * wi) * (0.5 * len) + wi * wj * (len * len / 3.0));
+// Common active interval of neurons i and j: [lo, hi] and its length L (accurate: the shorter
+// own length when both face the same way or one is full, else the difference of breakpoints).
+struct Pair {
+    double lo, hi, len;
+};
+
+inline Pair common(const Neurons& nr, i64 i, i64 j) {
+    Pair p;
+    p.lo = nr.l[i] > nr.l[j] ? nr.l[i] : nr.l[j];
+    p.hi = nr.h[i] < nr.h[j] ? nr.h[i] : nr.h[j];
+    const bool nested = nr.dir[i] * nr.dir[j] >= 0 || nr.full[i] + nr.full[j] > 0;
+    const double lmin = nr.len[i] < nr.len[j] ? nr.len[i] : nr.len[j];
+    const double d = p.hi - p.lo;
+    p.len = nested ? lmin : (d > 0 ? d : 0.0);
+    return p;
 }
 
-inline double heaviside_pair(double li, double hi_, double lj, double hj) {
-    const double lo = li > lj ? li : lj;
-    const double hi = hi_ < hj ? hi_ : hj;
-    const double len = hi - lo;
-    return len > 0 ? len : 0.0;
+// sigma_k at a point x of its active interval.
+inline double value_at(const Neurons& nr, i64 k, double x) {
+    const double t = nr.v[k] + nr.aw[k] * (nr.dir[k] * (x - nr.anchor[k]));
+    return x == nr.far[k] ? nr.fv[k] : (t > 0 ? t : 0.0);
+}
+
+// A_ij from the values at both ends of the common interval (the shifted form of the spec
+// rewritten with q_k = p_k + w_k L: every term is non-negative, so nothing cancels):
+// A_ij = L/6 (2 (p_i p_j + q_i q_j) + (p_i q_j + q_i p_j)), symmetric in i, j bit for bit.
+inline double mass_pair(const Neurons& nr, i64 i, i64 j) {
+    const Pair c = common(nr, i, j);
+    const double pi = value_at(nr, i, c.lo), pj = value_at(nr, j, c.lo);
+    const double qi = value_at(nr, i, c.hi), qj = value_at(nr, j, c.hi);
+    const double a = c.len / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj));
+    return c.len > 0 ? a : 0.0;
+}
+
+inline double heaviside_pair(const Neurons& nr, i64 i, i64 j) { return common(nr, i, j).len; }
+
+// One row segment row[j] = A_ij (mass) or H_ij, j in [j0, j1): the same arithmetic as mass_pair /
+// heaviside_pair over restrict pointers (the Heaviside row vectorises; the mass row has too many
+// selections for GCC's if-conversion and runs scalar).
+template <bool kMassRow>
+void pair_row(const Neurons& nr, i64 i, i64 j0, i64 j1, double* __restrict row) {
+    const double* __restrict l = nr.l.data();
+    const double* __restrict h = nr.h.data();
+    const double* __restrict len = nr.len.data();
+    const double* __restrict dir = nr.dir.data();
+    const double* __restrict full = nr.full.data();
+    const double* __restrict anc = nr.anchor.data();
+    const double* __restrict v = nr.v.data();
+    const double* __restrict aw = nr.aw.data();
+    const double* __restrict far = nr.far.data();
+    const double* __restrict fv = nr.fv.data();
+    const double li = l[i], hi_ = h[i], leni = len[i], diri = dir[i], fulli = full[i], anci = anc[i],
+                 vi = v[i], awi = aw[i], fari = far[i], fvi = fv[i];
+    for (i64 j = j0; j < j1; ++j) {
+        const double lj = l[j], hj = h[j], lenj = len[j], dirj = dir[j], fullj = full[j];
+        const double lo = li > lj ? li : lj;
+        const double hi = hi_ < hj ? hi_ : hj;
+        const bool nested = (diri * dirj >= 0) | (fulli + fullj > 0);
+        const double lmin = leni < lenj ? leni : lenj;
+        const double d = hi - lo;
+        const double L = nested ? lmin : (d > 0 ? d : 0.0);
+        if constexpr (kMassRow) {
+            const double ancj = anc[j], vj = v[j], awj = aw[j], farj = far[j], fvj = fv[j];
+            const double tpi = vi + awi * (diri * (lo - anci)), tqi = vi + awi * (diri * (hi - anci));
+            const double tpj = vj + awj * (dirj * (lo - ancj)), tqj = vj + awj * (dirj * (hi - ancj));
+            const double pi = lo == fari ? fvi : (tpi > 0 ? tpi : 0.0);
+            const double qi = hi == fari ? fvi : (tqi > 0 ? tqi : 0.0);
+            const double pj = lo == farj ? fvj : (tpj > 0 ? tpj : 0.0);
+            const double qj = hi == farj ? fvj : (tqj > 0 ? tqj : 0.0);
+            const double a = L / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj));
+            row[j] = L > 0 ? a : 0.0;
+        } else {
+            row[j] = L;
+        }
+    }
 }
 
 // Block (i, j) of the layer Gauss-Newton matrix: [[L, L (hi + lo)/2], [., L (hi^2 + hi lo + lo^2)/3]].
-inline void gn_pair(double li, double hi_, double lj, double hj, double* g) {
-    const double lo = li > lj ? li : lj;
-    const double hi = hi_ < hj ? hi_ : hj;
-    const double len = hi - lo;
-    if (!(len > 0)) {
+inline void gn_pair(const Neurons& nr, i64 i, i64 j, double* g) {
+    const Pair c = common(nr, i, j);
+    if (!(c.len > 0)) {
         g[0] = g[1] = g[2] = 0.0;
         return;
     }
-    g[0] = len;
-    g[1] = len * (0.5 * (hi + lo));
-    g[2] = len * ((hi * hi + hi * lo + lo * lo) / 3.0);
+    g[0] = c.len;
+    g[1] = c.len * (0.5 * (c.hi + c.lo));
+    g[2] = c.len * ((c.hi * c.hi + c.hi * c.lo + c.lo * c.lo) / 3.0);
 }
 
 inline double entry(Kind1d kind, const Neurons& nr, i64 r, i64 c) {
-    if (kind == Kind1d::kMass)
-        return mass_pair(nr.w[r], nr.b[r], nr.l[r], nr.h[r], nr.w[c], nr.b[c], nr.l[c], nr.h[c]);
-    if (kind == Kind1d::kHeaviside) return heaviside_pair(nr.l[r], nr.h[r], nr.l[c], nr.h[c]);
-    const i64 i = r / 2, j = c / 2;
+    if (kind == Kind1d::kMass) return mass_pair(nr, r, c);
+    if (kind == Kind1d::kHeaviside) return heaviside_pair(nr, r, c);
     double g[3];
-    gn_pair(nr.l[i], nr.h[i], nr.l[j], nr.h[j], g);
-    const int k = static_cast<int>(r % 2) + static_cast<int>(c % 2);
-    return g[k];
+    gn_pair(nr, r / 2, c / 2, g);
+    return g[static_cast<int>(r % 2) + static_cast<int>(c % 2)];
 }
 
 // Breakpoint classes in [lo, hi]: interior (lo < s < hi, w != 0), full (active on all of it),
@@ -489,38 +573,46 @@ int mass_solve(const double* w, const double* b, i64 n, double lo, double hi, co
     MassSolver sv{fr, {{aff[0].f0, aff[0].f1}, {aff[1].f0, aff[1].f1}}};
     if (aff[0].f0 * aff[1].f1 - aff[1].f0 * aff[0].f1 == 0) return kSingular;
 
-    std::vector<double> z(static_cast<std::size_t>(m + 1)), coef(static_cast<std::size_t>(m + 1), 0.0);
-    double d[2];
-    if (from_load) {
-        for (i64 k = 0; k <= m; ++k) z[k] = fr.mirror ? rhs[m - k] : rhs[k];
-    } else {
-        std::vector<double> r(static_cast<std::size_t>(m + 1), 0.0);
-        for (i64 k = 1; k < m; ++k) r[k] = rhs[fr.nid[k]];
-        double ra[2];
-        for (int j = 0; j < 2; ++j) ra[j] = aff[j].id >= 0 ? rhs[aff[j].id] : 0.0;
-        if (!sv.loads(r, ra, z)) return kSingular;
-    }
-    sv.minv(z);
-    if (!sv.coords(z, coef, d)) return kSingular;
-
-    // Schur correction for the extra affine elements (not in the span of the basis).
+    // Extra affine elements (not in the span of the basis) are removed by a Schur-complement
+    // correction: with G' the Gram matrix of basis + extras and Z = G'^{-1} [0; I], the solution is
+    // c = y - Z_B Z_X^{-1} eta for [y; eta] = G'^{-1} [f; xi], whatever the extras' loads xi.
     std::vector<int> ex;
     for (int j = 0; j < 2; ++j)
         if (aff[j].id == -2) ex.push_back(j);
-    if (!ex.empty()) {
-        const int kx = static_cast<int>(ex.size());
-        std::vector<std::vector<double>> zc(static_cast<std::size_t>(kx));
-        double zd[2][2], zx[2][2];
-        for (int e = 0; e < kx; ++e) {
-            std::vector<double> r(static_cast<std::size_t>(m + 1), 0.0), q(static_cast<std::size_t>(m + 1));
-            double ra[2] = {0.0, 0.0};
-            ra[ex[e]] = 1.0;
-            if (!sv.loads(r, ra, q)) return kSingular;
-            sv.minv(q);
-            zc[e].assign(static_cast<std::size_t>(m + 1), 0.0);
-            if (!sv.coords(q, zc[e], zd[e])) return kSingular;
-            for (int f = 0; f < kx; ++f) zx[f][e] = zd[e][ex[f]];
+    const int kx = static_cast<int>(ex.size());
+    std::vector<std::vector<double>> zc(static_cast<std::size_t>(kx)), zq(static_cast<std::size_t>(kx));
+    double zd[2][2] = {{0, 0}, {0, 0}}, zx[2][2] = {{0, 0}, {0, 0}};
+    for (int e = 0; e < kx; ++e) {
+        std::vector<double> r(static_cast<std::size_t>(m + 1), 0.0);
+        zq[e].assign(static_cast<std::size_t>(m + 1), 0.0);
+        double ra[2] = {0.0, 0.0};
+        ra[ex[e]] = 1.0;
+        if (!sv.loads(r, ra, zq[e])) return kSingular;
+        sv.minv(zq[e]);
+        zc[e].assign(static_cast<std::size_t>(m + 1), 0.0);
+        if (!sv.coords(zq[e], zc[e], zd[e])) return kSingular;
+        for (int f = 0; f < kx; ++f) zx[f][e] = zd[e][ex[f]];
+    }
+    std::vector<double> z(static_cast<std::size_t>(m + 1)), coef(static_cast<std::size_t>(m + 1), 0.0);
+    double d[2];
+    double xi[2] = {0.0, 0.0};
+    // With f given, a first pass with xi = 0 makes an intermediate function that the correction
+    // must cancel; a second pass with xi = the extras' loads of the first solution keeps every
+    // intermediate close to the answer (one step of iterative refinement, still O(n)).
+    const int passes = (from_load || kx == 0) ? 1 : 2;
+    for (int pass = 0; pass < passes; ++pass) {
+        if (from_load) {
+            for (i64 k = 0; k <= m; ++k) z[k] = fr.mirror ? rhs[m - k] : rhs[k];
+        } else {
+            std::vector<double> r(static_cast<std::size_t>(m + 1), 0.0);
+            for (i64 k = 1; k < m; ++k) r[k] = rhs[fr.nid[k]];
+            double ra[2];
+            for (int j = 0; j < 2; ++j) ra[j] = aff[j].id >= 0 ? rhs[aff[j].id] : xi[j];
+            if (!sv.loads(r, ra, z)) return kSingular;
         }
+        sv.minv(z);
+        if (!sv.coords(z, coef, d)) return kSingular;
+        if (kx == 0) break;
         double mu[2];
         double pi[2] = {d[ex[0]], kx > 1 ? d[ex[1]] : 0.0};
         if (kx == 1) {
@@ -532,6 +624,22 @@ int mass_solve(const double* w, const double* b, i64 n, double lo, double hi, co
         for (int e = 0; e < kx; ++e) {
             for (i64 k = 1; k < m; ++k) coef[k] -= zc[e][k] * mu[e];
             for (int j = 0; j < 2; ++j) d[j] -= zd[e][j] * mu[e];
+            for (i64 k = 0; k <= m; ++k) z[k] -= zq[e][k] * mu[e];
+        }
+        if (pass + 1 < passes) {
+            // xi_j = <v, extra_j> = extra_j(t)^T M z for the nodal values z of the solution v.
+            for (int e = 0; e < kx; ++e) {
+                const Affine& x = aff[ex[e]];
+                double acc = 0.0;
+                for (i64 k = 0; k <= m; ++k) {
+                    const double hl = k > 0 ? fr.h[k - 1] : 0.0, hr = k < m ? fr.h[k] : 0.0;
+                    double mz = (hl + hr) / 3.0 * z[k];
+                    if (k > 0) mz += hl / 6.0 * z[k - 1];
+                    if (k < m) mz += hr / 6.0 * z[k + 1];
+                    acc += (x.f0 + x.f1 * (fr.t[k] - fr.t[0])) * mz;
+                }
+                xi[ex[e]] = acc;
+            }
         }
     }
     for (i64 i = 0; i < n; ++i) c[i] = 0.0;
@@ -596,21 +704,17 @@ void assemble_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, 
             const i64 j0 = J * tile, j1 = std::min(n, j0 + tile);
             for (i64 i = i0; i < i1; ++i) {
                 const i64 js = I == J ? i : j0;
-                if (kind == Kind1d::kMass) {
-                    const double wi = nr.w[i], bi = nr.b[i], li = nr.l[i], hi_ = nr.h[i];
+                if (kind != Kind1d::kGaussNewton) {
                     double* row = out + i * N;
-                    for (i64 j = js; j < j1; ++j)
-                        row[j] = mass_pair(wi, bi, li, hi_, nr.w[j], nr.b[j], nr.l[j], nr.h[j]);
-                    for (i64 j = js; j < j1; ++j) out[j * N + i] = row[j];
-                } else if (kind == Kind1d::kHeaviside) {
-                    const double li = nr.l[i], hi_ = nr.h[i];
-                    double* row = out + i * N;
-                    for (i64 j = js; j < j1; ++j) row[j] = heaviside_pair(li, hi_, nr.l[j], nr.h[j]);
+                    if (kind == Kind1d::kMass)
+                        pair_row<true>(nr, i, js, j1, row);
+                    else
+                        pair_row<false>(nr, i, js, j1, row);
                     for (i64 j = js; j < j1; ++j) out[j * N + i] = row[j];
                 } else {
                     for (i64 j = js; j < j1; ++j) {
                         double g[3];
-                        gn_pair(nr.l[i], nr.h[i], nr.l[j], nr.h[j], g);
+                        gn_pair(nr, i, j, g);
                         double* r0 = out + (2 * i) * N + 2 * j;
                         double* r1 = out + (2 * i + 1) * N + 2 * j;
                         double* s0 = out + (2 * j) * N + 2 * i;
