@@ -70,13 +70,17 @@ def test_closed_forms_vs_quad(domain: tuple[float, float]) -> None:
         for j in range(i, n):
             si, sj = _sigma(w[i], b[i]), _sigma(w[j], b[j])
             hi_, hj = _heav(w[i], b[i]), _heav(w[j], b[j])
-            ref_a = _quad(lambda x: si(x) * sj(x), lo, hi, s)
-            ref_h = _quad(lambda x: hi_(x) * hj(x), lo, hi, s)
-            ref_g = [_quad(lambda x, k=k: hi_(x) * hj(x) * x**k, lo, hi, s) for k in range(3)]
+            ref_a = _quad(lambda x, si=si, sj=sj: si(x) * sj(x), lo, hi, s)
+            ref_h = _quad(lambda x, hi_=hi_, hj=hj: hi_(x) * hj(x), lo, hi, s)
+            ref_g = [
+                _quad(lambda x, k=k, hi_=hi_, hj=hj: hi_(x) * hj(x) * x**k, lo, hi, s)
+                for k in range(3)
+            ]
             assert A[i, j] == pytest.approx(ref_a, rel=1e-14, abs=1e-300)
             assert H[i, j] == pytest.approx(ref_h, rel=1e-14, abs=1e-300)
             blk = G[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
-            np.testing.assert_allclose(blk, [[ref_g[0], ref_g[1]], [ref_g[1], ref_g[2]]], rtol=1e-14)
+            ref_blk = [[ref_g[0], ref_g[1]], [ref_g[1], ref_g[2]]]
+            np.testing.assert_allclose(blk, ref_blk, rtol=1e-14)
     for M in (A, H, G):
         np.testing.assert_array_equal(M, M.T)
     # and every entry of A against the exact integral (mpmath, 50 digits): 1e-14 relative
@@ -85,7 +89,9 @@ def test_closed_forms_vs_quad(domain: tuple[float, float]) -> None:
         for j in range(n):
             assert A[i, j] == pytest.approx(float(M[i, j]), rel=1e-14, abs=1e-300)
     # dead neuron (w = 0, b < 0) has a zero row
-    assert not A[2].any() and not H[2].any() and not G[4:6].any()
+    assert not A[2].any()
+    assert not H[2].any()
+    assert not G[4:6].any()
 
 
 def test_several_intervals_additive() -> None:
@@ -142,7 +148,7 @@ def test_load_vector_exact_for_polynomials() -> None:
     s = [-bi / wi for wi, bi in zip(w, b) if wi != 0 and domain[0] < -bi / wi < domain[1]]
     for i in range(25):
         si = _sigma(w[i], b[i])
-        ref = _quad(lambda x: u(x) * si(x), *domain, s)
+        ref = _quad(lambda x, si=si: u(x) * si(x), *domain, s)
         assert f[i] == pytest.approx(ref, rel=1e-13, abs=1e-14)
 
 
@@ -158,7 +164,8 @@ def test_load_vector_one_call_and_refine() -> None:
     assert len(calls) == 1
     exact = [
         quad(lambda x: np.exp(x) * max(x - 0.3, 0), 0, 1, epsabs=0, epsrel=1.2e-14)[0],
-        quad(lambda x: np.exp(x) * max(1 - 2 * x, 0), 0, 1, points=[0.5], epsabs=0, epsrel=1.2e-14)[0],
+        quad(lambda x: np.exp(x) * max(1 - 2 * x, 0), 0, 1, points=[0.5], epsabs=0,
+             epsrel=1.2e-14)[0],
         quad(lambda x: np.exp(x) * x, 0, 1, epsabs=0, epsrel=1.2e-14)[0],
     ]
     np.testing.assert_allclose(f, exact, rtol=1e-14)
@@ -187,25 +194,25 @@ def _mp_gram(w, b, lo, hi, kind: str):
     M = mpmath.matrix(n, n)
     for i in range(n):
         for j in range(n):
-            l, h = max(iv[i][0], iv[j][0]), min(iv[i][1], iv[j][1])
-            if h <= l:
+            lo_, hi_ = max(iv[i][0], iv[j][0]), min(iv[i][1], iv[j][1])
+            if hi_ <= lo_:
                 continue
             if kind == "heaviside":
-                M[i, j] = h - l
+                M[i, j] = hi_ - lo_
             else:
-                F = lambda x: (ws[i] * ws[j] * x**3 / 3 + (ws[i] * bs[j] + ws[j] * bs[i]) * x**2 / 2  # noqa: E731
-                               + bs[i] * bs[j] * x)
-                M[i, j] = F(h) - F(l)
+                c3, c2, c1 = ws[i] * ws[j] / 3, (ws[i] * bs[j] + ws[j] * bs[i]) / 2, bs[i] * bs[j]
+                prim = [c3 * x**3 + c2 * x**2 + c1 * x for x in (lo_, hi_)]
+                M[i, j] = prim[1] - prim[0]
     return M, iv, ws, bs
 
 
 def _mp_loads(poly, iv, ws, bs, kind: str):
     f = mpmath.matrix(len(iv), 1)
-    for i, (l, h) in enumerate(iv):
-        if h > l:
+    for i, (lo_, hi_) in enumerate(iv):
+        if hi_ > lo_:
             g = (lambda x: mpmath.polyval(poly, x)) if kind == "heaviside" else (
                 lambda x, i=i: mpmath.polyval(poly, x) * (ws[i] * x + bs[i]))
-            f[i] = mpmath.quad(g, [l, h])
+            f[i] = mpmath.quad(g, [lo_, hi_])
     return f
 
 
@@ -352,7 +359,7 @@ def test_offdiagonal_ranks_after_sorting() -> None:
     A, H = relu.mass_matrix(w, b), relu.heaviside_gram(w, b)
     G = relu.layer_gauss_newton(w, b)
     half = n // 2
-    I, J = np.arange(half // 2, half), np.arange(half, half + half // 2)  # siblings' neighbours
+    ii, jj = np.arange(half // 2, half), np.arange(half, half + half // 2)
     for lev in (2, 4):
         size = n // lev
         for start in range(0, n, size):
@@ -367,7 +374,7 @@ def test_offdiagonal_ranks_after_sorting() -> None:
             assert _rank(G[np.ix_(gr, grest)], 1e-12) <= 6
     # in random order the same block is far from low rank
     q = rng.permutation(n)
-    assert _rank(A[np.ix_(q[I], q[J])], 1e-12) > 20
+    assert _rank(A[np.ix_(q[ii], q[jj])], 1e-12) > 20
 
 
 # ------------------------------------------------------------------------------------------------

@@ -71,7 +71,9 @@ class NonFiniteResultError(LinAlgError):
 
 
 class DegenerateNeuronsError(LinAlgError):
-    """Degenerate neurons make a ReLU-network matrix singular (see :func:`nnla.relu.degenerate_neurons`).
+    """Degenerate neurons make a ReLU-network matrix singular.
+
+    See :func:`nnla.relu.degenerate_neurons`.
 
     Parameters
     ----------
@@ -94,8 +96,7 @@ class DegenerateNeuronsError(LinAlgError):
     >>> import numpy as np
     >>> import nnla
     >>> err = nnla.errors.DegenerateNeuronsError(
-    ...     "dead neurons", reasons={"dead": np.array([2]), "duplicate": np.array([], dtype=np.int64),
-    ...                              "linear": np.array([], dtype=np.int64)})
+    ...     "dead neurons", reasons={"dead": np.array([2])})
     >>> err.indices.tolist()
     [2]
     """

@@ -91,14 +91,18 @@ def _as_interval(domain: Domain) -> tuple[float, float]:
     try:
         arr = np.asarray(domain, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"domain must be a pair (a, b) of finite numbers, got {domain!r}") from None
+        raise ValueError(
+            f"domain must be a pair (a, b) of finite numbers, got {domain!r}"
+        ) from None
     if arr.shape != (2,):
         raise ValueError(f"domain must be a pair (a, b) in 1D, got shape {arr.shape}")
     lo, hi = float(arr[0]), float(arr[1])
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("domain contains NaN or Inf")
     if not lo < hi:
-        raise ValueError(f"domain must satisfy a < b (got an empty or inverted interval {lo}, {hi})")
+        raise ValueError(
+            f"domain must satisfy a < b (got an empty or inverted interval {lo}, {hi})"
+        )
     return lo, hi
 
 
@@ -326,7 +330,9 @@ def degenerate_neurons(
 def _refuse_degenerate(rep: dict[str, np.ndarray], func: str) -> None:
     if not any(v.size for v in rep.values()):
         return
-    parts = [f"{k} {v[:10].tolist()}{' ...' if v.size > 10 else ''}" for k, v in rep.items() if v.size]
+    parts = [
+        f"{k} {v[:10].tolist()}{' ...' if v.size > 10 else ''}" for k, v in rep.items() if v.size
+    ]
     raise DegenerateNeuronsError(
         f"{func}: degenerate neurons make the matrix singular: " + "; ".join(parts),
         reasons=rep,
@@ -482,7 +488,8 @@ def mass_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: ArrayLike, co
     >>> import numpy as np
     >>> from nnla.relu import mass_entries, mass_matrix
     >>> w, b = np.array([1.0, 2.0, -1.0]), np.array([-0.1, -1.0, 0.7])
-    >>> bool(np.array_equal(mass_entries(w, b, None, [2, 0], [1]), mass_matrix(w, b)[[2, 0]][:, [1]]))
+    >>> blk = mass_entries(w, b, None, [2, 0], [1])
+    >>> bool(np.array_equal(blk, mass_matrix(w, b)[[2, 0]][:, [1]]))
     True
     """
     return _entries("mass", w, b, domain, rows, cols, n_threads)
@@ -634,7 +641,8 @@ def load_vector(u: Callable[[np.ndarray], ArrayLike], w: ArrayLike, b: ArrayLike
     --------
     >>> import numpy as np
     >>> from nnla.relu import load_vector
-    >>> f = load_vector(lambda x: x, [1.0, -1.0], [-0.5, 0.5])  # int x (x - 1/2)_+, int x (1/2 - x)_+
+    >>> # int x (x - 1/2)_+ dx and int x (1/2 - x)_+ dx over (0, 1)
+    >>> f = load_vector(lambda x: x, [1.0, -1.0], [-0.5, 0.5])
     >>> bool(np.allclose(f, [5 / 48, 1 / 48], rtol=1e-15))
     True
     """
@@ -770,7 +778,7 @@ solve_mass_1d.__doc__ = _SOLVER_DOC.format(
     kind="mass",
     example=">>> import numpy as np\n"
     "    >>> from nnla.relu import solve_mass_1d\n"
-    "    >>> s = np.linspace(0, 1, 8, endpoint=False)  # breakpoints; u is piecewise linear on them\n"
+    "    >>> s = np.linspace(0, 1, 8, endpoint=False)  # u is piecewise linear on them\n"
     "    >>> c, c0 = solve_mass_1d(np.ones(8), -s, u=lambda x: 1 + np.abs(x - 0.5))\n"
     "    >>> bool(abs(c0 - 1.5) < 1e-13 and abs(c[0] + 1) < 1e-13 and abs(c[4] - 2) < 1e-12)\n"
     "    True",
@@ -786,7 +794,8 @@ solve_heaviside_1d.__doc__ = _SOLVER_DOC.format(
     kind="heaviside",
     example=">>> import numpy as np\n"
     "    >>> from nnla.relu import solve_heaviside_1d\n"
-    "    >>> c, c0 = solve_heaviside_1d([1.0, 1.0], [-0.25, -0.5], u=lambda x: (x > 0.25) + 2.0 * (x > 0.5))\n"
+    "    >>> u = lambda x: (x > 0.25) + 2.0 * (x > 0.5)\n"
+    "    >>> c, c0 = solve_heaviside_1d([1.0, 1.0], [-0.25, -0.5], u=u)\n"
     "    >>> np.round(c, 12).tolist(), round(c0, 12)\n"
     "    ([1.0, 2.0], 0.0)",
 )
