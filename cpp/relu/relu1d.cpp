@@ -34,37 +34,35 @@ inline void active_interval(double w, double b, double lo, double hi, double& l,
 // Per-neuron data of the closed forms (structure of arrays, all double so that the pair loops
 // vectorise). Active interval [l, h] (floating-point breakpoints); len its length computed
 // accurately (sigma at the far end over |w|, with one fused multiply-add per neuron: nothing
-// cancels against the rounded breakpoint); dir the orientation (+1, -1; 0 for w = 0); full = 1
-// when active on all of [lo, hi]. sigma on [l, h] is written from an anchor at its zero (own
-// breakpoint) or at the near domain end: sigma(x) = v + aw dir (x - anchor), every term >= 0,
-// and at the far end x = far it is fv (accurate).
+// cancels against the rounded breakpoint); dir the orientation (+1, -1; 0 for w = 0); nest the
+// orientation for the nesting test (0 for neurons active on all of [lo, hi] and dead ones);
+// pos/neg = 1/0 by orientation. sigma on [l, h] is written from an anchor at its near end (its
+// zero, or the near domain end with the value v there): sigma(x) = v + aw dir (x - anchor).
 struct Neurons {
-    std::vector<double> l, h, len, dir, full, anchor, v, aw, far, fv;
+    std::vector<double> l, h, len, dir, anchor, v, aw, nest, pos, neg;
     Neurons(const double* w, const double* b, i64 n, double lo, double hi) {
-        for (auto* a : {&l, &h, &len, &dir, &full, &anchor, &v, &aw, &far, &fv})
+        for (auto* a : {&l, &h, &len, &dir, &anchor, &v, &aw, &nest, &pos, &neg})
             a->assign(static_cast<std::size_t>(n), 0.0);
         for (i64 i = 0; i < n; ++i) {
             active_interval(w[i], b[i], lo, hi, l[i], h[i]);
             dir[i] = w[i] > 0 ? 1.0 : (w[i] < 0 ? -1.0 : 0.0);
             aw[i] = std::fabs(w[i]);
+            pos[i] = w[i] >= 0 ? 1.0 : 0.0;
+            neg[i] = w[i] < 0 ? 1.0 : 0.0;
             if (!(h[i] > l[i])) {  // dead: length 0, zero values
-                anchor[i] = far[i] = l[i];
+                anchor[i] = l[i];
                 continue;
             }
             const bool is_full = l[i] == lo && h[i] == hi;
-            full[i] = is_full ? 1.0 : 0.0;
+            nest[i] = is_full ? 0.0 : dir[i];
             const double vlo = std::fma(w[i], lo, b[i]), vhi = std::fma(w[i], hi, b[i]);
             if (w[i] >= 0) {
                 anchor[i] = l[i];
-                far[i] = h[i];
                 v[i] = is_full ? (w[i] > 0 ? std::max(vlo, 0.0) : b[i]) : 0.0;
-                fv[i] = w[i] > 0 ? std::max(vhi, 0.0) : b[i];
                 len[i] = is_full ? hi - lo : std::max(vhi, 0.0) / w[i];
             } else {
                 anchor[i] = h[i];
-                far[i] = l[i];
                 v[i] = is_full ? std::max(vhi, 0.0) : 0.0;
-                fv[i] = std::max(vlo, 0.0);
                 len[i] = is_full ? hi - lo : std::max(vlo, 0.0) / -w[i];
             }
         }
@@ -81,28 +79,32 @@ inline Pair common(const Neurons& nr, i64 i, i64 j) {
     Pair p;
     p.lo = nr.l[i] > nr.l[j] ? nr.l[i] : nr.l[j];
     p.hi = nr.h[i] < nr.h[j] ? nr.h[i] : nr.h[j];
-    const bool nested = nr.dir[i] * nr.dir[j] >= 0 || nr.full[i] + nr.full[j] > 0;
+    const bool nested = nr.nest[i] * nr.nest[j] >= 0;
     const double lmin = nr.len[i] < nr.len[j] ? nr.len[i] : nr.len[j];
     const double d = p.hi - p.lo;
     p.len = nested ? lmin : (d > 0 ? d : 0.0);
     return p;
 }
 
-// sigma_k at a point x of its active interval.
-inline double value_at(const Neurons& nr, i64 k, double x) {
-    const double t = nr.v[k] + nr.aw[k] * (nr.dir[k] * (x - nr.anchor[k]));
-    return x == nr.far[k] ? nr.fv[k] : (t > 0 ? t : 0.0);
+// sigma_k at both ends of a common interval [lo, lo + L] (L > 0 inside k's active interval):
+// the value at k's near end (its zero or the near domain end, from the anchor: terms >= 0) and
+// the far one as near + |w| L with the accurate L (the shifted form of the spec). The selection
+// by orientation is an exact 0/1 blend (x * 1 + y * 0 == x), so the row loop vectorises.
+inline void end_values(double lo, double hi, double L, double v, double aw, double dir, double anc,
+                       double pos, double neg, double& p, double& q) {
+    const double tlo = v + aw * (dir * (lo - anc)), thi = v + aw * (dir * (hi - anc));
+    p = pos * tlo + neg * (thi + aw * L);
+    q = pos * (tlo + aw * L) + neg * thi;
 }
 
-// A_ij from the values at both ends of the common interval (the shifted form of the spec
-// rewritten with q_k = p_k + w_k L: every term is non-negative, so nothing cancels):
-// A_ij = L/6 (2 (p_i p_j + q_i q_j) + (p_i q_j + q_i p_j)), symmetric in i, j bit for bit.
+// A_ij = L/6 (2 (p_i p_j + q_i q_j) + (p_i q_j + q_i p_j)): every term is non-negative (nothing
+// cancels) and the expression is symmetric in i, j bit for bit.
 inline double mass_pair(const Neurons& nr, i64 i, i64 j) {
     const Pair c = common(nr, i, j);
-    const double pi = value_at(nr, i, c.lo), pj = value_at(nr, j, c.lo);
-    const double qi = value_at(nr, i, c.hi), qj = value_at(nr, j, c.hi);
-    const double a = c.len / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj));
-    return c.len > 0 ? a : 0.0;
+    double pi, qi, pj, qj;
+    end_values(c.lo, c.hi, c.len, nr.v[i], nr.aw[i], nr.dir[i], nr.anchor[i], nr.pos[i], nr.neg[i], pi, qi);
+    end_values(c.lo, c.hi, c.len, nr.v[j], nr.aw[j], nr.dir[j], nr.anchor[j], nr.pos[j], nr.neg[j], pj, qj);
+    return c.len / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj)) + 0.0;
 }
 
 inline double heaviside_pair(const Neurons& nr, i64 i, i64 j) { return common(nr, i, j).len; }
@@ -116,32 +118,28 @@ void pair_row(const Neurons& nr, i64 i, i64 j0, i64 j1, double* __restrict row) 
     const double* __restrict h = nr.h.data();
     const double* __restrict len = nr.len.data();
     const double* __restrict dir = nr.dir.data();
-    const double* __restrict full = nr.full.data();
+    const double* __restrict nest = nr.nest.data();
     const double* __restrict anc = nr.anchor.data();
     const double* __restrict v = nr.v.data();
     const double* __restrict aw = nr.aw.data();
-    const double* __restrict far = nr.far.data();
-    const double* __restrict fv = nr.fv.data();
-    const double li = l[i], hi_ = h[i], leni = len[i], diri = dir[i], fulli = full[i], anci = anc[i],
-                 vi = v[i], awi = aw[i], fari = far[i], fvi = fv[i];
+    const double* __restrict pos = nr.pos.data();
+    const double* __restrict neg = nr.neg.data();
+    const double li = l[i], hi_ = h[i], leni = len[i], diri = dir[i], nesti = nest[i], anci = anc[i],
+                 vi = v[i], awi = aw[i], posi = pos[i], negi = neg[i];
     for (i64 j = j0; j < j1; ++j) {
-        const double lj = l[j], hj = h[j], lenj = len[j], dirj = dir[j], fullj = full[j];
+        const double lj = l[j], hj = h[j], lenj = len[j];
         const double lo = li > lj ? li : lj;
         const double hi = hi_ < hj ? hi_ : hj;
-        const bool nested = (diri * dirj >= 0) | (fulli + fullj > 0);
         const double lmin = leni < lenj ? leni : lenj;
         const double d = hi - lo;
-        const double L = nested ? lmin : (d > 0 ? d : 0.0);
+        const double dpos = d > 0 ? d : 0.0;
+        const double L = nesti * nest[j] >= 0 ? lmin : dpos;
         if constexpr (kMassRow) {
-            const double ancj = anc[j], vj = v[j], awj = aw[j], farj = far[j], fvj = fv[j];
-            const double tpi = vi + awi * (diri * (lo - anci)), tqi = vi + awi * (diri * (hi - anci));
-            const double tpj = vj + awj * (dirj * (lo - ancj)), tqj = vj + awj * (dirj * (hi - ancj));
-            const double pi = lo == fari ? fvi : (tpi > 0 ? tpi : 0.0);
-            const double qi = hi == fari ? fvi : (tqi > 0 ? tqi : 0.0);
-            const double pj = lo == farj ? fvj : (tpj > 0 ? tpj : 0.0);
-            const double qj = hi == farj ? fvj : (tqj > 0 ? tqj : 0.0);
-            const double a = L / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj));
-            row[j] = L > 0 ? a : 0.0;
+            double pi, qi, pj, qj;
+            end_values(lo, hi, L, vi, awi, diri, anci, posi, negi, pi, qi);
+            end_values(lo, hi, L, v[j], aw[j], dir[j], anc[j], pos[j], neg[j], pj, qj);
+            // L == 0 (disjoint) gives +-0; adding +0.0 makes it +0 (as mass_pair's branch does)
+            row[j] = L / 6.0 * (2.0 * (pi * pj + qi * qj) + (pi * qj + qi * pj)) + 0.0;
         } else {
             row[j] = L;
         }
