@@ -158,11 +158,12 @@ inline void gn_pair(const Neurons& nr, i64 i, i64 j, double* g) {
     g[2] = c.len * ((c.hi * c.hi + c.hi * c.lo + c.lo * c.lo) / 3.0);
 }
 
-inline double entry(Kind1d kind, const Neurons& nr, i64 r, i64 c) {
-    if (kind == Kind1d::kMass) return mass_pair(nr, r, c);
-    if (kind == Kind1d::kHeaviside) return heaviside_pair(nr, r, c);
+// Entry (r, c) of the matrix; i, j are the positions of neurons r / step, c / step in nr.
+inline double entry(Kind1d kind, const Neurons& nr, i64 r, i64 c, i64 i, i64 j) {
+    if (kind == Kind1d::kMass) return mass_pair(nr, i, j);
+    if (kind == Kind1d::kHeaviside) return heaviside_pair(nr, i, j);
     double g[3];
-    gn_pair(nr, r / 2, c / 2, g);
+    gn_pair(nr, i, j, g);
     return g[static_cast<int>(r % 2) + static_cast<int>(c % 2)];
 }
 
@@ -735,10 +736,22 @@ void assemble_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, 
 void entries_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, double lo, double hi,
                 const std::int64_t* rows, std::int64_t nr, const std::int64_t* cols, std::int64_t nc,
                 double* out, int n_threads) {
-    const Neurons neu(w, b, n, lo, hi);
+    // Per-neuron data of the requested rows' and columns' neurons only: O(nr + nc), not O(n).
+    (void)n;
+    const i64 step = kind == Kind1d::kGaussNewton ? 2 : 1;
+    std::vector<double> ws(static_cast<std::size_t>(nr + nc)), bs(static_cast<std::size_t>(nr + nc));
+    for (i64 r = 0; r < nr; ++r) {
+        ws[r] = w[rows[r] / step];
+        bs[r] = b[rows[r] / step];
+    }
+    for (i64 c = 0; c < nc; ++c) {
+        ws[nr + c] = w[cols[c] / step];
+        bs[nr + c] = b[cols[c] / step];
+    }
+    const Neurons neu(ws.data(), bs.data(), nr + nc, lo, hi);
 #pragma omp parallel for num_threads(n_threads) schedule(static)
     for (i64 r = 0; r < nr; ++r)
-        for (i64 c = 0; c < nc; ++c) out[r * nc + c] = entry(kind, neu, rows[r], cols[c]);
+        for (i64 c = 0; c < nc; ++c) out[r * nc + c] = entry(kind, neu, rows[r], cols[c], r, nr + c);
 }
 
 void matvec_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, double lo, double hi,
