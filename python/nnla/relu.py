@@ -202,15 +202,17 @@ class ShallowNetwork:
         if self.c is None:
             raise ValueError("c is None: the network has no output layer to evaluate")
         xa = _as_real(x, "x")
-        if self.dim == 1:
-            if xa.ndim != 1:
-                raise ValueError(f"x must have shape (m,) for a 1D network, got {xa.shape}")
-            pre = np.multiply.outer(xa, self.w) + self.b
-        else:
-            if xa.ndim != 2 or xa.shape[1] != 2:
-                raise ValueError(f"x must have shape (m, 2) for a 2D network, got {xa.shape}")
-            pre = xa @ self.w.T + self.b
-        return self.c0 + np.maximum(pre, 0.0) @ self.c
+        if self.dim == 1 and xa.ndim != 1:
+            raise ValueError(f"x must have shape (m,) for a 1D network, got {xa.shape}")
+        if self.dim == 2 and (xa.ndim != 2 or xa.shape[1] != 2):
+            raise ValueError(f"x must have shape (m, 2) for a 2D network, got {xa.shape}")
+        out = np.empty(xa.shape[0])
+        step = max(1, (1 << 22) // max(self.n, 1))  # bounded (m, n) temporaries
+        for k in range(0, xa.shape[0], step):
+            xs = xa[k : k + step]
+            pre = np.multiply.outer(xs, self.w) if self.dim == 1 else xs @ self.w.T
+            out[k : k + step] = self.c0 + np.maximum(pre + self.b, 0.0) @ self.c
+        return out
 
     def breakpoints(self) -> np.ndarray:
         """1D breakpoints ``s_i = -b_i / w_i`` (NaN where ``w_i = 0``)."""
