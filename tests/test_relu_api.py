@@ -219,6 +219,11 @@ def test_heaviside_refuses_two_full_neurons() -> None:
         relu.solve_heaviside_1d(w, b, u=lambda x: 1.0 + x)
     with pytest.raises(nnla.errors.DegenerateNeuronsError):
         relu.heaviside_gram(w, b, check=True)
+    # the layer Gauss-Newton matrix is singular too (both blocks are int y y^T over the domain)
+    assert np.linalg.eigvalsh(relu.layer_gauss_newton(w, b))[0] < 1e-14
+    with pytest.raises(nnla.errors.DegenerateNeuronsError):
+        relu.layer_gauss_newton(w, b, check=True)
+    relu.mass_matrix(w, b, check=True)  # A is fine
 
 
 def test_solver_reproduces_network_in_its_span() -> None:

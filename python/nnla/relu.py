@@ -298,9 +298,10 @@ def degenerate_neurons(
     domain : optional
         1D: ``(a, b)`` (default ``(0, 1)``); 2D: a box or polygon (default the unit square).
     kind : {"mass", "heaviside"}, default "mass"
-        ``"mass"`` (also right for the Gauss-Newton matrix) allows ``d + 1`` neurons active on all
-        of the domain (they are affine there); ``"heaviside"`` allows one (their Heaviside
-        functions are all the constant 1). 1D only; 2D always uses the mass rule.
+        ``"mass"`` (the mass matrix A) allows ``d + 1`` neurons active on all of the domain (they
+        are affine there); ``"heaviside"`` (H and the layer Gauss-Newton matrix, whose blocks
+        depend only on the active sets) allows one (their Heaviside functions are all the
+        constant 1). 1D only; 2D always uses the mass rule.
 
     Returns
     -------
@@ -359,7 +360,8 @@ def _assemble(kind: str, w: ArrayLike, b: ArrayLike, domain: Domain, check: bool
         return r2.assemble_2d(kind, wa, ba, verts, n_threads=nt)
     lo, hi = _as_interval(domain)
     if check:
-        _refuse_degenerate(_degenerate_1d(wa, ba, lo, hi, 1 if kind == "heaviside" else 2), kind)
+        max_full = 2 if kind == "mass" else 1  # H and G: full neurons share h = 1
+        _refuse_degenerate(_degenerate_1d(wa, ba, lo, hi, max_full), kind)
     return _core.relu1d_assemble(_KINDS[kind], wa, ba, lo, hi, nt)
 
 
