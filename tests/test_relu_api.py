@@ -69,7 +69,7 @@ def test_bad_input(fn, w, b, domain, match: str) -> None:
         (lambda: relu.solve_mass_1d(W, B, f=np.ones(3)), r"f must have shape \(4,\)"),
         (lambda: relu.solve_heaviside_1d(W, B, f=[1, 2, np.nan, 0]), r"f contains NaN"),
         (lambda: relu.solve_mass_1d(np.ones((4, 2)), B, f=np.ones(4)), r"needs a 1D network"),
-        (lambda: relu.degenerate_neurons(W, B, kind="gauss"), r"kind must be 'mass' or"),
+        (lambda: relu.degenerate_neurons(W, B, kind="gauss"), r"kind must be one of"),
         (lambda: relu.mass_matrix(W, B, n_threads=0), r"n_threads must be a positive integer"),
         (lambda: relu.ShallowNetwork(W, B, c=np.ones(3)), r"c must have shape \(4,\)"),
         (lambda: relu.ShallowNetwork(W, B, c0=np.nan), r"c0 must be a finite real"),
@@ -213,6 +213,7 @@ def test_heaviside_refuses_two_full_neurons() -> None:
     w, b = [1.0, -1.0, 1.0], [0.5, 2.0, -0.5]  # two full neurons: fine for A, not for H
     assert not relu.degenerate_neurons(w, b)["linear"].size
     assert relu.degenerate_neurons(w, b, kind="heaviside")["linear"].tolist() == [1]
+    assert relu.degenerate_neurons(w, b, kind="gauss_newton")["linear"].tolist() == [1]
     c, c0 = relu.solve_mass_1d(w, b, u=lambda x: 1.0 + x)
     assert c0 == 0.0  # the two full neurons span the affine functions
     with pytest.raises(nnla.errors.DegenerateNeuronsError, match="linear"):

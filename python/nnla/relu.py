@@ -297,11 +297,10 @@ def degenerate_neurons(
         Hidden-layer parameters (1D or 2D, see the module docstring).
     domain : optional
         1D: ``(a, b)`` (default ``(0, 1)``); 2D: a box or polygon (default the unit square).
-    kind : {"mass", "heaviside"}, default "mass"
-        ``"mass"`` (the mass matrix A) allows ``d + 1`` neurons active on all of the domain (they
-        are affine there); ``"heaviside"`` (H and the layer Gauss-Newton matrix, whose blocks
-        depend only on the active sets) allows one (their Heaviside functions are all the
-        constant 1). 1D only; 2D always uses the mass rule.
+    kind : {"mass", "heaviside", "gauss_newton"}, default "mass"
+        The matrix in question. ``"mass"`` (A) allows ``d + 1`` neurons active on all of the
+        domain (they are affine there); ``"heaviside"`` and ``"gauss_newton"`` (whose blocks
+        depend only on the active sets) allow one (their Heaviside functions are all 1).
 
     Returns
     -------
@@ -310,7 +309,8 @@ def degenerate_neurons(
         ``dead``: active on a null set; ``duplicate``: the later neuron of each pair with the same
         breakpoint (1D; either orientation) or breaking line (2D), and every ``w = 0`` neuron but
         the first; ``linear``: neurons active on all of the domain beyond the first ``d + 1`` (for
-        ``kind="heaviside"``: beyond the first). Empty arrays when the neurons are independent.
+        ``kind="heaviside"`` or ``"gauss_newton"``: beyond the first). Empty arrays when the
+        neurons are independent.
 
     Examples
     --------
@@ -320,11 +320,11 @@ def degenerate_neurons(
     {'dead': [1], 'duplicate': [2, 3], 'linear': []}
     """
     wa, ba, d = _as_params(w, b)
-    if kind not in ("mass", "heaviside"):
-        raise ValueError(f"kind must be 'mass' or 'heaviside', got {kind!r}")
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
     if d == 2:
         r2 = _r2d()
-        rep = r2.degenerate_2d(wa, ba, r2.as_domain_2d(domain))
+        rep = r2.degenerate_2d(wa, ba, r2.as_domain_2d(domain), kind=kind)
         return {k: np.asarray(rep[k], dtype=np.int64) for k in ("dead", "duplicate", "linear")}
     lo, hi = _as_interval(domain)
     return _degenerate_1d(wa, ba, lo, hi, 2 if kind == "mass" else 1)
@@ -356,7 +356,7 @@ def _assemble(kind: str, w: ArrayLike, b: ArrayLike, domain: Domain, check: bool
         r2 = _r2d()
         verts = r2.as_domain_2d(domain)
         if check:
-            _refuse_degenerate(degenerate_neurons(wa, ba, verts), kind)
+            _refuse_degenerate(degenerate_neurons(wa, ba, verts, kind=kind), kind)
         return r2.assemble_2d(kind, wa, ba, verts, n_threads=nt)
     lo, hi = _as_interval(domain)
     if check:
