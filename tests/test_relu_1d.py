@@ -279,6 +279,28 @@ def test_hat_solver_vs_mpmath(case: str, kind: str) -> None:
     assert _fn_err(got, ce, Me) <= 1e-13
 
 
+def test_hat_solver_mixed_n40_vs_mpmath() -> None:
+    """A larger mixed-orientation layer (kappa(A) ~ 1e9): the u-fit stays at rounding level and
+    the f-solve at the limit set by rounding f itself (~ sqrt(kappa) eps relative)."""
+    rng = np.random.default_rng(1)
+    n = 40
+    w = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n)
+    b = -w * rng.uniform(0.02, 0.98, n)
+    w[0], b[0] = 1.0, 0.2
+    poly = [3.0, -2.0, 0.5, 1.0]
+    mpoly = [mpmath.mpf(v) for v in poly]
+    we, be = np.append(w, 0.0), np.append(b, 1.0)
+    Me, ive, wse, bse = _mp_gram(we, be, 0.0, 1.0, "mass")
+    ce = mpmath.lu_solve(Me, _mp_loads(mpoly, ive, wse, bse, "mass"))
+    c, c0 = relu.solve_mass_1d(w, b, u=lambda x: np.polyval(poly, x), order=4)
+    assert _fn_err(np.append(c, c0), ce, Me) <= 1e-14
+    M, iv, ws, bs = _mp_gram(w, b, 0.0, 1.0, "mass")
+    f = _mp_loads(mpoly, iv, ws, bs, "mass")
+    cf, _ = relu.solve_mass_1d(w, b, f=np.array([float(v) for v in f]))
+    kappa = np.linalg.cond(relu.mass_matrix(w, b))
+    assert _fn_err(cf, mpmath.lu_solve(M, f), M) <= 10 * EPS * np.sqrt(kappa)
+
+
 def test_hat_solver_without_c0() -> None:
     """include_c0=False fits with the neurons only: the same as solving with the exact loads."""
     w, b = _solver_layer("mixed", 4)

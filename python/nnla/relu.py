@@ -775,7 +775,10 @@ solve_mass_1d.__doc__ = _SOLVER_DOC.format(
     "piecewise-linear functions on the mesh (fewer than two of them active on all of the domain "
     "besides the kinks), the basis is extended by {1, x} and the extension removed by a rank-1 "
     "or rank-2 Schur-complement correction. O(n) after an O(n log n) sort; accurate where dense "
-    "Cholesky of A fails (kappa(A) ~ 4 n^4 for uniform breakpoints, far more when they cluster).",
+    "Cholesky of A fails (kappa(A) ~ 4 n^4 for uniform breakpoints, far more when they cluster). "
+    "With ``u`` the fitted function is accurate to rounding level; with ``f`` the accuracy is "
+    "that of the problem ``A c = f`` itself (rounding f to float64 already moves the function by "
+    "~ sqrt(kappa(A)) u relative), reached with one step of refinement of the correction.",
     fn="sigma",
     mat="A",
     span="two neurons active on all of it, or one with w = 0",
