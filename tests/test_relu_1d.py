@@ -109,7 +109,8 @@ def test_entries_and_matvec_agree_with_dense(kind: str) -> None:
     rng = np.random.default_rng(5)
     n, domain = 300, (-1.0, 2.0)
     w, b = _random_layer(rng, n, *domain)
-    w[10], b[10] = 1.0, -w[11] * (-b[11] / w[11]) if w[11] > 0 else 0.25  # a repeated breakpoint
+    w[10], b[10] = 1.0, b[11] / w[11]  # the same breakpoint as neuron 11
+    w[12], b[12] = -2.0, 2.0 * b[11] / w[11]  # ... and facing left
     dense = {"mass": relu.mass_matrix, "heaviside": relu.heaviside_gram,
              "gauss_newton": relu.layer_gauss_newton}[kind](w, b, domain)
     ent = {"mass": relu.mass_entries, "heaviside": relu.heaviside_entries,

@@ -22,6 +22,7 @@ neurons is the exact answer to the question asked).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
@@ -766,9 +767,14 @@ def solve_heaviside_1d(w: ArrayLike, b: ArrayLike, domain: Domain = None, *,
                       refine)
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=96, subsequent_indent="    ")
+
+
 solve_mass_1d.__doc__ = _SOLVER_DOC.format(
     title="Exact O(n) solve with the 1D mass matrix, never forming it (the hat-basis route).",
-    body="On the mesh of breakpoints, ``A = P M P^T`` with ``M`` the tridiagonal hat mass matrix "
+    body=_wrap(
+    "On the mesh of breakpoints, ``A = P M P^T`` with ``M`` the tridiagonal hat mass matrix "
     "and ``P^{-1}`` banded (second differences). With ``u``: ``z = M^{-1} F``, ``F_l = int u "
     "psi_l`` (a well-conditioned load), then ``c`` from ``z`` by second differences. With ``f``: "
     "the same factors applied to ``f``. When the neurons (with the constant) do not span all "
@@ -778,7 +784,7 @@ solve_mass_1d.__doc__ = _SOLVER_DOC.format(
     "Cholesky of A fails (kappa(A) ~ 4 n^4 for uniform breakpoints, far more when they cluster). "
     "With ``u`` the fitted function is accurate to rounding level; with ``f`` the accuracy is "
     "that of the problem ``A c = f`` itself (rounding f to float64 already moves the function by "
-    "~ sqrt(kappa(A)) u relative), reached with one step of refinement of the correction.",
+    "~ sqrt(kappa(A)) u relative), reached with one step of refinement of the correction."),
     fn="sigma",
     mat="A",
     span="two neurons active on all of it, or one with w = 0",
@@ -792,9 +798,9 @@ solve_mass_1d.__doc__ = _SOLVER_DOC.format(
 )
 solve_heaviside_1d.__doc__ = _SOLVER_DOC.format(
     title="Exact O(n) solve with the 1D Heaviside Gram matrix (``H^{-1}`` is tridiagonal).",
-    body="``H = P D P^T`` with ``D`` the cell lengths and ``P^{-1}`` a first difference. With "
-    "``u``: the cell means of ``u``, then jumps. Left-facing neurons and a missing constant are "
-    "handled as in :func:`solve_mass_1d` (a rank-1 correction).",
+    body=_wrap("``H = P D P^T`` with ``D`` the cell lengths and ``P^{-1}`` a first difference. "
+               "With ``u``: the cell means of ``u``, then jumps. Left-facing neurons and a "
+               "missing constant are handled as in :func:`solve_mass_1d` (a rank-1 correction)."),
     fn="h",
     mat="H",
     span="a neuron active on all of it",
