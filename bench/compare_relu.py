@@ -9,6 +9,7 @@ Usage::
 
     python bench/compare_relu.py                 # n = 8192 dense, 10^6 solver (~1 minute)
     python bench/compare_relu.py --threads 1 2 --repeats 5
+    python bench/compare_relu.py --n-dense 4096          # the NumPy baseline needs ~5 GB at 8192
 
 NumPy baselines: the dense mass and Heaviside matrices from broadcast (n, n) arrays of the
 closed forms; the O(n) solve against a banded LAPACK solve is not a peer (no dense baseline at
@@ -57,14 +58,17 @@ def layer(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return w, -w * rng.uniform(0.0, 1.0, n)
 
 
-def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """Median wall time, median process CPU time (all threads; on a busy machine the CPU time
+    of a 1-thread run is what it would take on an idle one), and the result."""
     out = fn()  # warm-up (and the result)
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+        cpu.append(time.process_time() - c)
+    return statistics.median(times), statistics.median(cpu), out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,18 +98,20 @@ def main(argv: list[str] | None = None) -> None:
         (f"1D matvec A x, n={ns}",
          lambda t: lambda: relu.matvec("mass", ws, bs, None, f), None, "O(n log n)"),
     ]
-    print("| task | threads | nnla (s) | numpy (s) | numpy/nnla | max rel diff | note |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| task | threads | nnla (s) | nnla cpu (s) | numpy (s) | numpy/nnla | max rel diff "
+          "| note |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name, mk, base, note in cases:
-        tb, ref = median_time(base, args.repeats) if base is not None else (float("nan"), None)
+        tb, _, ref = (median_time(base, args.repeats) if base is not None
+                      else (float("nan"), float("nan"), None))
         for t in args.threads:
-            tn, out = median_time(mk(t), args.repeats)
+            tn, cn, out = median_time(mk(t), args.repeats)
             diff = ""
             if ref is not None:
                 diff = f"{np.abs(out - ref).max() / np.abs(ref).max():.1e}"
             ratio = f"{tb / tn:.1f}" if base is not None else ""
             tbs = f"{tb:.3f}" if base is not None else ""
-            print(f"| {name} | {t} | {tn:.3f} | {tbs} | {ratio} | {diff} | {note} |")
+            print(f"| {name} | {t} | {tn:.3f} | {cn:.3f} | {tbs} | {ratio} | {diff} | {note} |")
 
 
 if __name__ == "__main__":

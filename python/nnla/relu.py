@@ -267,12 +267,14 @@ class ShallowNetwork:
 
 
 def _degenerate_1d(
-    w: np.ndarray, b: np.ndarray, lo: float, hi: float, max_full: int
-) -> dict[str, np.ndarray]:
-    s, _, full, dead = _classes(w, b, lo, hi)
+    w: np.ndarray, b: np.ndarray, lo: float, hi: float, max_full: int, *, with_order: bool = False
+) -> Any:
+    """The degenerate-neuron report; with ``with_order`` also (srt, s, interior, full): the live
+    neurons sorted by breakpoint (w = 0 last, ties in index order) and the classes."""
+    s, interior, full, dead = _classes(w, b, lo, hi)
     alive = np.flatnonzero(~dead)
     key = np.where(np.isnan(s[alive]), np.inf, s[alive])  # w = 0 neurons: all constants, one group
-    o = np.lexsort((alive, key))
+    o = np.argsort(key, kind="stable")  # ties keep the (increasing) index order
     srt, ks = alive[o], key[o]
     same = np.zeros(srt.shape, dtype=bool)
     same[1:] = ks[1:] == ks[:-1]
@@ -280,11 +282,12 @@ def _degenerate_1d(
     is_dup = np.zeros(w.shape, dtype=bool)
     is_dup[dup] = True
     lin = np.flatnonzero(full & ~is_dup)[max_full:]
-    return {
+    rep = {
         "dead": np.flatnonzero(dead).astype(np.int64),
         "duplicate": dup.astype(np.int64),
         "linear": lin.astype(np.int64),
     }
+    return (rep, srt, s, interior, full) if with_order else rep
 
 
 def degenerate_neurons(
@@ -677,13 +680,19 @@ def _hat_solve(kind: str, func: str, w: ArrayLike, b: ArrayLike, domain: Domain,
     lo, hi = _as_interval(domain)
     if (u is None) == (f is None):
         raise ValueError(f"{func}: pass exactly one of u (a target function) and f (a load vector)")
-    _refuse_degenerate(_degenerate_1d(wa, ba, lo, hi, 2 if kind == "mass" else 1), func)
-    s, interior, full, _ = _classes(wa, ba, lo, hi)
-    inter = np.flatnonzero(interior)
-    order_ = np.ascontiguousarray(inter[np.argsort(s[inter], kind="stable")], dtype=np.int64)
-    fullidx = np.ascontiguousarray(np.flatnonzero(full), dtype=np.int64)
+    rep, srt, s, interior, full = _degenerate_1d(wa, ba, lo, hi, 2 if kind == "mass" else 1,
+                                                 with_order=True)
+    _refuse_degenerate(rep, func)
+    # No dead neurons now: every neuron is interior or full. The native solver gets them in
+    # breakpoint order (interior first, then the full ones), so it reads memory sequentially.
+    inter_sorted = srt[interior[srt]]
+    perm = np.concatenate([inter_sorted, np.flatnonzero(full)]).astype(np.int64)
+    n_int = inter_sorted.size
+    ws, bs = np.ascontiguousarray(wa[perm]), np.ascontiguousarray(ba[perm])
+    order_ = np.arange(n_int, dtype=np.int64)
+    fullidx = np.arange(n_int, perm.size, dtype=np.int64)
     if u is not None:
-        nodes = np.concatenate(([lo], s[order_], [hi]))
+        nodes = np.concatenate(([lo], s[inter_sorted], [hi]))
         wu, lam = _cell_quadrature(u, nodes, order, refine)
         if kind == "mass":  # F_l = int u psi_l (hat functions)
             rhs = np.zeros(nodes.size)
@@ -696,9 +705,10 @@ def _hat_solve(kind: str, func: str, w: ArrayLike, b: ArrayLike, domain: Domain,
         rhs = _as_real(f, "f")
         if rhs.shape != wa.shape:
             raise ValueError(f"f must have shape {wa.shape}, got {rhs.shape}")
+        rhs = rhs[perm]
         with_const = False
-    c, c0, status = _core.relu1d_hat_solve(_KINDS[kind], wa, ba, lo, hi, order_, fullidx,
-                                           np.ascontiguousarray(rhs), u is not None, with_const)
+    cs, c0, status = _core.relu1d_hat_solve(_KINDS[kind], ws, bs, lo, hi, order_, fullidx,
+                                            np.ascontiguousarray(rhs), u is not None, with_const)
     if status == 2:
         raise DegenerateNeuronsError(
             f"{func}: the neurons' functions are linearly dependent on the domain",
@@ -709,6 +719,8 @@ def _hat_solve(kind: str, func: str, w: ArrayLike, b: ArrayLike, domain: Domain,
             f"{func}: the coefficients overflowed",
             hint="the breakpoints are too close together for float64; merge nearby neurons",
         )
+    c = np.empty(wa.shape[0])
+    c[perm] = cs
     return c, float(c0)
 
 
