@@ -19,6 +19,8 @@ set_num_threads, get_num_threads
     The default thread count of native calls.
 info
     Build, BLAS and thread information.
+relu
+    Exact matrices of shallow ReLU networks (1D and 2D) and the exact O(n) 1D solvers.
 errors
     Exception classes.
 """
@@ -29,7 +31,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors
+from nnla import analysis, datasets, errors, relu
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -47,6 +49,7 @@ __all__ = [
     "get_num_threads",
     "info",
     "logm",
+    "relu",
     "set_num_threads",
     "signm",
     "sqrtm",

@@ -14,10 +14,12 @@ import numpy as np
 
 __all__ = [
     "ConvergenceError",
+    "DegenerateNeuronsError",
     "LinAlgError",
     "NonFiniteResultError",
     "NotPositiveDefiniteError",
     "SingularMatrixError",
+    "UndefinedFunctionError",
 ]
 
 
@@ -74,4 +76,48 @@ class UndefinedFunctionError(LinAlgError):
     imaginary axis)."""
 
 
-__all__ += ["UndefinedFunctionError"]
+class DegenerateNeuronsError(LinAlgError):
+    """Degenerate neurons make a ReLU-network matrix singular.
+
+    See :func:`nnla.relu.degenerate_neurons`.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    reasons : dict of str to ndarray
+        ``{"dead": ..., "duplicate": ..., "linear": ...}``: int64 neuron indices by reason.
+    hint : str, optional
+        What the caller can do about it.
+
+    Attributes
+    ----------
+    indices : ndarray of int64
+        Every offending neuron, sorted.
+    reasons : dict of str to ndarray
+        The offending neurons by reason.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnla
+    >>> err = nnla.errors.DegenerateNeuronsError(
+    ...     "dead neurons", reasons={"dead": np.array([2])})
+    >>> err.indices.tolist()
+    [2]
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: dict[str, np.ndarray] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        empty = np.zeros(0, dtype=np.int64)
+        self.reasons = {
+            k: np.asarray((reasons or {}).get(k, empty), dtype=np.int64)
+            for k in ("dead", "duplicate", "linear")
+        }
+        self.indices = np.unique(np.concatenate(list(self.reasons.values())))
