@@ -12,6 +12,7 @@ namespace py = pybind11;
 
 namespace nnla::bindings {
 void bind_matfun(py::module_& m);
+void bind_hss(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -38,4 +39,5 @@ PYBIND11_MODULE(_core, m) {
     });
 
     nnla::bindings::bind_matfun(m);
+    nnla::bindings::bind_hss(m);
 }

@@ -18,14 +18,14 @@ import platform
 
 import numpy as np
 
-from nnla import errors
+from nnla import errors, hss
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm
 
 __version__: str = _core.__version__
 
-__all__ = ["__version__", "errors", "expm", "get_num_threads", "info", "set_num_threads"]
+__all__ = ["__version__", "errors", "expm", "get_num_threads", "hss", "info", "set_num_threads"]
 
 
 def info() -> dict[str, object]:

@@ -1,0 +1,455 @@
+// HSS construction.
+//
+// 1. compress_dense: SPD-preserving (Schur-compensated) compression of Xia & Gu, "Robust approximate
+//    Cholesky factorization of rank-structured symmetric positive definite matrices" (SIMAX 2010),
+//    in its "scaled block-row" form. Level by level, bottom-up, on a dense symmetric matrix C
+//    (C = A at the leaves): for every node i, factor the diagonal block C_ii = L_i L_i^T first, then
+//    compress the SCALED off-diagonal block row L_i^{-1} C(i, ~i) with an orthogonal projection:
+//    Q_i = its dominant left singular vectors (sigma_j > tol sigma_1). With Lambda = diag(L_i),
+//    M = Lambda^{-1} C Lambda^{-T} (identity diagonal blocks) and P = diag(Q_i Q_i^T), the
+//    compressed matrix is
+//        C~ = Lambda ((I - P) + P M P) Lambda^T.
+//    For x = x1 + x2, x1 in range(P), x2 orthogonal to it: x^T((I - P) + P M P)x = |x2|^2 + x1^T M x1
+//    > 0, so C~ is SPD whenever C is, at EVERY tolerance (an unscaled truncation would subtract
+//    an error of size tol ||A|| that can exceed lambda_min(A) = 1e-16 ||A|| and make it indefinite).
+//    The next level works on the reduced matrix C' = Q^T M Q = V^T C V (V_i = L_i^{-T} Q_i),
+//    whose diagonal blocks are exactly I and which is SPD again (V has full column rank); siblings
+//    are merged into their parent's block. The off-diagonal blocks of M have norm <= 1 (its 2x2
+//    block principal submatrices are SPD with identity diagonal), so the error of the compression
+//    in the original matrix is ||L_i|| sigma_{k+1} ||L_j|| <= sigma_{k+1} ||A||: tol relative to
+//    the block row is a tolerance relative to ||A||. The HSS generators of C~ are U_i = L_i Q_i
+//    (leaves: rows of A; non-leaves: the translation operator in the children's coordinates),
+//    B_p = C'(c1, c2) and D_i = A_ii. Cost O(n^2 r) (a QR of every leaf's block column).
+//
+// 2. build_sampled: interpolative decomposition (ID) on sampled entries, never forming the matrix.
+//    Bottom-up, each node's candidate rows (its indices at a leaf, its children's skeleton rows
+//    above) are sampled against a set of columns outside the node: every index within leaf_size
+//    positions of the node in the tree order, indices at geometrically growing distances on both
+//    sides (factor 1.3), and leaf_size random indices (a per-node seeded generator, so the result
+//    does not depend on the thread count). A column-pivoted QR of that block (geqp3, preceded by a
+//    plain QR when the sample is wide) gives the skeleton rows S_i and the interpolation matrix
+//    T_i (T_i(S_i, :) = I) with |R_jj| > tol |R_11|; U_i = T_i, B_p = A(S_c1, S_c2), D_i = A_ii.
+//    The entries are requested level by level in blocks, so a Python callable is called from
+//    serial code only. O(n r s) entries and O(n s r^2)-ish flops for s sampled columns.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "hss/hss.hpp"
+#include "hss/util.hpp"
+
+namespace nnla::hss {
+
+using detail::Mat;
+
+namespace {
+
+// Left singular vectors u (s x min(s, p)) and singular values of the s x p matrix z (destroyed).
+int left_svd(double* z, int s, int p, Mat& u, Mat& sv) {
+    const int mn = std::min(s, p);
+    sv.assign(std::max(mn, 0), 0.0);
+    u.assign(static_cast<std::size_t>(s) * std::max(mn, 0), 0.0);
+    if (mn <= 0) return 0;
+    double vt = 0, wq = 0;
+    int info = lapack::gesvd('S', 'N', s, p, z, s, sv.data(), u.data(), s, &vt, 1, &wq, -1);
+    if (info != 0) return info;
+    const int lwork = std::max(1, static_cast<int>(wq));
+    std::vector<double> work(lwork);
+    return lapack::gesvd('S', 'N', s, p, z, s, sv.data(), u.data(), s, &vt, 1, work.data(), lwork);
+}
+
+// Largest singular value of the s x s matrix e (destroyed).
+int spectral_norm(double* e, int s, double& out) {
+    out = 0;
+    if (s <= 0) return 0;
+    std::vector<double> sv(s);
+    double dummy = 0, wq = 0;
+    int info = lapack::gesvd('N', 'N', s, s, e, s, sv.data(), &dummy, 1, &dummy, 1, &wq, -1);
+    if (info != 0) return info;
+    const int lwork = std::max(1, static_cast<int>(wq));
+    std::vector<double> work(lwork);
+    info = lapack::gesvd('N', 'N', s, s, e, s, sv.data(), &dummy, 1, &dummy, 1, work.data(), lwork);
+    out = sv[0];
+    return info;
+}
+
+struct Splitmix {
+    std::uint64_t s;
+    std::uint64_t next() {
+        std::uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+};
+
+// Sampled columns outside [a, b) for node `node` (see the header comment).
+std::vector<int> sample_columns(int n, int a, int b, int w, int node) {
+    std::vector<int> j;
+    for (int t = std::max(0, a - w); t < a; ++t) j.push_back(t);
+    for (int t = b; t < std::min(n, b + w); ++t) j.push_back(t);
+    for (double d = w; d < n; d *= 1.3) {
+        const int off = static_cast<int>(d);
+        if (a - 1 - off >= 0) j.push_back(a - 1 - off);
+        if (b + off < n) j.push_back(b + off);
+    }
+    const int outside = n - (b - a);
+    if (outside > 0) {
+        Splitmix rng{0x5EEDULL + static_cast<std::uint64_t>(node) * 0x1000193ULL};
+        for (int r = 0; r < w; ++r) {
+            int t = static_cast<int>(rng.next() % static_cast<std::uint64_t>(outside));
+            j.push_back(t < a ? t : t + (b - a));
+        }
+    }
+    std::sort(j.begin(), j.end());
+    j.erase(std::unique(j.begin(), j.end()), j.end());
+    return j;
+}
+
+// Row ID of the r x s matrix f (column-major): f ~ T f(skel, :). Returns info; fills t (r x k) and
+// skel (local row indices, k of them).
+int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& skel) {
+    skel.clear();
+    t.clear();
+    if (r <= 0 || s <= 0) return 0;
+    // g = f^T (s x r); compress to its R factor first when the sample is wide
+    Mat g(static_cast<std::size_t>(s) * r);
+    for (int j = 0; j < s; ++j)
+        for (int i = 0; i < r; ++i) g[j + static_cast<std::size_t>(i) * s] = f[i + static_cast<std::size_t>(j) * r];
+    int rows = s;
+    if (s > r) {
+        Mat rr;
+        const int info = detail::r_factor(g.data(), s, r, rr);
+        if (info != 0) return info;
+        g.swap(rr);
+        rows = r;
+    }
+    std::vector<int> jpvt(r, 0);
+    std::vector<double> tau(std::min(rows, r));
+    double wq = 0;
+    int info = lapack::geqp3(rows, r, g.data(), rows, jpvt.data(), tau.data(), &wq, -1);
+    if (info != 0) return info;
+    const int lwork = std::max(1, static_cast<int>(wq));
+    std::vector<double> work(lwork);
+    info = lapack::geqp3(rows, r, g.data(), rows, jpvt.data(), tau.data(), work.data(), lwork);
+    if (info != 0) return info;
+    const int mn = std::min(rows, r);
+    const double r00 = std::abs(g[0]);
+    int k = 0;
+    if (r00 > 0)
+        while (k < mn && std::abs(g[k + static_cast<std::size_t>(k) * rows]) > tol * r00) ++k;
+    // X = R11^{-1} R12 (k x (r - k))
+    Mat x(static_cast<std::size_t>(k) * (r - k));
+    for (int j = 0; j < r - k; ++j)
+        for (int i = 0; i < k; ++i) x[i + static_cast<std::size_t>(j) * k] = g[i + static_cast<std::size_t>(k + j) * rows];
+    if (k > 0 && r - k > 0) lapack::trsm('L', 'U', 'N', 'N', k, r - k, 1.0, g.data(), rows, x.data(), k);
+    t.assign(static_cast<std::size_t>(r) * k, 0.0);
+    for (int j = 0; j < k; ++j) {
+        t[(jpvt[j] - 1) + static_cast<std::size_t>(j) * r] = 1.0;
+        skel.push_back(jpvt[j] - 1);
+    }
+    for (int c = 0; c < r - k; ++c)
+        for (int j = 0; j < k; ++j) t[(jpvt[k + c] - 1) + static_cast<std::size_t>(j) * r] = x[j + static_cast<std::size_t>(c) * k];
+    return 0;
+}
+
+}  // namespace
+
+Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensated, int n_threads, HSS& h) {
+    lapack::ensure_single_threaded_blas();
+    const int nodes = tree.num_nodes();
+    h.tree = tree;
+    h.rank.assign(nodes, 0);
+    h.D.assign(nodes, {});
+    h.U.assign(nodes, {});
+    h.B.assign(nodes, {});
+    Fail fail;
+
+    // current reduced matrix: c (N x N); at the leaves it is a itself
+    Mat cbuf, chbuf;
+    const double* c = a;   // scaled reduced matrix (SPD-preserving approximant)
+    const double* ch = a;  // unscaled reduced matrix (orthonormal nested bases: rank decisions)
+    std::vector<Mat> rhat(nodes);  // y_scaled = rhat_i y_unscaled in node i's reduced coordinates
+    std::size_t N = static_cast<std::size_t>(tree.n);
+    std::vector<int> off, sz;  // blocks of the current level (offset, size) in c
+    {
+        const int f = Tree::first(tree.levels), e = Tree::first(tree.levels + 1);
+        for (int i = f; i < e; ++i) {
+            off.push_back(tree.lo[i]);
+            sz.push_back(tree.hi[i] - tree.lo[i]);
+        }
+    }
+    for (int l = tree.levels; l >= 0; --l) {
+        const int f = Tree::first(l), e = Tree::first(l + 1), nb = e - f;
+        std::vector<Mat> V(nb), Vh(nb);
+        std::vector<Fail> fails(nb);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+        for (int b = 0; b < nb; ++b) {
+            const int i = f + b, s = sz[b], o = off[b];
+            Mat lmat = detail::block(c, N, o, o, s, s);
+            if (l == tree.levels) h.D[i] = lmat;
+            int info = detail::cholesky(lmat.data(), s);
+            if (info != 0) {
+                fails[b] = {info > 0 ? 1 : 4, i, l, info};
+                continue;
+            }
+            if (l == 0) continue;
+            // Rank and basis from the UNSCALED reduced matrix (orthonormal nested bases, so its
+            // errors are errors in A): y = ch(~b, b), the block column without its own rows;
+            // ch(b, ~b) = y^T = R^T Qy^T, so range(ch(b, ~b)) = range(R^T).
+            const int rest = static_cast<int>(N) - s;
+            Mat y(static_cast<std::size_t>(rest) * s);
+            for (int j = 0; j < s; ++j) {
+                const double* col = ch + (static_cast<std::size_t>(o) + j) * N;
+                double* dst = y.data() + static_cast<std::size_t>(j) * rest;
+                std::copy(col, col + o, dst);
+                std::copy(col + o + s, col + N, dst + o);
+            }
+            Mat r;
+            info = detail::r_factor(y.data(), rest, s, r);
+            const int p = std::min(rest, s);
+            Mat z(static_cast<std::size_t>(s) * p);
+            for (int j = 0; j < p; ++j)
+                for (int q = 0; q < s; ++q) z[q + static_cast<std::size_t>(j) * s] = r[j + static_cast<std::size_t>(q) * p];
+            Mat uall, sv;
+            if (info == 0) info = left_svd(z.data(), s, p, uall, sv);
+            if (info != 0) {
+                fails[b] = {4, i, l, info};
+                continue;
+            }
+            const int mn = static_cast<int>(sv.size());
+            // T^{-1} = L^{-1} Dh maps the unscaled reduced coordinates of this node to the scaled
+            // ones (Dh = diag(R^_c1, R^_c2), I at a leaf); T = Dh^{-1} L back.
+            Mat dh(static_cast<std::size_t>(s) * s, 0.0);
+            if (tree.is_leaf(i)) {
+                for (int j = 0; j < s; ++j) dh[j + static_cast<std::size_t>(j) * s] = 1.0;
+            } else {
+                const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = h.rank[c1], k2 = h.rank[c2];
+                for (int j = 0; j < k1; ++j)
+                    for (int q = 0; q <= j; ++q) dh[q + static_cast<std::size_t>(j) * s] = rhat[c1][q + static_cast<std::size_t>(j) * k1];
+                for (int j = 0; j < k2; ++j)
+                    for (int q = 0; q <= j; ++q)
+                        dh[k1 + q + (static_cast<std::size_t>(k1) + j) * s] = rhat[c2][q + static_cast<std::size_t>(j) * k2];
+            }
+            Mat tinv = dh;
+            detail::trsm_lower('L', 'N', s, s, lmat.data(), s, tinv.data(), s);
+            Mat tm = lmat;
+            if (s > 0) lapack::trsm('L', 'U', 'N', 'N', s, s, 1.0, dh.data(), s, tm.data(), s);
+            bool tfinite = true;
+            for (double v : tm) tfinite = tfinite && std::isfinite(v);
+            // Rank: the smallest k with sigma_k > tol sigma_1 whose truncation error, amplified by
+            // the oblique projector T (I - P) T^{-1} of the scaled projection, stays below
+            // tol sigma_1 (the projection is orthogonal in the scaled coordinates, not in A's).
+            int k = 0;
+            const double thr = mn > 0 ? tol * sv[0] : 0.0;
+            while (k < mn && sv[k] > thr) ++k;
+            Mat qb;
+            for (;;) {
+                qb.assign(static_cast<std::size_t>(s) * k, 0.0);
+                detail::gemm('N', 'N', s, k, s, 1.0, tinv.data(), s, uall.data(), s, 0.0, qb.data(), s);
+                info = detail::thin_qr(qb.data(), s, k, rhat[i]);
+                if (info != 0 || k >= mn) break;
+                if (!compensated) break;
+                if (!tfinite) {
+                    k = mn;
+                    continue;
+                }
+                // E = I - (T Q)(Q^T T^{-1})
+                Mat tq(static_cast<std::size_t>(s) * k), qt(static_cast<std::size_t>(k) * s);
+                Mat em(static_cast<std::size_t>(s) * s, 0.0);
+                for (int j = 0; j < s; ++j) em[j + static_cast<std::size_t>(j) * s] = 1.0;
+                detail::gemm('N', 'N', s, k, s, 1.0, tm.data(), s, qb.data(), s, 0.0, tq.data(), s);
+                detail::gemm('T', 'N', k, s, s, 1.0, qb.data(), s, tinv.data(), s, 0.0, qt.data(), k);
+                detail::gemm('N', 'N', s, s, k, -1.0, tq.data(), s, qt.data(), k, 1.0, em.data(), s);
+                double amp = 0;
+                info = spectral_norm(em.data(), s, amp);
+                if (info != 0) break;
+                if (amp * sv[k] <= thr) break;
+                k = std::min(mn, k + 1 + k / 8);
+            }
+            if (info != 0) {
+                fails[b] = {4, i, l, info};
+                continue;
+            }
+            Mat uh(uall.begin(), uall.begin() + static_cast<std::size_t>(s) * k);
+            Vh[b].swap(uh);
+            h.rank[i] = k;
+            h.U[i].assign(static_cast<std::size_t>(s) * k, 0.0);
+            detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
+            V[b] = qb;
+            detail::trsm_lower('L', 'T', s, k, lmat.data(), s, V[b].data(), s);
+        }
+        for (const Fail& fl : fails)
+            if (fl.code != 0) return fl;
+        if (l == 0) break;
+
+        // next reduced matrix c' = V^T c V (K x K) with identity diagonal blocks
+        std::vector<int> noff(nb), nsz(nb);
+        int K = 0;
+        for (int b = 0; b < nb; ++b) {
+            noff[b] = K;
+            nsz[b] = h.rank[f + b];
+            K += nsz[b];
+        }
+        auto reduce = [&](const double* cc, const std::vector<Mat>& vv, bool identity) {
+            Mat w(N * static_cast<std::size_t>(K));
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+            for (int b = 0; b < nb; ++b)
+                detail::gemm('N', 'N', static_cast<int>(N), nsz[b], sz[b], 1.0, cc + static_cast<std::size_t>(off[b]) * N,
+                             static_cast<int>(N), vv[b].data(), sz[b], 0.0, w.data() + static_cast<std::size_t>(noff[b]) * N,
+                             static_cast<int>(N));
+            Mat cn(static_cast<std::size_t>(K) * K);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+            for (int b = 0; b < nb; ++b)
+                detail::gemm('T', 'N', nsz[b], K, sz[b], 1.0, vv[b].data(), sz[b], w.data() + off[b], static_cast<int>(N),
+                             0.0, cn.data() + noff[b], K);
+            for (int j = 0; j < K; ++j)
+                for (int q = j + 1; q < K; ++q) {
+                    const double v = 0.5 * (cn[q + static_cast<std::size_t>(j) * K] + cn[j + static_cast<std::size_t>(q) * K]);
+                    cn[q + static_cast<std::size_t>(j) * K] = v;
+                    cn[j + static_cast<std::size_t>(q) * K] = v;
+                }
+            if (identity)
+                for (int b = 0; b < nb; ++b)
+                    for (int j = 0; j < nsz[b]; ++j)
+                        for (int q = 0; q < nsz[b]; ++q)
+                            cn[noff[b] + q + (static_cast<std::size_t>(noff[b]) + j) * K] = (q == j) ? 1.0 : 0.0;
+            return cn;
+        };
+        Mat chn = reduce(ch, Vh, false);
+        Mat cn;
+        if (compensated) {
+            cn = reduce(c, V, true);
+        } else {
+            // uncompensated: the scaled couplings of the plain (orthogonal) compression,
+            // R^_i ch'_ij R^_j^T, accurate to rounding in A's norm
+            cn.assign(static_cast<std::size_t>(K) * K, 0.0);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+            for (int bj = 0; bj < nb; ++bj) {
+                const int kj = nsz[bj];
+                Mat tmp(static_cast<std::size_t>(K) * kj);
+                // tmp = ch'(:, bj) R^_j^T
+                detail::gemm('N', 'T', K, kj, kj, 1.0, chn.data() + static_cast<std::size_t>(noff[bj]) * K, K,
+                             rhat[f + bj].data(), kj, 0.0, tmp.data(), K);
+                for (int bi = 0; bi < nb; ++bi) {
+                    if (bi == bj) {
+                        for (int j = 0; j < kj; ++j) cn[noff[bj] + j + (static_cast<std::size_t>(noff[bj]) + j) * K] = 1.0;
+                        continue;
+                    }
+                    detail::gemm('N', 'N', nsz[bi], kj, nsz[bi], 1.0, rhat[f + bi].data(), nsz[bi], tmp.data() + noff[bi],
+                                 K, 0.0, cn.data() + noff[bi] + static_cast<std::size_t>(noff[bj]) * K, K);
+                }
+            }
+        }
+        // couplings of the parents and the blocks of the next level
+        std::vector<int> poff, psz;
+        for (int b = 0; b < nb; b += 2) {
+            const int p = (f + b - 1) / 2;
+            h.B[p] = detail::block(cn.data(), K, noff[b], noff[b + 1], nsz[b], nsz[b + 1]);
+            poff.push_back(noff[b]);
+            psz.push_back(nsz[b] + nsz[b + 1]);
+        }
+        cbuf.swap(cn);
+        c = cbuf.data();
+        chbuf.swap(chn);
+        ch = chbuf.data();
+        N = static_cast<std::size_t>(K);
+        off.swap(poff);
+        sz.swap(psz);
+    }
+    return fail;
+}
+
+Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int n_threads, HSS& h) {
+    lapack::ensure_single_threaded_blas();
+    const int nodes = tree.num_nodes();
+    const int n = tree.n;
+    h.tree = tree;
+    h.rank.assign(nodes, 0);
+    h.D.assign(nodes, {});
+    h.U.assign(nodes, {});
+    h.B.assign(nodes, {});
+    std::vector<std::vector<int>> skel(nodes);  // skeleton rows (permuted indices) of each node
+    const int w = std::max(1, (tree.hi[Tree::first(tree.levels)] - tree.lo[Tree::first(tree.levels)]));
+    for (int l = tree.levels; l >= 0; --l) {
+        const int f = Tree::first(l), e = Tree::first(l + 1), nb = e - f;
+        std::vector<BlockRequest> req(nb);
+        std::vector<int> ncand(nb);
+        for (int b = 0; b < nb; ++b) {
+            const int i = f + b;
+            std::vector<int> cand;
+            if (tree.is_leaf(i)) {
+                for (int t = tree.lo[i]; t < tree.hi[i]; ++t) cand.push_back(t);
+            } else {
+                cand = skel[2 * i + 1];
+                cand.insert(cand.end(), skel[2 * i + 2].begin(), skel[2 * i + 2].end());
+            }
+            ncand[b] = static_cast<int>(cand.size());
+            req[b].rows = cand;
+            req[b].cols = cand;
+            if (i != 0) {
+                const std::vector<int> j = sample_columns(n, tree.lo[i], tree.hi[i], w, i);
+                req[b].cols.insert(req[b].cols.end(), j.begin(), j.end());
+            }
+        }
+        src.fill(req, n_threads);
+        std::vector<Fail> fails(nb);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+        for (int b = 0; b < nb; ++b) {
+            const int i = f + b, r = ncand[b];
+            const double* e0 = req[b].out.data();
+            if (tree.is_leaf(i)) {
+                h.D[i] = detail::block(e0, r, 0, 0, r, r);
+            } else {
+                const int k1 = h.rank[2 * i + 1], k2 = h.rank[2 * i + 2];
+                h.B[i] = detail::block(e0, r, 0, k1, k1, k2);
+            }
+            if (i == 0) continue;
+            const int s = static_cast<int>(req[b].cols.size()) - r;
+            std::vector<int> loc;
+            const int info = row_id(e0 + static_cast<std::size_t>(r) * r, r, s, tol, h.U[i], loc);
+            if (info != 0) {
+                fails[b] = {4, i, l, info};
+                continue;
+            }
+            h.rank[i] = static_cast<int>(loc.size());
+            for (int q : loc) skel[i].push_back(req[b].rows[q]);
+        }
+        for (const Fail& fl : fails)
+            if (fl.code != 0) return fl;
+    }
+    return {};
+}
+
+void KernelSource::fill(std::vector<BlockRequest>& reqs, int n_threads) {
+    const int nr = static_cast<int>(reqs.size());
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+    for (int q = 0; q < nr; ++q) {
+        BlockRequest& rq = reqs[q];
+        const std::size_t m = rq.rows.size(), nc = rq.cols.size();
+        rq.out.resize(m * nc);
+        for (std::size_t j = 0; j < nc; ++j)
+            for (std::size_t i = 0; i < m; ++i) rq.out[i + j * m] = entry(rq.rows[i], rq.cols[j]);
+    }
+}
+
+double KernelSource::entry(int i, int j) const {
+    double r2 = 0;
+    for (int d = 0; d < dim_; ++d) {
+        const double t = p_[static_cast<std::size_t>(i) * dim_ + d] - p_[static_cast<std::size_t>(j) * dim_ + d];
+        r2 += t * t;
+    }
+    double v;
+    switch (kernel_) {
+        case Kernel::kGaussian: v = std::exp(-r2 / (ls_ * ls_)); break;
+        case Kernel::kExponential: v = std::exp(-std::sqrt(r2) / ls_); break;
+        default: {
+            const double s = std::sqrt(3.0 * r2) / ls_;
+            v = (1.0 + s) * std::exp(-s);
+        }
+    }
+    return i == j ? v + nugget_ : v;
+}
+
+}  // namespace nnla::hss
