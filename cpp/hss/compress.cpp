@@ -25,8 +25,10 @@
 //    Bottom-up, each node's candidate rows (its indices at a leaf, its children's skeleton rows
 //    above) are sampled against a set of columns outside the node: every index within leaf_size
 //    positions of the node in the tree order, indices at geometrically growing distances on both
-//    sides (factor 1.3), and leaf_size random indices (a per-node seeded generator, so the result
-//    does not depend on the thread count). A column-pivoted QR of that block (geqp3, preceded by a
+//    sides (factor 1.3), leaf_size random indices from the siblings of the node and of its first
+//    three ancestors (its geometric neighbours in 2D/3D), and leaf_size random indices from the
+//    whole complement (per-node seeded generators, so the result does not depend on the thread
+//    count). A column-pivoted QR of that block (geqp3, preceded by a
 //    plain QR when the sample is wide) gives the skeleton rows S_i and the interpolation matrix
 //    T_i (T_i(S_i, :) = I) with |R_jj| > tol |R_11|; U_i = T_i, B_p = A(S_c1, S_c2), D_i = A_ii.
 //    The entries are requested level by level in blocks, so a Python callable is called from
@@ -85,8 +87,22 @@ struct Splitmix {
 };
 
 // Sampled columns outside [a, b) for node `node` (see the header comment).
-std::vector<int> sample_columns(int n, int a, int b, int w, int node) {
+std::vector<int> sample_columns(const Tree& tree, int w, int node) {
+    const int n = tree.n, a = tree.lo[node], b = tree.hi[node];
     std::vector<int> j;
+    // w random indices from the sibling of the node and of its first three ancestors: the
+    // geometric neighbours of a bisection tree in 2D/3D, which the tree order separates
+    {
+        Splitmix rng{0xB15EC7ULL + static_cast<std::uint64_t>(node) * 0x100000001B3ULL};
+        int c = node;
+        for (int up = 0; up < 4 && c > 0; ++up) {
+            const int sib = (c % 2 == 1) ? c + 1 : c - 1;
+            const int len = tree.hi[sib] - tree.lo[sib];
+            for (int r = 0; r < w && len > 0; ++r)
+                j.push_back(tree.lo[sib] + static_cast<int>(rng.next() % static_cast<std::uint64_t>(len)));
+            c = (c - 1) / 2;
+        }
+    }
     for (int t = std::max(0, a - w); t < a; ++t) j.push_back(t);
     for (int t = b; t < std::min(n, b + w); ++t) j.push_back(t);
     for (double d = w; d < n; d *= 1.3) {
@@ -389,7 +405,7 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int n_threads
             req[b].rows = cand;
             req[b].cols = cand;
             if (i != 0) {
-                const std::vector<int> j = sample_columns(n, tree.lo[i], tree.hi[i], w, i);
+                const std::vector<int> j = sample_columns(tree, w, i);
                 req[b].cols.insert(req[b].cols.end(), j.begin(), j.end());
             }
         }

@@ -318,7 +318,8 @@ class HSSMatrix:
         >>> from nnla.hss import HSSMatrix
         >>> x = np.sort(np.random.default_rng(0).uniform(-1, 1, 400))
         >>> def entries(rows, cols):
-        ...     return np.exp(-np.abs(x[rows, None] - x[None, cols])) + 2.0 * (rows[:, None] == cols)
+        ...     k = np.exp(-np.abs(x[rows, None] - x[None, cols]))
+        ...     return k + 2.0 * (rows[:, None] == cols)
         >>> h = HSSMatrix.from_entries(entries, 400, tol=1e-12, leaf_size=32, points=x)
         >>> a = entries(np.arange(400), np.arange(400))
         >>> bool(np.linalg.norm(h.to_dense() - a) <= 1e-10 * np.linalg.norm(a))
@@ -432,7 +433,7 @@ class HSSMatrix:
             raise ValueError(f"nugget must be a finite float >= 0, got {nugget!r}")
         t = _check_tol(tol)
         lsz = _check_leaf_size(leaf_size)
-        n = _check_n(pts.shape[0])
+        _check_n(pts.shape[0])
         nt = resolve_threads(n_threads)
         perm = np.asarray(_core.hss_bisection_order(pts, lsz))
         core, fail = _core.hss_from_kernel(
@@ -458,7 +459,8 @@ class HSSMatrix:
     @property
     def ranks(self) -> list[int]:
         r = np.asarray(self._core.rank)
-        return [int(r[(1 << lv) - 1 : (1 << (lv + 1)) - 1].max()) for lv in range(1, self._core.levels + 1)]
+        levels = range(1, self._core.levels + 1)
+        return [int(r[(1 << lv) - 1 : (1 << (lv + 1)) - 1].max()) for lv in levels]
 
     @property
     def nbytes(self) -> int:
