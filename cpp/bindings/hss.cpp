@@ -3,6 +3,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -89,14 +91,14 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_kernel(const CArray& pts, 
         py::gil_scoped_release release;
         hss::KernelSource src(pts.data(), n, dim, static_cast<hss::Kernel>(kernel), ls, nugget);
         const hss::Tree t = hss::make_tree(n, leaf_size);
-        f = hss::build_sampled(t, src, tol, n_threads, *h);
+        f = hss::build_sampled(t, src, tol, dim, n_threads, *h);
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
 }
 
 std::pair<std::shared_ptr<hss::HSS>, py::object> from_entries(py::function fn, int n, int leaf_size,
-                                                              double tol, int n_threads) {
+                                                              double tol, int dim, int n_threads) {
     check_threads(n_threads);
     auto h = std::make_shared<hss::HSS>();
     PySource src(std::move(fn));
@@ -104,15 +106,40 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_entries(py::function fn, i
     {
         py::gil_scoped_release release;
         const hss::Tree t = hss::make_tree(n, leaf_size);
-        f = hss::build_sampled(t, src, tol, n_threads, *h);
+        f = hss::build_sampled(t, src, tol, dim, n_threads, *h);
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
 }
 
+// (all entries finite, max |a_ij|, max |a_ij - a_ji|) of a square array, in one tiled pass.
+py::tuple symmetry(const CArray& a) {
+    if (a.ndim() != 2 || a.shape(0) != a.shape(1)) throw std::invalid_argument("a must be square");
+    const std::size_t n = static_cast<std::size_t>(a.shape(0));
+    const double* p = a.data();
+    bool finite = true;
+    double amax = 0, asym = 0;
+    {
+        py::gil_scoped_release release;
+        constexpr std::size_t T = 64;
+        for (std::size_t i0 = 0; i0 < n; i0 += T)
+            for (std::size_t j0 = 0; j0 <= i0; j0 += T)
+                for (std::size_t i = i0; i < std::min(n, i0 + T); ++i)
+                    for (std::size_t j = j0; j < std::min(i0 == j0 ? i + 1 : n, j0 + T); ++j) {
+                        const double x = p[i * n + j], y = p[j * n + i];
+                        finite = finite && std::isfinite(x) && std::isfinite(y);
+                        amax = std::max(amax, std::max(std::abs(x), std::abs(y)));
+                        asym = std::max(asym, std::abs(x - y));
+                    }
+    }
+    return py::make_tuple(finite, amax, asym);
+}
+
 }  // namespace
 
 void bind_hss(py::module_& m) {
+    m.def("hss_symmetry", &symmetry, py::arg("a"),
+          "(all finite, max |a_ij|, max |a_ij - a_ji|) of a C-contiguous square float64 array.");
     py::class_<hss::HSS, std::shared_ptr<hss::HSS>>(m, "HSS")
         .def_property_readonly("n", [](const hss::HSS& h) { return h.tree.n; })
         .def_property_readonly("levels", [](const hss::HSS& h) { return h.tree.levels; })
@@ -175,7 +202,7 @@ void bind_hss(py::module_& m) {
           py::arg("nugget"), py::arg("leaf_size"), py::arg("tol"), py::arg("n_threads"),
           "HSS of a kernel matrix on permuted points by sampled interpolative decomposition.");
     m.def("hss_from_entries", &from_entries, py::arg("entries"), py::arg("n"), py::arg("leaf_size"), py::arg("tol"),
-          py::arg("n_threads"), "HSS from a block entry callable (permuted indices) by sampled ID.");
+          py::arg("dim"), py::arg("n_threads"), "HSS from a block entry callable (permuted indices) by sampled ID.");
     m.def("hss_bisection_order",
           [](const CArray& pts, int leaf_size) {
               if (pts.ndim() != 2) throw std::invalid_argument("points must have shape (n, d)");

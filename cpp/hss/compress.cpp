@@ -25,9 +25,9 @@
 //    Bottom-up, each node's candidate rows (its indices at a leaf, its children's skeleton rows
 //    above) are sampled against a set of columns outside the node: every index within leaf_size
 //    positions of the node in the tree order, indices at geometrically growing distances on both
-//    sides (factor 1.3), leaf_size random indices from the siblings of the node and of its first
-//    three ancestors (its geometric neighbours in 2D/3D), and leaf_size random indices from the
-//    whole complement (per-node seeded generators, so the result does not depend on the thread
+//    sides (factor 1.3), leaf_size/2 random indices from the whole complement, and for points in
+//    2D/3D leaf_size random indices from the siblings of the node and of its first three
+//    ancestors (its geometric neighbours, which the tree order separates) (per-node seeded generators, so the result does not depend on the thread
 //    count). A column-pivoted QR of that block (geqp3, preceded by a
 //    plain QR when the sample is wide) gives the skeleton rows S_i and the interpolation matrix
 //    T_i (T_i(S_i, :) = I) with |R_jj| > tol |R_11|; U_i = T_i, B_p = A(S_c1, S_c2), D_i = A_ii.
@@ -87,7 +87,7 @@ struct Splitmix {
 };
 
 // Sampled columns outside [a, b) for node `node` (see the header comment).
-std::vector<int> sample_columns(const Tree& tree, int w, int node) {
+std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim) {
     const int n = tree.n, a = tree.lo[node], b = tree.hi[node];
     std::vector<int> j;
     // w random indices from the sibling of the node and of its first three ancestors: the
@@ -95,7 +95,7 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node) {
     {
         Splitmix rng{0xB15EC7ULL + static_cast<std::uint64_t>(node) * 0x100000001B3ULL};
         int c = node;
-        for (int up = 0; up < 4 && c > 0; ++up) {
+        for (int up = 0; up < 4 && c > 0 && dim > 1; ++up) {
             const int sib = (c % 2 == 1) ? c + 1 : c - 1;
             const int len = tree.hi[sib] - tree.lo[sib];
             for (int r = 0; r < w && len > 0; ++r)
@@ -113,7 +113,7 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node) {
     const int outside = n - (b - a);
     if (outside > 0) {
         Splitmix rng{0x5EEDULL + static_cast<std::uint64_t>(node) * 0x1000193ULL};
-        for (int r = 0; r < w; ++r) {
+        for (int r = 0; r < w / 2; ++r) {
             int t = static_cast<int>(rng.next() % static_cast<std::uint64_t>(outside));
             j.push_back(t < a ? t : t + (b - a));
         }
@@ -200,7 +200,12 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
         const int f = Tree::first(l), e = Tree::first(l + 1), nb = e - f;
         std::vector<Mat> V(nb), Vh(nb);
         std::vector<Fail> fails(nb);
-#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+#pragma omp parallel num_threads(n_threads)
+        {
+        // per-thread scratch for the block columns, reused across nodes (a fresh large buffer
+        // per node costs more in page faults than the QR itself)
+        Mat y;
+#pragma omp for schedule(dynamic)
         for (int b = 0; b < nb; ++b) {
             const int i = f + b, s = sz[b], o = off[b];
             Mat lmat = detail::block(c, N, o, o, s, s);
@@ -215,7 +220,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             // errors are errors in A): y = ch(~b, b), the block column without its own rows;
             // ch(b, ~b) = y^T = R^T Qy^T, so range(ch(b, ~b)) = range(R^T).
             const int rest = static_cast<int>(N) - s;
-            Mat y(static_cast<std::size_t>(rest) * s);
+            y.resize(static_cast<std::size_t>(rest) * s);
             for (int j = 0; j < s; ++j) {
                 const double* col = ch + (static_cast<std::size_t>(o) + j) * N;
                 double* dst = y.data() + static_cast<std::size_t>(j) * rest;
@@ -295,6 +300,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
             V[b] = qb;
             detail::trsm_lower('L', 'T', s, k, lmat.data(), s, V[b].data(), s);
+        }
         }
         for (const Fail& fl : fails)
             if (fl.code != 0) return fl;
@@ -377,7 +383,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
     return fail;
 }
 
-Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int n_threads, HSS& h) {
+Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h) {
     lapack::ensure_single_threaded_blas();
     const int nodes = tree.num_nodes();
     const int n = tree.n;
@@ -405,7 +411,7 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int n_threads
             req[b].rows = cand;
             req[b].cols = cand;
             if (i != 0) {
-                const std::vector<int> j = sample_columns(tree, w, i);
+                const std::vector<int> j = sample_columns(tree, w, i, dim);
                 req[b].cols.insert(req[b].cols.end(), j.begin(), j.end());
             }
         }

@@ -87,8 +87,9 @@ private:
     double ls_, nugget_;
 };
 
-// Interpolative-decomposition construction from entries on sampled columns (see compress.cpp).
-Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int n_threads, HSS& h);
+// Interpolative-decomposition construction from entries on sampled columns (see compress.cpp);
+// dim: the dimension of the points that ordered the tree (1 also when there are none).
+Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h);
 
 // Y = H X for X, Y column-major n x nrhs (leading dimension n).
 void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads);

@@ -19,9 +19,11 @@ Construction paths
     diagonal blocks).
 ``HSSMatrix.from_entries`` / ``HSSMatrix.from_kernel``
     Interpolative decomposition on sampled entries, never forming the matrix: each node's
-    candidate rows are sampled against the columns within ``leaf_size`` positions of it, columns at
-    geometrically growing distances (factor 1.3) on both sides, and ``leaf_size`` random columns; a
-    column-pivoted QR picks the skeleton rows. ``from_kernel`` evaluates the kernel natively (in
+    candidate rows are sampled against the columns within ``leaf_size`` positions of it in the tree
+    order, columns at geometrically growing distances (factor 1.3) on both sides,
+    ``leaf_size / 2`` random columns, and for points in 2D/3D ``leaf_size`` random columns from each
+    of the sibling clusters of the node and of its first three ancestors; a column-pivoted QR
+    picks the skeleton rows. ``from_kernel`` evaluates the kernel natively (in
     parallel); ``from_entries`` calls a Python function by blocks, from serial code. The
     accuracy is that of the sampled block rows (checked against the true matrix in the tests);
     these paths are not SPD-preserving: an indefinite compression is reported by
@@ -237,21 +239,25 @@ class HSSMatrix:
         arr = _as_real(a, "a")
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
             raise ValueError(f"a must be a non-empty square matrix, got shape {arr.shape}")
-        _check_finite(arr, "a")
+        arr = np.ascontiguousarray(arr)
+        finite, scale, asym = _core.hss_symmetry(arr)
+        if not finite:
+            raise ValueError("a contains NaN or Inf")
         t = _check_tol(tol)
         ls = _check_leaf_size(leaf_size)
         n = _check_n(arr.shape[0])
         perm = np.arange(n, dtype=np.int64) if order is None else _check_order(order, n)
         nt = resolve_threads(n_threads)
-        scale = float(np.abs(arr).max())
-        asym = float(np.abs(arr - arr.T).max())
         if asym > _SYM_RTOL * scale:
             raise NotPositiveDefiniteError(
                 f"a is not symmetric (max |a - a.T| = {asym:.3g}, max |a| = {scale:.3g})",
                 hint="HSS Cholesky needs a symmetric positive definite matrix; pass (a + a.T) / 2",
             )
-        ap = arr[np.ix_(perm, perm)]
-        ap = np.asfortranarray(0.5 * (ap + ap.T))
+        ap = arr if order is None else arr.take(perm, axis=0).take(perm, axis=1)
+        if asym > 0:
+            ap = 0.5 * (ap + ap.T)
+        # ap is exactly symmetric: its transpose is the same matrix, in Fortran order (no copy)
+        ap = ap.T if ap.flags.c_contiguous else np.asfortranarray(ap)
         core, fail = _core.hss_from_dense(ap, ls, t, False, nt)
         compensated = False
         if fail is not None and fail[0] == 1 and fail[2] != _tree_levels(n, ls):
@@ -332,10 +338,13 @@ class HSSMatrix:
         ls = _check_leaf_size(leaf_size)
         if points is not None and order is not None:
             raise ValueError("pass either points or order, not both")
+        dim = 1
         if order is not None:
             perm = _check_order(order, nn)
         elif points is not None:
-            perm = np.asarray(_core.hss_bisection_order(_as_points(points, nn), ls))
+            pts = _as_points(points, nn)
+            dim = pts.shape[1]
+            perm = np.asarray(_core.hss_bisection_order(pts, ls))
         else:
             perm = np.arange(nn, dtype=np.int64)
         nt = resolve_threads(n_threads)
@@ -364,7 +373,7 @@ class HSSMatrix:
                     )
             return out
 
-        core, fail = _core.hss_from_entries(block, nn, ls, t, nt)
+        core, fail = _core.hss_from_entries(block, nn, ls, t, dim, nt)
         if fail is not None:
             _raise_failure(fail, "HSSMatrix.from_entries", "")
         return cls(core, perm)
