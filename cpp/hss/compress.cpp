@@ -1,25 +1,30 @@
 // HSS construction.
 //
-// 1. compress_dense: SPD-preserving (Schur-compensated) compression of Xia & Gu, "Robust approximate
-//    Cholesky factorization of rank-structured symmetric positive definite matrices" (SIMAX 2010),
-//    in its "scaled block-row" form. Level by level, bottom-up, on a dense symmetric matrix C
-//    (C = A at the leaves): for every node i, factor the diagonal block C_ii = L_i L_i^T first, then
-//    compress the SCALED off-diagonal block row L_i^{-1} C(i, ~i) with an orthogonal projection:
-//    Q_i = its dominant left singular vectors (sigma_j > tol sigma_1). With Lambda = diag(L_i),
-//    M = Lambda^{-1} C Lambda^{-T} (identity diagonal blocks) and P = diag(Q_i Q_i^T), the
-//    compressed matrix is
-//        C~ = Lambda ((I - P) + P M P) Lambda^T.
-//    For x = x1 + x2, x1 in range(P), x2 orthogonal to it: x^T((I - P) + P M P)x = |x2|^2 + x1^T M x1
-//    > 0, so C~ is SPD whenever C is, at EVERY tolerance (an unscaled truncation would subtract
-//    an error of size tol ||A|| that can exceed lambda_min(A) = 1e-16 ||A|| and make it indefinite).
-//    The next level works on the reduced matrix C' = Q^T M Q = V^T C V (V_i = L_i^{-T} Q_i),
-//    whose diagonal blocks are exactly I and which is SPD again (V has full column rank); siblings
-//    are merged into their parent's block. The off-diagonal blocks of M have norm <= 1 (its 2x2
-//    block principal submatrices are SPD with identity diagonal), so the error of the compression
-//    in the original matrix is ||L_i|| sigma_{k+1} ||L_j|| <= sigma_{k+1} ||A||: tol relative to
-//    the block row is a tolerance relative to ||A||. The HSS generators of C~ are U_i = L_i Q_i
-//    (leaves: rows of A; non-leaves: the translation operator in the children's coordinates),
-//    B_p = C'(c1, c2) and D_i = A_ii. Cost O(n^2 r) (a QR of every leaf's block column).
+// 1. compress_dense, level by level bottom-up on dense reduced matrices (at the leaves: A).
+//    Bases: for every node, the dominant left singular vectors (sigma_j > tol sigma_1) of its
+//    off-diagonal block row in the UNSCALED reduced matrix ch (orthonormal nested bases, so its
+//    errors are errors in A; computed from the R factor of the QR of the block column). The
+//    generators are kept in the scaled form of Xia & Gu: the diagonal block C_ii = L_i L_i^T is
+//    factored first and the basis is orthogonalised after scaling, L_i^{-1} Dh_i Uh_i = Q_i R^_i
+//    (Dh_i = diag(R^_c1, R^_c2) maps the children's unscaled coordinates to scaled ones). Then
+//    U_i = L_i Q_i (leaf: rows of A; non-leaf: translation operator), D_i = A_ii, and the coupling
+//    B_p = C'(c1, c2) of the next reduced matrix C'. Two variants of C':
+//    - compensated = false (tried first): C'_ij = R^_i ch'_ij R^_j^T with ch' = Uh^T ch Uh, i.e.
+//      the plain orthogonal compression of A; accurate to rounding in ||A||, but at a loose tol
+//      on an ill-conditioned A it can be indefinite (a reduced Cholesky fails);
+//    - compensated = true: the SPD-preserving (Schur-compensated) compression of Xia & Gu,
+//      "Robust approximate Cholesky factorization of rank-structured symmetric positive definite
+//      matrices" (SIMAX 2010): C' = V^T C V with V_i = L_i^{-T} Q_i. With Lambda = diag(L_i),
+//      M = Lambda^{-1} C Lambda^{-T} (identity diagonal blocks) and P = diag(Q_i Q_i^T), the
+//      compressed matrix is C~ = Lambda ((I - P) + P M P) Lambda^T, and for x = x1 + x2 with x1
+//      in range(P) and x2 orthogonal to it, x^T((I - P) + P M P)x = |x2|^2 + x1^T M x1 > 0: C~ is
+//      SPD whenever C is, at EVERY tolerance and for ANY orthogonal projector P (an unscaled
+//      truncation subtracts an error ~tol ||A|| that can exceed lambda_min(A) ~ 1e-16 ||A||).
+//      C' is SPD again (V has full column rank), with identity diagonal blocks. The projection
+//      is orthogonal in the scaled coordinates but oblique in A's: T (I - P) T^{-1}, T = Dh^{-1} L;
+//      the rank grows until that amplification times the first dropped singular value stays
+//      below tol sigma_1.
+//    Cost O(n^2 r) (a QR of every leaf's block column).
 //
 // 2. build_sampled: interpolative decomposition (ID) on sampled entries, never forming the matrix.
 //    Bottom-up, each node's candidate rows (its indices at a leaf, its children's skeleton rows
@@ -151,10 +156,14 @@ int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& 
     info = lapack::geqp3(rows, r, g.data(), rows, jpvt.data(), tau.data(), work.data(), lwork);
     if (info != 0) return info;
     const int mn = std::min(rows, r);
+    // |R_kk| > tol_id |R_11| with tol_id = max(tol / 100, 1e-15): the ID error carries the size of
+    // the interpolation coefficients and the sampled block underestimates the block row, so the
+    // plain tol left ||A - H|| ~ 10-30 tol ||A|| (measured); the floor stays above rounding.
     const double r00 = std::abs(g[0]);
+    const double tol_id = std::max(tol * 1e-2, 1e-15);
     int k = 0;
     if (r00 > 0)
-        while (k < mn && std::abs(g[k + static_cast<std::size_t>(k) * rows]) > tol * r00) ++k;
+        while (k < mn && std::abs(g[k + static_cast<std::size_t>(k) * rows]) > tol_id * r00) ++k;
     // X = R11^{-1} R12 (k x (r - k))
     Mat x(static_cast<std::size_t>(k) * (r - k));
     for (int j = 0; j < r - k; ++j)
