@@ -403,8 +403,12 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
     h.B.assign(nodes, {});
     std::vector<std::vector<int>> skel(nodes);  // skeleton rows (permuted indices) of each node
     const int w = std::max(1, (tree.hi[Tree::first(tree.levels)] - tree.lo[Tree::first(tree.levels)]));
-    for (int l = tree.levels; l >= 0; --l) {
-        const int f = Tree::first(l), e = Tree::first(l + 1), nb = e - f;
+    // Levels are processed in chunks of nodes, so the sampled blocks of only one chunk are held
+    // in memory at a time (a whole leaf level of n = 10^6 would be ~2 GB).
+    constexpr int kChunk = 1024;
+    for (int l = tree.levels; l >= 0; --l)
+    for (int f = Tree::first(l); f < Tree::first(l + 1); f += kChunk) {
+        const int e = std::min(Tree::first(l + 1), f + kChunk), nb = e - f;
         std::vector<BlockRequest> req(nb);
         std::vector<int> ncand(nb);
         for (int b = 0; b < nb; ++b) {

@@ -23,7 +23,10 @@ Construction paths
     order, columns at geometrically growing distances (factor 1.3) on both sides,
     ``leaf_size / 2`` random columns, and for points in 2D/3D ``leaf_size`` random columns from each
     of the sibling clusters of the node and of its first three ancestors; a column-pivoted QR
-    picks the skeleton rows. ``from_kernel`` evaluates the kernel natively (in
+    picks the skeleton rows
+    (``|R_kk| > max(tol / 100, 1e-15) |R_11|``: the interpolation coefficients and the sampling
+    make the error a few times the truncated part, so this keeps ``||A - H||`` near
+    ``tol ||A||``). ``from_kernel`` evaluates the kernel natively (in
     parallel); ``from_entries`` calls a Python function by blocks, from serial code. The
     accuracy is that of the sampled block rows (checked against the true matrix in the tests);
     these paths are not SPD-preserving: an indefinite compression is reported by
