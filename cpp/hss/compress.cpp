@@ -305,8 +305,15 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             Mat uh(uall.begin(), uall.begin() + static_cast<std::size_t>(s) * k);
             Vh[b].swap(uh);
             h.rank[i] = k;
-            h.U[i].assign(static_cast<std::size_t>(s) * k, 0.0);
-            detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
+            if (compensated) {
+                h.U[i].assign(static_cast<std::size_t>(s) * k, 0.0);
+                detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
+            } else {
+                // the plain compression is stored with its orthonormal (unscaled) bases: the
+                // scaled ones (L Q, with couplings R^ ch' R^^T) represent the same matrix but
+                // lose accuracy to the conditioning of L in floating point
+                h.U[i] = Vh[b];
+            }
             V[b] = qb;
             detail::trsm_lower('L', 'T', s, k, lmat.data(), s, V[b].data(), s);
         }
@@ -377,7 +384,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
         std::vector<int> poff, psz;
         for (int b = 0; b < nb; b += 2) {
             const int p = (f + b - 1) / 2;
-            h.B[p] = detail::block(cn.data(), K, noff[b], noff[b + 1], nsz[b], nsz[b + 1]);
+            h.B[p] = detail::block(compensated ? cn.data() : chn.data(), K, noff[b], noff[b + 1], nsz[b], nsz[b + 1]);
             poff.push_back(noff[b]);
             psz.push_back(nsz[b] + nsz[b + 1]);
         }
