@@ -275,16 +275,47 @@ def test_negative_shift_raises():
         h.cholesky(shift=-2 * lam0)
 
 
-def test_indefinite_entries_raise_at_cholesky():
+def test_indefinite_entries_raise():
     x = sorted_points(500, 11)
     a = gaussian(x, nugget=-0.5)
 
     def entries(rows, cols):
         return a[np.ix_(rows, cols)]
 
-    h = HSSMatrix.from_entries(entries, 500, tol=1e-12, points=x)
-    with pytest.raises(NotPositiveDefiniteError):
+    # detected through the dense fallback (SPD-preserving compression of the assembled matrix)
+    with pytest.raises(NotPositiveDefiniteError, match="not positive definite"):
+        HSSMatrix.from_entries(entries, 500, tol=1e-12, points=x)
+    # without it, by the factorization
+    h = HSSMatrix.from_entries(entries, 500, tol=1e-12, points=x, dense_fallback=0)
+    with pytest.raises(NotPositiveDefiniteError, match="Hint"):
         h.cholesky()
+
+
+def relu_entries(n: int):
+    s = np.arange(n) / n
+    lo_i, hi_i, w, b = np.maximum(s, 0.0), np.ones(n), np.ones(n), -s
+
+    def entries(r, c):
+        lo = np.maximum(lo_i[r][:, None], lo_i[c][None, :])
+        length = np.maximum(np.minimum(hi_i[r][:, None], hi_i[c][None, :]) - lo, 0.0)
+        p = w[r][:, None] * lo + b[r][:, None]
+        q = w[c][None, :] * lo + b[c][None, :]
+        return (p * q * length + (p * w[c][None, :] + q * w[r][:, None]) * length**2 / 2
+                + np.outer(w[r], w[c]) * length**3 / 3)
+
+    return entries
+
+
+def test_relu_from_entries_is_spd(relu1024):
+    # the sampled compression of this kappa ~ 4e12 matrix is indefinite; the dense fallback
+    # gives the SPD-preserving one
+    ent = relu_entries(1024)
+    np.testing.assert_array_equal(ent(np.arange(1024), np.arange(1024)), relu1024)
+    b = relu1024 @ np.ones(1024)
+    for tol in (1e-2, 1e-12):
+        x = HSSMatrix.from_entries(ent, 1024, tol=tol).cholesky().solve(b)
+        res = np.linalg.norm(relu1024 @ x - b) / np.linalg.norm(b)
+        assert res <= max(10 * tol, 1e-13)
 
 
 def test_nonsymmetric_entries_raise():
@@ -418,6 +449,8 @@ def test_from_kernel_bad_input(kwargs, match):
         (lambda r, c: _A[np.ix_(r, c)] + 0j, {}, "dtype"),
         (lambda r, c: _A[np.ix_(r, c)], {"points": np.ones(10)}, "points"),
         (lambda r, c: _A[np.ix_(r, c)], {"points": np.ones(50), "order": np.arange(50)}, "either"),
+        (lambda r, c: _A[np.ix_(r, c)], {"dense_fallback": -1}, "dense_fallback"),
+        (lambda r, c: _A[np.ix_(r, c)], {"dense_fallback": 1.5}, "dense_fallback"),
     ],
 )
 def test_from_entries_bad_input(entries, kwargs, match):

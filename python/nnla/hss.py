@@ -9,14 +9,14 @@ Construction paths
 ``HSSMatrix.from_dense``
     Compression of the block rows of a dense array: SVD of each block row (through the R factor
     of its QR), with nested orthonormal bases, to the relative tolerance ``tol`` of the block row.
-    The generators are kept in the scaled form of Xia and Gu (2010): at every node the diagonal
-    block is factored first and the basis of its block row is orthogonalised after scaling by
-    ``L^{-1}``. When that plain compression of an ill-conditioned matrix is indefinite (the
-    compression error, ~tol ||A||, exceeds lambda_min), it is redone with the **Schur-compensated
-    (SPD-preserving) compression** of Xia and Gu: the block rows are projected orthogonally in the
-    scaled coordinates, so the compressed matrix is SPD at every tolerance (``H.compensated`` is
-    then True; its error ||A - H|| is at most about ``tol ||A||`` times the conditioning of the
-    diagonal blocks).
+    Every diagonal block is Cholesky-factored during the construction, so a compression that is
+    not positive definite is detected there. That happens for ill-conditioned matrices at loose
+    tolerances (the compression error, ~tol ||A||, exceeds lambda_min); the compression is then
+    redone **Schur-compensated (SPD-preserving)**, after Xia and Gu (2010): at every node the
+    diagonal block is factored first, ``L L^T``, and the block row is projected orthogonally in
+    the scaled coordinates ``L^{-1} A(i, ~i)``, so the compressed matrix is SPD at every
+    tolerance (``H.compensated`` is then True; its error ``||A - H||`` stays near
+    ``tol ||A||``, the rank growing where the scaled projection would amplify it).
 ``HSSMatrix.from_entries`` / ``HSSMatrix.from_kernel``
     Interpolative decomposition on sampled entries, never forming the matrix: each node's
     candidate rows are sampled against the columns within ``leaf_size`` positions of it in the tree
@@ -286,6 +286,7 @@ class HSSMatrix:
         points: ArrayLike | None = None,
         order: ArrayLike | None = None,
         *,
+        dense_fallback: int = 16384,
         n_threads: int | None = None,
     ) -> HSSMatrix:
         """Build an HSS matrix from a function returning blocks of entries.
@@ -306,6 +307,12 @@ class HSSMatrix:
             Coordinates (d <= 3) of the indices: the tree comes from their geometric bisection.
         order : array_like of int, optional
             An explicit ordering (a permutation of ``range(n)``) instead of ``points``.
+        dense_fallback : int, default 16384
+            The sampled compression is not SPD-preserving: it is checked with one ULV
+            factorization (O(n r^2)), and when it is not positive definite and
+            ``n <= dense_fallback``, the matrix is assembled by blocks of rows and compressed with
+            the SPD-preserving :meth:`from_dense` instead (O(n^2) entries). 0 disables this; a
+            larger n then gives a matrix whose :meth:`cholesky` raises.
         n_threads : int, optional
             OpenMP threads over tree nodes (``entries`` itself is always called serially).
 
@@ -319,7 +326,8 @@ class HSSMatrix:
             Bad arguments, or ``entries`` returned a block of the wrong shape, a non-real dtype,
             or NaN/Inf.
         nnla.errors.NotPositiveDefiniteError
-            If a diagonal block returned by ``entries`` is not symmetric.
+            If a diagonal block returned by ``entries`` is not symmetric, or (through the dense
+            fallback) the matrix is not symmetric positive definite.
 
         Examples
         --------
@@ -376,9 +384,26 @@ class HSSMatrix:
                     )
             return out
 
+        if (
+            isinstance(dense_fallback, bool)
+            or not isinstance(dense_fallback, (int, np.integer))
+            or int(dense_fallback) < 0
+        ):
+            raise ValueError(f"dense_fallback must be an integer >= 0, got {dense_fallback!r}")
         core, fail = _core.hss_from_entries(block, nn, ls, t, dim, nt)
         if fail is not None:
             _raise_failure(fail, "HSSMatrix.from_entries", "")
+        if 0 < nn <= int(dense_fallback):
+            _, ffail = core.factor(0.0, nt)
+            if ffail is not None and ffail[0] == 1:
+                # indefinite compression: SPD-preserving compression of the assembled matrix
+                ap = np.empty((nn, nn))
+                allc = np.arange(nn)
+                step = max(1, 4_000_000 // nn)
+                for r0 in range(0, nn, step):
+                    ap[r0 : r0 + step] = block(np.arange(r0, min(nn, r0 + step)), allc)
+                hd = cls.from_dense(ap, tol=t, leaf_size=ls, n_threads=nt)
+                return cls(hd._core, perm, hd.compensated)
         return cls(core, perm)
 
     @classmethod
