@@ -11,7 +11,9 @@
 //    B_p = C'(c1, c2) of the next reduced matrix C'. Two variants of C':
 //    - compensated = false (tried first): C'_ij = R^_i ch'_ij R^_j^T with ch' = Uh^T ch Uh, i.e.
 //      the plain orthogonal compression of A; accurate to rounding in ||A||, but at a loose tol
-//      on an ill-conditioned A it can be indefinite (a reduced Cholesky fails);
+//      on an ill-conditioned A it can be indefinite (a reduced Cholesky fails). Its generators
+//      are stored in the orthonormal form (U_i = Uh_i, B_p = ch'(c1, c2)): the same matrix as the
+//      scaled form, without the rounding errors that cond(L) amplifies there;
 //    - compensated = true: the SPD-preserving (Schur-compensated) compression of Xia & Gu,
 //      "Robust approximate Cholesky factorization of rank-structured symmetric positive definite
 //      matrices" (SIMAX 2010): C' = V^T C V with V_i = L_i^{-T} Q_i. With Lambda = diag(L_i),
@@ -402,7 +404,6 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
 Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h) {
     lapack::ensure_single_threaded_blas();
     const int nodes = tree.num_nodes();
-    const int n = tree.n;
     h.tree = tree;
     h.rank.assign(nodes, 0);
     h.D.assign(nodes, {});
