@@ -32,9 +32,10 @@
 //    Bottom-up, each node's candidate rows (its indices at a leaf, its children's skeleton rows
 //    above) are sampled against a set of columns outside the node: every index within leaf_size
 //    positions of the node in the tree order, indices at geometrically growing distances on both
-//    sides (factor 1.3), leaf_size/2 random indices from the whole complement, and for points in
-//    2D/3D leaf_size random indices from the siblings of the node and of its first three
-//    ancestors (its geometric neighbours, which the tree order separates) (per-node seeded generators, so the result does not depend on the thread
+//    sides (factor 1.3), max(leaf_size/2, r) random indices from the whole complement (r: the
+//    number of candidate rows; 2r for points in 2D/3D), and for points in 2D/3D max(leaf_size, r)
+//    random indices from each sibling of the node and of its first three ancestors (its
+//    geometric neighbours, which the tree order separates) (per-node seeded generators, so the result does not depend on the thread
 //    count). A column-pivoted QR of that block (geqp3, preceded by a
 //    plain QR when the sample is wide) gives the skeleton rows S_i and the interpolation matrix
 //    T_i (T_i(S_i, :) = I) with |R_jj| > tol |R_11|; U_i = T_i, B_p = A(S_c1, S_c2), D_i = A_ii.
@@ -94,7 +95,7 @@ struct Splitmix {
 };
 
 // Sampled columns outside [a, b) for node `node` (see the header comment).
-std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim) {
+std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int rows) {
     const int n = tree.n, a = tree.lo[node], b = tree.hi[node];
     std::vector<int> j;
     // w random indices from the sibling of the node and of its first three ancestors: the
@@ -102,10 +103,11 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim) {
     {
         Splitmix rng{0xB15EC7ULL + static_cast<std::uint64_t>(node) * 0x100000001B3ULL};
         int c = node;
+        const int per = std::max(w, rows);
         for (int up = 0; up < 4 && c > 0 && dim > 1; ++up) {
             const int sib = (c % 2 == 1) ? c + 1 : c - 1;
             const int len = tree.hi[sib] - tree.lo[sib];
-            for (int r = 0; r < w && len > 0; ++r)
+            for (int r = 0; r < per && len > 0; ++r)
                 j.push_back(tree.lo[sib] + static_cast<int>(rng.next() % static_cast<std::uint64_t>(len)));
             c = (c - 1) / 2;
         }
@@ -120,7 +122,8 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim) {
     const int outside = n - (b - a);
     if (outside > 0) {
         Splitmix rng{0x5EEDULL + static_cast<std::uint64_t>(node) * 0x1000193ULL};
-        for (int r = 0; r < w / 2; ++r) {
+        const int nrand = std::max(w / 2, dim > 1 ? 2 * rows : rows);
+        for (int r = 0; r < nrand; ++r) {
             int t = static_cast<int>(rng.next() % static_cast<std::uint64_t>(outside));
             j.push_back(t < a ? t : t + (b - a));
         }
@@ -432,7 +435,7 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
             req[b].rows = cand;
             req[b].cols = cand;
             if (i != 0) {
-                const std::vector<int> j = sample_columns(tree, w, i, dim);
+                const std::vector<int> j = sample_columns(tree, w, i, dim, ncand[b]);
                 req[b].cols.insert(req[b].cols.end(), j.begin(), j.end());
             }
         }

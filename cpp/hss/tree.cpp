@@ -102,10 +102,10 @@ void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads) {
                 const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = h.rank[c1], k2 = h.rank[c2];
                 detail::Mat st(static_cast<std::size_t>(k1 + k2) * nrhs);
                 for (int j = 0; j < nrhs; ++j) {
-                    std::memcpy(st.data() + static_cast<std::size_t>(j) * (k1 + k2),
-                                xh[c1].data() + static_cast<std::size_t>(j) * k1, sizeof(double) * k1);
-                    std::memcpy(st.data() + static_cast<std::size_t>(j) * (k1 + k2) + k1,
-                                xh[c2].data() + static_cast<std::size_t>(j) * k2, sizeof(double) * k2);
+                    detail::copy_n(st.data() + static_cast<std::size_t>(j) * (k1 + k2),
+                                xh[c1].data() + static_cast<std::size_t>(j) * k1, k1);
+                    detail::copy_n(st.data() + static_cast<std::size_t>(j) * (k1 + k2) + k1,
+                                xh[c2].data() + static_cast<std::size_t>(j) * k2, k2);
                 }
                 gemm('T', 'N', k, nrhs, k1 + k2, 1.0, h.U[i].data(), k1 + k2, st.data(), k1 + k2, 0.0,
                      xh[i].data(), k);
@@ -125,10 +125,10 @@ void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads) {
             yh[c1].assign(static_cast<std::size_t>(k1) * nrhs, 0.0);
             yh[c2].assign(static_cast<std::size_t>(k2) * nrhs, 0.0);
             for (int j = 0; j < nrhs; ++j) {
-                std::memcpy(yh[c1].data() + static_cast<std::size_t>(j) * k1,
-                            t12.data() + static_cast<std::size_t>(j) * (k1 + k2), sizeof(double) * k1);
-                std::memcpy(yh[c2].data() + static_cast<std::size_t>(j) * k2,
-                            t12.data() + static_cast<std::size_t>(j) * (k1 + k2) + k1, sizeof(double) * k2);
+                detail::copy_n(yh[c1].data() + static_cast<std::size_t>(j) * k1,
+                            t12.data() + static_cast<std::size_t>(j) * (k1 + k2), k1);
+                detail::copy_n(yh[c2].data() + static_cast<std::size_t>(j) * k2,
+                            t12.data() + static_cast<std::size_t>(j) * (k1 + k2) + k1, k2);
             }
             gemm('N', 'N', k1, nrhs, k2, 1.0, h.B[p].data(), k1, xh[c2].data(), k2, 1.0, yh[c1].data(), k1);
             gemm('T', 'N', k2, nrhs, k1, 1.0, h.B[p].data(), k1, xh[c1].data(), k1, 1.0, yh[c2].data(), k2);

@@ -124,14 +124,13 @@ void solve(const ULV& f, double* x, int nrhs, int n_threads) {
             yi.resize(static_cast<std::size_t>(s) * nrhs);
             if (t.is_leaf(i)) {
                 for (int j = 0; j < nrhs; ++j)
-                    std::memcpy(yi.data() + static_cast<std::size_t>(j) * s, x + t.lo[i] + j * ld, sizeof(double) * s);
+                    detail::copy_n(yi.data() + static_cast<std::size_t>(j) * s, x + t.lo[i] + j * ld, s);
             } else {
                 const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = f.rank[c1], k2 = f.rank[c2];
                 for (int j = 0; j < nrhs; ++j) {
-                    std::memcpy(yi.data() + static_cast<std::size_t>(j) * s, c[c1].data() + static_cast<std::size_t>(j) * k1,
-                                sizeof(double) * k1);
-                    std::memcpy(yi.data() + static_cast<std::size_t>(j) * s + k1,
-                                c[c2].data() + static_cast<std::size_t>(j) * k2, sizeof(double) * k2);
+                    detail::copy_n(yi.data() + static_cast<std::size_t>(j) * s, c[c1].data() + static_cast<std::size_t>(j) * k1, k1);
+                    detail::copy_n(yi.data() + static_cast<std::size_t>(j) * s + k1,
+                                c[c2].data() + static_cast<std::size_t>(j) * k2, k2);
                 }
             }
             detail::trsm_lower('L', 'N', s, nrhs, f.L[i].data(), s, yi.data(), s);
@@ -154,16 +153,15 @@ void solve(const ULV& f, double* x, int nrhs, int n_threads) {
             detail::trsm_lower('L', 'T', s, nrhs, f.L[i].data(), s, z.data(), s);
             if (t.is_leaf(i)) {
                 for (int j = 0; j < nrhs; ++j)
-                    std::memcpy(x + t.lo[i] + j * ld, z.data() + static_cast<std::size_t>(j) * s, sizeof(double) * s);
+                    detail::copy_n(x + t.lo[i] + j * ld, z.data() + static_cast<std::size_t>(j) * s, s);
             } else {
                 const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = f.rank[c1], k2 = f.rank[c2];
                 w[c1].resize(static_cast<std::size_t>(k1) * nrhs);
                 w[c2].resize(static_cast<std::size_t>(k2) * nrhs);
                 for (int j = 0; j < nrhs; ++j) {
-                    std::memcpy(w[c1].data() + static_cast<std::size_t>(j) * k1, z.data() + static_cast<std::size_t>(j) * s,
-                                sizeof(double) * k1);
-                    std::memcpy(w[c2].data() + static_cast<std::size_t>(j) * k2,
-                                z.data() + static_cast<std::size_t>(j) * s + k1, sizeof(double) * k2);
+                    detail::copy_n(w[c1].data() + static_cast<std::size_t>(j) * k1, z.data() + static_cast<std::size_t>(j) * s, k1);
+                    detail::copy_n(w[c2].data() + static_cast<std::size_t>(j) * k2,
+                                z.data() + static_cast<std::size_t>(j) * s + k1, k2);
                 }
             }
             Mat().swap(y[i]);

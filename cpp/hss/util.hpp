@@ -11,6 +11,11 @@ namespace nnla::hss::detail {
 
 using Mat = std::vector<double>;
 
+// memcpy of count doubles; a no-op for count 0 (the pointers of empty vectors may be null).
+inline void copy_n(double* dst, const double* src, std::size_t count) {
+    if (count > 0) std::memcpy(dst, src, sizeof(double) * count);
+}
+
 // C = alpha op(A) op(B) + beta C; a no-op update (C *= beta) when the inner dimension is 0.
 inline void gemm(char ta, char tb, int m, int n, int k, double alpha, const double* a, int lda,
                  const double* b, int ldb, double beta, double* c, int ldc) {
@@ -35,8 +40,8 @@ inline void trsm_lower(char side, char trans, int m, int n, const double* l, int
 inline Mat block(const double* a, std::size_t lda, int r0, int c0, int m, int n) {
     Mat out(static_cast<std::size_t>(m) * n);
     for (int j = 0; j < n; ++j)
-        std::memcpy(out.data() + static_cast<std::size_t>(j) * m,
-                    a + r0 + (static_cast<std::size_t>(c0) + j) * lda, sizeof(double) * m);
+        copy_n(out.data() + static_cast<std::size_t>(j) * m, a + r0 + (static_cast<std::size_t>(c0) + j) * lda,
+               static_cast<std::size_t>(m));
     return out;
 }
 

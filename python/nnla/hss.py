@@ -21,14 +21,17 @@ Construction paths
     Interpolative decomposition on sampled entries, never forming the matrix: each node's
     candidate rows are sampled against the columns within ``leaf_size`` positions of it in the tree
     order, columns at geometrically growing distances (factor 1.3) on both sides,
-    ``leaf_size / 2`` random columns, and for points in 2D/3D ``leaf_size`` random columns from each
-    of the sibling clusters of the node and of its first three ancestors; a column-pivoted QR
-    picks the skeleton rows
+    ``max(leaf_size / 2, r)`` random columns (``r`` candidate rows; ``2 r`` in 2D/3D), and for
+    points in 2D/3D ``max(leaf_size, r)`` random columns from each of the sibling clusters of the
+    node and of its first three ancestors; a column-pivoted QR picks the skeleton rows
     (``|R_kk| > max(tol / 100, 1e-15) |R_11|``: the interpolation coefficients and the sampling
     make the error a few times the truncated part, so this keeps ``||A - H||`` near
     ``tol ||A||``). ``from_kernel`` evaluates the kernel natively (in
     parallel); ``from_entries`` calls a Python function by blocks, from serial code. The
-    accuracy is that of the sampled block rows (checked against the true matrix in the tests);
+    accuracy is that of the sampled block rows: ~tol for 1D problems (checked against the true
+    matrix in the tests), weaker for points in 2D/3D, where the off-diagonal ranks of an HSS
+    matrix grow with n and the samples can miss part of a block row (errors of 1e-8 to 1e-5
+    measured at tight tolerances);
     these paths are not SPD-preserving: an indefinite compression is reported by
     :meth:`HSSMatrix.cholesky` as :class:`~nnla.errors.NotPositiveDefiniteError`.
 
