@@ -107,9 +107,7 @@ def test_kernel_entries_2d_gaussian():
     d2 = ((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)
     a = np.exp(-d2 / 0.5**2) + 1.0 * np.eye(800)
     h = HSSMatrix.from_kernel(p, "gaussian", length_scale=0.5, nugget=1.0, tol=1e-10)
-    # in 2D the sampled columns (tree order, sibling clusters, random) capture the block rows
-    # less completely than in 1D: the error is above tol (measured 1.2e-7)
-    assert rel(h.to_dense(), a) <= 1e-6
+    assert rel(h.to_dense(), a) <= 1e-10
 
 
 @pytest.mark.parametrize("tol", [1e-4, 1e-8, 1e-12])
