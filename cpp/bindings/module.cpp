@@ -14,6 +14,7 @@ namespace nnla::bindings {
 void bind_matfun(py::module_& m);
 void bind_relu2d(py::module_& m);
 void bind_relu1d(py::module_& m);
+void bind_hss(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -42,4 +43,5 @@ PYBIND11_MODULE(_core, m) {
     nnla::bindings::bind_matfun(m);
     nnla::bindings::bind_relu2d(m);
     nnla::bindings::bind_relu1d(m);
+    nnla::bindings::bind_hss(m);
 }

@@ -258,3 +258,82 @@ NNLA_GETRI(cd, scipy_zgetri_)
 NNLA_ISA_END
 
 }  // namespace nnla::lapack
+
+// ---- appended for cpp/hss: Cholesky, triangular solves, QR (plain and column-pivoted), SVD ------
+// Real dtypes only (the HSS solver is symmetric real); one overload per dtype.
+namespace nnla::lapack {
+
+extern "C" {
+void scipy_spotrf_(const char*, const lapack_int*, float*, const lapack_int*, lapack_int*, std::size_t);
+void scipy_dpotrf_(const char*, const lapack_int*, double*, const lapack_int*, lapack_int*, std::size_t);
+void scipy_strsm_(const char*, const char*, const char*, const char*, const lapack_int*, const lapack_int*,
+                  const float*, const float*, const lapack_int*, float*, const lapack_int*, std::size_t,
+                  std::size_t, std::size_t, std::size_t);
+void scipy_dtrsm_(const char*, const char*, const char*, const char*, const lapack_int*, const lapack_int*,
+                  const double*, const double*, const lapack_int*, double*, const lapack_int*, std::size_t,
+                  std::size_t, std::size_t, std::size_t);
+void scipy_sgeqrf_(const lapack_int*, const lapack_int*, float*, const lapack_int*, float*, float*,
+                   const lapack_int*, lapack_int*);
+void scipy_dgeqrf_(const lapack_int*, const lapack_int*, double*, const lapack_int*, double*, double*,
+                   const lapack_int*, lapack_int*);
+void scipy_sorgqr_(const lapack_int*, const lapack_int*, const lapack_int*, float*, const lapack_int*,
+                   const float*, float*, const lapack_int*, lapack_int*);
+void scipy_dorgqr_(const lapack_int*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
+                   const double*, double*, const lapack_int*, lapack_int*);
+void scipy_sgeqp3_(const lapack_int*, const lapack_int*, float*, const lapack_int*, lapack_int*, float*,
+                   float*, const lapack_int*, lapack_int*);
+void scipy_dgeqp3_(const lapack_int*, const lapack_int*, double*, const lapack_int*, lapack_int*, double*,
+                   double*, const lapack_int*, lapack_int*);
+void scipy_sgesvd_(const char*, const char*, const lapack_int*, const lapack_int*, float*, const lapack_int*,
+                   float*, float*, const lapack_int*, float*, const lapack_int*, float*, const lapack_int*,
+                   lapack_int*, std::size_t, std::size_t);
+void scipy_dgesvd_(const char*, const char*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
+                   double*, double*, const lapack_int*, double*, const lapack_int*, double*,
+                   const lapack_int*, lapack_int*, std::size_t, std::size_t);
+}
+
+NNLA_ISA_BEGIN
+
+#define NNLA_REAL_LAPACK(T, p)                                                                     \
+    inline lapack_int potrf(char uplo, lapack_int n, T* a, lapack_int lda) {                     \
+        lapack_int info = 0;                                                                     \
+        scipy_##p##potrf_(&uplo, &n, a, &lda, &info, 1);                                         \
+        return info;                                                                             \
+    }                                                                                            \
+    inline void trsm(char side, char uplo, char ta, char diag, lapack_int m, lapack_int n,       \
+                     T alpha, const T* a, lapack_int lda, T* b, lapack_int ldb) {                \
+        scipy_##p##trsm_(&side, &uplo, &ta, &diag, &m, &n, &alpha, a, &lda, b, &ldb, 1, 1, 1, 1); \
+    }                                                                                            \
+    inline lapack_int geqrf(lapack_int m, lapack_int n, T* a, lapack_int lda, T* tau, T* work,   \
+                            lapack_int lwork) {                                                  \
+        lapack_int info = 0;                                                                     \
+        scipy_##p##geqrf_(&m, &n, a, &lda, tau, work, &lwork, &info);                            \
+        return info;                                                                             \
+    }                                                                                            \
+    inline lapack_int orgqr(lapack_int m, lapack_int n, lapack_int k, T* a, lapack_int lda,      \
+                            const T* tau, T* work, lapack_int lwork) {                           \
+        lapack_int info = 0;                                                                     \
+        scipy_##p##orgqr_(&m, &n, &k, a, &lda, tau, work, &lwork, &info);                        \
+        return info;                                                                             \
+    }                                                                                            \
+    inline lapack_int geqp3(lapack_int m, lapack_int n, T* a, lapack_int lda, lapack_int* jpvt,  \
+                            T* tau, T* work, lapack_int lwork) {                                 \
+        lapack_int info = 0;                                                                     \
+        scipy_##p##geqp3_(&m, &n, a, &lda, jpvt, tau, work, &lwork, &info);                      \
+        return info;                                                                             \
+    }                                                                                            \
+    inline lapack_int gesvd(char ju, char jvt, lapack_int m, lapack_int n, T* a, lapack_int lda, \
+                            T* s, T* u, lapack_int ldu, T* vt, lapack_int ldvt, T* work,         \
+                            lapack_int lwork) {                                                  \
+        lapack_int info = 0;                                                                     \
+        scipy_##p##gesvd_(&ju, &jvt, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, &info, \
+                          1, 1);                                                                 \
+        return info;                                                                             \
+    }
+NNLA_REAL_LAPACK(float, s)
+NNLA_REAL_LAPACK(double, d)
+#undef NNLA_REAL_LAPACK
+
+NNLA_ISA_END
+
+}  // namespace nnla::lapack

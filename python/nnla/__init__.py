@@ -31,7 +31,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors, relu
+from nnla import analysis, datasets, errors, hss, relu
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -47,6 +47,7 @@ __all__ = [
     "expm_cond",
     "expm_frechet",
     "get_num_threads",
+    "hss",
     "info",
     "logm",
     "relu",

@@ -1,0 +1,96 @@
+"""pytest-benchmark suite of ``nnla.hss`` (HSS construction, ULV Cholesky, solve) and scipy's dense
+Cholesky as the peer.
+
+Run from the repository root (``bench/`` is outside ``testpaths``, so name it)::
+
+    pytest bench/test_bench_hss.py --benchmark-only
+    NNLA_BENCH_THREADS=2 pytest bench/test_bench_hss.py --benchmark-only --benchmark-autosave
+
+Cases: the Gaussian kernel ``10 I + exp(-r^2)`` on sorted uniform points in (-1, 1) at tol 1e-12
+(``from_kernel`` build, factor, solve; n = 2^14 and 2^16), the 1D ReLU mass matrix of the spec
+(closed form, n = 4096, tol 1e-12: ``from_dense`` build, factor, solve) and scipy's
+``cho_factor`` + ``cho_solve`` on the same ReLU matrix. Inputs are built outside the timed body;
+nnla runs on ``NNLA_BENCH_THREADS`` threads (default 1). The full figures with residuals and
+ratios come from ``bench/compare_hss.py``. No timing assertions.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "1")))
+hss = pytest.importorskip("nnla.hss")
+
+pytestmark = pytest.mark.benchmark(max_time=1.0, min_rounds=3, warmup=False)
+
+
+def relu_mass(n: int) -> np.ndarray:
+    s = np.arange(n) / n
+    w = np.ones(n)
+    b = -s
+    lo_i = np.maximum(s, 0.0)
+    hi_i = np.ones(n)
+    lo = np.maximum.outer(lo_i, lo_i)
+    length = np.maximum(np.minimum.outer(hi_i, hi_i) - lo, 0.0)
+    p = w[:, None] * lo + b[:, None]
+    q = w[None, :] * lo + b[None, :]
+    return (
+        p * q * length
+        + (p * w[None, :] + q * w[:, None]) * length**2 / 2
+        + np.outer(w, w) * length**3 / 3
+    )
+
+
+@pytest.fixture(scope="module")
+def relu() -> np.ndarray:
+    return relu_mass(4096)
+
+
+def _points(n: int) -> np.ndarray:
+    return np.sort(np.random.default_rng(0).uniform(-1.0, 1.0, n))
+
+
+@pytest.mark.parametrize("log2n", [14, 16])
+def test_kernel_build(benchmark, log2n):
+    x = _points(1 << log2n)
+    benchmark.extra_info.update({"threads": THREADS, "n": 1 << log2n})
+    h = benchmark(hss.HSSMatrix.from_kernel, x, "gaussian", 1.0, 10.0, 1e-12, n_threads=THREADS)
+    assert h.shape == (1 << log2n, 1 << log2n)
+
+
+@pytest.mark.parametrize("log2n", [14, 16])
+def test_kernel_factor(benchmark, log2n):
+    h = hss.HSSMatrix.from_kernel(_points(1 << log2n), "gaussian", 1.0, 10.0, 1e-12)
+    benchmark.extra_info.update({"threads": THREADS, "n": 1 << log2n})
+    benchmark(h.cholesky, n_threads=THREADS)
+
+
+@pytest.mark.parametrize("log2n", [14, 16])
+def test_kernel_solve(benchmark, log2n):
+    n = 1 << log2n
+    f = hss.HSSMatrix.from_kernel(_points(n), "gaussian", 1.0, 10.0, 1e-12).cholesky()
+    b = np.random.default_rng(1).standard_normal(n)
+    benchmark.extra_info.update({"threads": THREADS, "n": n})
+    benchmark(f.solve, b, n_threads=THREADS)
+
+
+@pytest.mark.parametrize("peer", ["nnla", "scipy"])
+def test_relu_factor_solve(benchmark, relu, peer):
+    b = relu @ np.ones(relu.shape[0])
+    benchmark.extra_info.update({"threads": THREADS, "n": relu.shape[0], "peer": peer})
+    if peer == "nnla":
+
+        def run():
+            h = hss.HSSMatrix.from_dense(relu, tol=1e-12, n_threads=THREADS)
+            return h.cholesky(n_threads=THREADS).solve(b, n_threads=THREADS)
+    else:
+
+        def run():
+            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(relu), b)
+
+    x = benchmark(run)
+    assert np.linalg.norm(relu @ x - b) <= 1e-12 * np.linalg.norm(b)
