@@ -1,7 +1,7 @@
 """The small-matrix Schur paths of ``nnla.sqrtm`` / ``nnla.logm`` (cpp/matfun/schur*.cpp).
 
-Real input of order 3..32 is factorized by hand-written Householder Hessenberg reduction and a
-transcription of dlahqr; real input up to 74 and complex input 3..74 by LAPACK's unblocked building
+Real input of order 3..64 is factorized by hand-written Householder Hessenberg reduction and a
+transcription of dlahqr; real input of order 65..74 and complex input 3..74 by LAPACK's unblocked building
 blocks (gehd2, org2r / ung2r, lahqr) called directly; everything else (and any matrix whose entries
 are so large or small that gees would scale it, or on which lahqr does not converge) by gees. Nothing
 of this is public, so these tests check the results at the sizes that use each path against
@@ -133,10 +133,11 @@ def test_small_complex_matches_mpmath(d: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("d", "cplx"), [(24, False), (32, False), (33, False), (48, False), (74, False), (24, True)]
+    ("d", "cplx"), [(24, False), (33, False), (64, False), (70, False), (80, False), (24, True)]
 )
 def test_medium_matches_lapack_gees(d: int, cplx: bool) -> None:
-    """Hand path (d <= 32) and direct LAPACK path (33..74) against scipy's gees-based sqrtm."""
+    """Hand path (d <= 64), direct LAPACK path (65..74) and gees (80) against scipy's gees-based
+    sqrtm."""
     a = _random(d, 4, cplx=cplx)
     ref = scipy.linalg.sqrtm(a)
     x = nnla.sqrtm(a)
@@ -146,7 +147,7 @@ def test_medium_matches_lapack_gees(d: int, cplx: bool) -> None:
 
 
 @pytest.mark.parametrize("scale", [1e-200, 1e200])
-@pytest.mark.parametrize("d", [4, 40])
+@pytest.mark.parametrize("d", [4, 40, 70])
 def test_scaled_input_takes_gees_fallback(scale: float, d: int) -> None:
     """Entries outside gees' scaling range: the direct paths leave the matrix to gees."""
     a = _random(d, 5)

@@ -79,7 +79,8 @@ char* scipy_openblas_get_corename(void);
 
 // Unblocked building blocks of gees for small matrices: Hessenberg reduction (gehd2), the
 // orthogonal/unitary factor from its reflectors (org2r/ung2r), and the double-shift / single-shift
-// QR algorithm on a Hessenberg matrix (lahqr). Logicals are Fortran LOGICAL (int).
+// QR algorithm on a Hessenberg matrix (zlahqr; the real one is transcribed in
+// cpp/matfun/schur_kernel.cpp). Logicals are Fortran LOGICAL (int).
 void scipy_dgehd2_(const lapack_int*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
                    double*, double*, lapack_int*);
 void scipy_zgehd2_(const lapack_int*, const lapack_int*, const lapack_int*, cd*, const lapack_int*, cd*,
@@ -88,9 +89,6 @@ void scipy_dorg2r_(const lapack_int*, const lapack_int*, const lapack_int*, doub
                    const double*, double*, lapack_int*);
 void scipy_zung2r_(const lapack_int*, const lapack_int*, const lapack_int*, cd*, const lapack_int*,
                    const cd*, cd*, lapack_int*);
-void scipy_dlahqr_(const lapack_int*, const lapack_int*, const lapack_int*, const lapack_int*,
-                   const lapack_int*, double*, const lapack_int*, double*, double*, const lapack_int*,
-                   const lapack_int*, double*, const lapack_int*, lapack_int*);
 void scipy_zlahqr_(const lapack_int*, const lapack_int*, const lapack_int*, const lapack_int*,
                    const lapack_int*, cd*, const lapack_int*, cd*, const lapack_int*, const lapack_int*,
                    cd*, const lapack_int*, lapack_int*);
@@ -214,13 +212,6 @@ inline lapack_int ung2r(lapack_int m, lapack_int n, lapack_int k, cd* a, lapack_
                         cd* work) {
     lapack_int info = 0;
     scipy_zung2r_(&m, &n, &k, a, &lda, tau, work, &info);
-    return info;
-}
-inline lapack_int lahqr(lapack_int n, double* h, lapack_int ldh, double* wr, double* wi, double* z,
-                        lapack_int ldz) {
-    const lapack_int yes = 1, one = 1;
-    lapack_int info = 0;
-    scipy_dlahqr_(&yes, &yes, &n, &one, &n, h, &ldh, wr, wi, &one, &n, z, &ldz, &info);
     return info;
 }
 inline lapack_int lahqr(lapack_int n, cd* h, lapack_int ldh, cd* w, cd* z, lapack_int ldz) {

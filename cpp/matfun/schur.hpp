@@ -46,12 +46,10 @@ private:
 // Up to this order gees runs the unblocked gehd2 / org2r and dlahqr itself (dgehrd and dorgqr
 // switch to blocked code at 128, dhseqr to dlaqr0 at 75), so calling them directly computes the
 // same factorization without gees' per-call overhead (ilaenv string queries, workspace queries,
-// balancing, dhseqr dispatch).
+// balancing, dhseqr dispatch). For real matrices the QR iteration is a hand-written transcription
+// of dlahqr (schur_kernel.cpp): the same algorithm without LAPACK's per-call overhead.
 constexpr int kDirectMax = 74;
-// Up to this order the real Schur form is computed by hand-written Householder Hessenberg reduction
-// and a transcription of dlahqr (same shifts, deflation and standardisation), without LAPACK calls.
-constexpr int kHandMax = 32;
-static_assert(kHandMax <= kDirectMax && kHandMax <= 64, "hessenberg_small uses 64-entry scratch");
+
 
 // Load matrix b of a row-major stack into a column-major double buffer (the transpose of the
 // row-major view), widening single precision. Returns false if an entry is NaN or Inf.

@@ -1,8 +1,17 @@
-// Hand-written real Schur factorization for small matrices (see schur.hpp, kHandMax): Householder
-// reduction to Hessenberg form and a transcription of LAPACK's dlahqr (Francis double-shift QR with
-// the same shifts, exceptional shifts, Ahues-Kressner deflation and dlanv2 standardisation of the
-// 2x2 blocks), without LAPACK's per-call overhead. Compiled once per ISA level (schur.cpp dispatches).
+// The QR iteration of the real Schur factorization for small matrices (see schur.hpp, kDirectMax):
+// a transcription of LAPACK's dlahqr with wantt = wantz (Francis double-shift QR with the same
+// shifts, exceptional shifts, Ahues-Kressner deflation and dlanv2 standardisation of the 2x2
+// blocks), without its per-call overhead (dlamch, dlarfg / dnrm2 / dlapy2 calls) and with fixed-size
+// instances for small orders. Compiled once per ISA level (schur.cpp dispatches).
 #include "core/isa.hpp"
+
+// No contraction into fused multiply-adds: every ISA variant rounds like the baseline build (and
+// like LAPACK's dlahqr), so the computed Schur form does not depend on the CPU.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -39,14 +48,13 @@ inline double norm2(const double* x, int m, int inc) {
     return mx * std::sqrt(s);
 }
 
-// sqrt(a^2 + b^2) without spurious overflow / underflow (std::hypot is slow).
+// sqrt(a^2 + b^2) without spurious overflow / underflow, as LAPACK's dlapy2 (std::hypot is slow).
 inline double hypot2(double a, double b) {
     const double x = std::abs(a), y = std::abs(b);
-    const double mx = std::max(x, y);
-    if (mx > 0x1p-450 && mx < 0x1p+450) return std::sqrt(x * x + y * y);
-    if (mx == 0.0 || !(mx < std::numeric_limits<double>::infinity())) return mx;
-    const double xs = x / mx, ys = y / mx;
-    return mx * std::sqrt(xs * xs + ys * ys);
+    const double w = std::max(x, y), zz = std::min(x, y);
+    if (zz == 0.0 || !(w < std::numeric_limits<double>::infinity())) return w;
+    const double q = zz / w;
+    return w * std::sqrt(1.0 + q * q);
 }
 
 // dlarfg: H = I - tau [1; v] [1; v]^T with H [alpha; x] = [beta; 0]; alpha <- beta, x <- v.
@@ -78,54 +86,12 @@ inline double larfg(int m, double& alpha, double* x, int inc) {
 
 // Householder reduction to upper Hessenberg form, A = Z H Z^T (column-major n x n; a is
 // overwritten by H with zeros below the subdiagonal). v: scratch of length n.
-void hessenberg_small(double* a, double* z, int n, double* v) {
-    auto A = [&](int i, int j) -> double& { return a[i + static_cast<std::size_t>(j) * n]; };
-    auto Z = [&](int i, int j) -> double& { return z[i + static_cast<std::size_t>(j) * n]; };
-    std::fill(z, z + static_cast<std::size_t>(n) * n, 0.0);
-    for (int i = 0; i < n; ++i) Z(i, i) = 1.0;
-    for (int k = 0; k + 2 < n; ++k) {
-        const int m = n - k - 1;  // reflector acts on rows / columns k+1 .. n-1
-        double alpha = A(k + 1, k);
-        const double tau = larfg(m, alpha, &A(k + 2, k), 1);
-        v[0] = 1.0;
-        for (int i = 1; i < m; ++i) {
-            v[i] = A(k + 1 + i, k);
-            A(k + 1 + i, k) = 0.0;
-        }
-        A(k + 1, k) = alpha;
-        if (tau == 0.0) continue;
-        // Left: A(k+1:, k+1:) -= tau v (v^T A(k+1:, k+1:)).
-        for (int j = k + 1; j < n; ++j) {
-            double* aj = &A(k + 1, j);
-            double s = 0.0;
-            for (int i = 0; i < m; ++i) s += v[i] * aj[i];
-            s *= tau;
-            for (int i = 0; i < m; ++i) aj[i] -= s * v[i];
-        }
-        // Right: A(:, k+1:) -= tau (A(:, k+1:) v) v^T; the same for Z (rows 1.. of Z; row 0 is e_0).
-        auto right = [&](double* x, int r0) {
-            double w[64];
-            for (int i = r0; i < n; ++i) w[i] = 0.0;
-            for (int jj = 0; jj < m; ++jj) {
-                const double* xj = x + static_cast<std::size_t>(k + 1 + jj) * n;
-                const double vj = v[jj];
-                for (int i = r0; i < n; ++i) w[i] += xj[i] * vj;
-            }
-            for (int jj = 0; jj < m; ++jj) {
-                double* xj = x + static_cast<std::size_t>(k + 1 + jj) * n;
-                const double tv = tau * v[jj];
-                for (int i = r0; i < n; ++i) xj[i] -= w[i] * tv;
-            }
-        };
-        right(a, 0);
-        right(z, 1);
-    }
-}
-
 // dlahqr (LAPACK 3.12) with wantt = wantz = true on the whole matrix: H (upper Hessenberg) <- T,
 // the real Schur form with standardised 2x2 blocks (dlanv2), Z <- Z Q. Returns 0, or i + 1 > 0
 // (LAPACK's info) if the QR iteration did not converge for eigenvalue i.
-int lahqr_small(double* h, double* z, int n) {
+template <int N>
+int lahqr_small(double* h, double* z, int n_rt) {
+    const int n = N > 0 ? N : n_rt;
     auto H = [&](int i, int j) -> double& { return h[i + static_cast<std::size_t>(j) * n]; };
     auto Z = [&](int i, int j) -> double& { return z[i + static_cast<std::size_t>(j) * n]; };
     if (n <= 1) return 0;
@@ -337,9 +303,20 @@ int lahqr_small(double* h, double* z, int n) {
 
 // A = Z T Z^T for column-major n x n a (overwritten by T, zero below the subdiagonal), n <= 64;
 // v: scratch of length n. Returns 0 or dlahqr's info > 0 (no convergence).
-int real_schur_small(double* a, double* z, int n, double* v) {
-    hessenberg_small(a, z, n, v);
-    return lahqr_small(a, z, n);
+
+// dlahqr (wantt, wantz) on the upper Hessenberg h (zero below the subdiagonal): h <- T, z <- z Q.
+int real_hqr_small(double* h, double* z, int n) {
+    switch (n) {  // fixed-size instances for the orders where loop overhead dominates
+        case 3: return lahqr_small<3>(h, z, n);
+        case 4: return lahqr_small<4>(h, z, n);
+        case 5: return lahqr_small<5>(h, z, n);
+        case 6: return lahqr_small<6>(h, z, n);
+        case 7: return lahqr_small<7>(h, z, n);
+        case 8: return lahqr_small<8>(h, z, n);
+        case 12: return lahqr_small<12>(h, z, n);
+        case 16: return lahqr_small<16>(h, z, n);
+        default: return lahqr_small<0>(h, z, n);
+    }
 }
 
 NNLA_ISA_END
