@@ -1,15 +1,16 @@
 """The small-matrix Schur paths of ``nnla.sqrtm`` / ``nnla.logm`` (cpp/matfun/schur*.cpp).
 
-Real input of order 3..64 is factorized by hand-written Householder Hessenberg reduction and a
-transcription of dlahqr; real input of order 65..74 and complex input 3..74 by LAPACK's unblocked building
-blocks (gehd2, org2r / ung2r, lahqr) called directly; everything else (and any matrix whose entries
-are so large or small that gees would scale it, or on which lahqr does not converge) by gees. Nothing
-of this is public, so these tests check the results at the sizes that use each path against
-independent references: mpmath at 60 digits (tests/logm_cases.py) for d <= 16, and dense LAPACK
-(scipy.linalg.sqrtm, which runs gees) above, within C_TOL * max(kappa, 1) * u, including matrices
-on which the plain Francis shifts stall (cyclic permutations: exceptional shifts), Jordan blocks
-given in lower triangular form (the QR iteration has to do all the work), reducible matrices
-(immediate deflation) and scaled matrices that take the gees fallback.
+Input of order 3..74 whose entries are within gees' scaling range is reduced to Hessenberg form by
+LAPACK's unblocked gehd2 / org2r (ung2r) called directly; the QR iteration is then a hand-written
+transcription of dlahqr (real input) or zlahqr itself (complex input). Everything else (order 1,
+order above 74, entries so large or small that gees would scale the matrix, or no convergence of
+the QR iteration) goes to gees. Nothing of this is public, so these tests check the results at the
+sizes that use each path against independent references: mpmath at 60 digits
+(tests/logm_cases.py) for d <= 16 and dense LAPACK (scipy.linalg.sqrtm, which runs gees) above,
+within C_TOL * max(kappa, 1) * u, including matrices on which the plain Francis shifts stall
+(cyclic permutations: exceptional shifts), Jordan blocks given in lower triangular form (the QR
+iteration has to do all the work), reducible matrices (immediate deflation) and scaled matrices
+that take the gees fallback.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def test_small_real_sqrtm_matches_mpmath(name: str, a: np.ndarray, method: str) 
     assert rel_err(x, ref) <= _tol(kappa_sqrtm(a, ref), a.shape[0])
 
 
-@pytest.mark.parametrize(("name", "a", "method"), SMALL_REAL[:6], ids=[c[0] for c in SMALL_REAL[:6]])
+@pytest.mark.parametrize(
+    ("name", "a", "method"), SMALL_REAL[:6], ids=[c[0] for c in SMALL_REAL[:6]]
+)
 def test_small_real_logm_matches_mpmath(name: str, a: np.ndarray, method: str) -> None:
     ref = mp_logm(a, method=method)
     x = nnla.logm(a)
@@ -136,8 +139,7 @@ def test_small_complex_matches_mpmath(d: int) -> None:
     ("d", "cplx"), [(24, False), (33, False), (64, False), (70, False), (80, False), (24, True)]
 )
 def test_medium_matches_lapack_gees(d: int, cplx: bool) -> None:
-    """Hand path (d <= 64), direct LAPACK path (65..74) and gees (80) against scipy's gees-based
-    sqrtm."""
+    """The direct path (d <= 74) and gees (80) against scipy's gees-based sqrtm."""
     a = _random(d, 4, cplx=cplx)
     ref = scipy.linalg.sqrtm(a)
     x = nnla.sqrtm(a)
@@ -149,7 +151,7 @@ def test_medium_matches_lapack_gees(d: int, cplx: bool) -> None:
 @pytest.mark.parametrize("scale", [1e-200, 1e200])
 @pytest.mark.parametrize("d", [4, 40, 70])
 def test_scaled_input_takes_gees_fallback(scale: float, d: int) -> None:
-    """Entries outside gees' scaling range: the direct paths leave the matrix to gees."""
+    """Entries outside gees' scaling range: the direct path leaves the matrix to gees."""
     a = _random(d, 5)
     x = nnla.sqrtm(a * scale)
     ref = scipy.linalg.sqrtm(a) * np.sqrt(scale)
