@@ -76,6 +76,22 @@ void scipy_openblas_set_num_threads(int);
 int scipy_openblas_get_num_threads(void);
 char* scipy_openblas_get_config(void);
 char* scipy_openblas_get_corename(void);
+
+// Unblocked building blocks of gees for small matrices: Hessenberg reduction (gehd2), the
+// orthogonal/unitary factor from its reflectors (org2r/ung2r), and the double-shift / single-shift
+// QR algorithm on a Hessenberg matrix (zlahqr; the real one is transcribed in
+// cpp/matfun/schur_kernel.cpp). Logicals are Fortran LOGICAL (int).
+void scipy_dgehd2_(const lapack_int*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
+                   double*, double*, lapack_int*);
+void scipy_zgehd2_(const lapack_int*, const lapack_int*, const lapack_int*, cd*, const lapack_int*, cd*,
+                   cd*, lapack_int*);
+void scipy_dorg2r_(const lapack_int*, const lapack_int*, const lapack_int*, double*, const lapack_int*,
+                   const double*, double*, lapack_int*);
+void scipy_zung2r_(const lapack_int*, const lapack_int*, const lapack_int*, cd*, const lapack_int*,
+                   const cd*, cd*, lapack_int*);
+void scipy_zlahqr_(const lapack_int*, const lapack_int*, const lapack_int*, const lapack_int*,
+                   const lapack_int*, cd*, const lapack_int*, cd*, const lapack_int*, const lapack_int*,
+                   cd*, const lapack_int*, lapack_int*);
 }
 
 NNLA_ISA_BEGIN
@@ -171,6 +187,39 @@ NNLA_GEES_COMPLEX(cd, double, scipy_zgees_)
 NNLA_LANV2(float, scipy_slanv2_)
 NNLA_LANV2(double, scipy_dlanv2_)
 #undef NNLA_LANV2
+
+// gehd2 (ilo = 1, ihi = n; tau and work of length n), org2r/ung2r (work of length n), lahqr with
+// wantt = wantz = true on the full range (ilo = iloz = 1, ihi = ihiz = n). Return LAPACK's info.
+inline lapack_int gehd2(lapack_int n, double* a, lapack_int lda, double* tau, double* work) {
+    const lapack_int ilo = 1;
+    lapack_int info = 0;
+    scipy_dgehd2_(&n, &ilo, &n, a, &lda, tau, work, &info);
+    return info;
+}
+inline lapack_int gehd2(lapack_int n, cd* a, lapack_int lda, cd* tau, cd* work) {
+    const lapack_int ilo = 1;
+    lapack_int info = 0;
+    scipy_zgehd2_(&n, &ilo, &n, a, &lda, tau, work, &info);
+    return info;
+}
+inline lapack_int ung2r(lapack_int m, lapack_int n, lapack_int k, double* a, lapack_int lda,
+                        const double* tau, double* work) {
+    lapack_int info = 0;
+    scipy_dorg2r_(&m, &n, &k, a, &lda, tau, work, &info);
+    return info;
+}
+inline lapack_int ung2r(lapack_int m, lapack_int n, lapack_int k, cd* a, lapack_int lda, const cd* tau,
+                        cd* work) {
+    lapack_int info = 0;
+    scipy_zung2r_(&m, &n, &k, a, &lda, tau, work, &info);
+    return info;
+}
+inline lapack_int lahqr(lapack_int n, cd* h, lapack_int ldh, cd* w, cd* z, lapack_int ldz) {
+    const lapack_int yes = 1, one = 1;
+    lapack_int info = 0;
+    scipy_zlahqr_(&yes, &yes, &n, &one, &n, h, &ldh, w, &one, &n, z, &ldz, &info);
+    return info;
+}
 
 NNLA_ISA_END
 

@@ -5,12 +5,88 @@
 #include <complex>
 #include <limits>
 
+#include "core/isa.hpp"
 #include "core/lapack.hpp"
 #include "core/status.hpp"
 
 namespace nnla::matfun::schur {
 
+namespace {
+
+// gees scales A when max |a_ij| lies outside [sqrt(safmin) / eps, eps / sqrt(safmin)]; the direct
+// path leaves such matrices (and zero ones) to gees.
+template <class W>
+bool direct_ok(const W* a, int n) {
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    double mx = 0.0;
+    for (std::size_t k = 0; k < nn; ++k) mx = std::max(mx, static_cast<double>(std::abs(a[k])));
+    const double small = std::sqrt(std::numeric_limits<double>::min()) / 0x1p-53;
+    return mx > small && mx < 1.0 / small;
+}
+
+// A = Q H Q^H (gehd2), Z = Q (the org2r/ung2r of dorghr with ilo = 1, ihi = n: the reflectors shifted
+// one column right, Z(0, 0) = 1), then qr(h, z) (lahqr) on H with the strictly lower part beyond the
+// subdiagonal cleared. Returns the first nonzero info (argument errors of gehd2 / org2r as negative).
+template <class W, class QR>
+int direct_schur(W* a, W* z, int n, W* tau, W* work, QR&& qr) {
+    auto A = [&](int i, int j) -> W& { return a[i + static_cast<std::size_t>(j) * n]; };
+    auto Z = [&](int i, int j) -> W& { return z[i + static_cast<std::size_t>(j) * n]; };
+    int info = lapack::gehd2(n, a, n, tau, work);
+    if (info != 0) return info < 0 ? info : -1000;
+    for (int j = n - 1; j >= 1; --j) {
+        for (int i = 0; i < j; ++i) Z(i, j) = W(0.0);
+        for (int i = j + 1; i < n; ++i) Z(i, j) = A(i, j - 1);
+        Z(j, j) = W(0.0);
+    }
+    Z(0, 0) = W(1.0);
+    for (int i = 1; i < n; ++i) Z(i, 0) = W(0.0);
+    info = lapack::ung2r(n - 1, n - 1, n - 1, z + 1 + n, n, tau, work);
+    if (info != 0) return info < 0 ? info : -1000;
+    for (int j = 0; j < n; ++j)
+        for (int i = j + 2; i < n; ++i) A(i, j) = W(0.0);
+    return qr(a, z);
+}
+
+}  // namespace
+
+#define NNLA_DECLARE_VARIANT(ns) \
+    namespace ns {               \
+    int real_hqr_small(double* h, double* z, int n); \
+    }
+NNLA_DECLARE_VARIANT(isa_base)
+#if defined(NNLA_HAVE_ISA_AVX2)
+NNLA_DECLARE_VARIANT(isa_avx2)
+#endif
+#if defined(NNLA_HAVE_ISA_AVX512)
+NNLA_DECLARE_VARIANT(isa_avx512)
+#endif
+#undef NNLA_DECLARE_VARIANT
+
+namespace {
+// The variant of schur_kernel.cpp's real_hqr_small that matches this CPU.
+int real_hqr_small_dispatch(double* h, double* z, int n) {
+    switch (cpu_isa()) {
+#if defined(NNLA_HAVE_ISA_AVX512)
+        case Isa::kAvx512: return isa_avx512::real_hqr_small(h, z, n);
+#endif
+#if defined(NNLA_HAVE_ISA_AVX2)
+        case Isa::kAvx2: return isa_avx2::real_hqr_small(h, z, n);
+#endif
+        default: return isa_base::real_hqr_small(h, z, n);
+    }
+}
+}  // namespace
+
 SchurWork::SchurWork(int n) : n_(n), wr_(n), wi_(n), rwork_(n), w_(n) {
+    if (n > 2 && n <= kDirectMax) {
+        const std::size_t nn = static_cast<std::size_t>(n) * n;
+        dtau_.resize(n);
+        dwork1_.resize(n);
+        dsave_.resize(nn);
+        ztau_.resize(n);
+        zwork1_.resize(n);
+        zsave_.resize(nn);
+    }
     // Workspace queries (lwork = -1) on a dummy matrix; at least the documented minimum.
     const int nn = std::max(1, n);
     double dq = 0.0;
@@ -37,8 +113,16 @@ int SchurWork::real_schur(double* a, double* z) {
         z[3] = cs;
         return 0;
     }
-    const int info = lapack::gees(n, a, n, wr_.data(), wi_.data(), z, n, dwork_.data(),
-                                  static_cast<int>(dwork_.size()));
+    int info = -1;
+    if (n <= kDirectMax && n > 2 && direct_ok(a, n)) {
+        std::copy(a, a + static_cast<std::size_t>(n) * n, dsave_.begin());
+        info = direct_schur(a, z, n, dtau_.data(), dwork1_.data(),
+                            [&](double* h, double* q) { return real_hqr_small_dispatch(h, q, n); });
+        if (info != 0) std::copy(dsave_.begin(), dsave_.end(), a);  // gees' dlaqr0 rescue
+    }
+    if (info != 0)
+        info = lapack::gees(n, a, n, wr_.data(), wi_.data(), z, n, dwork_.data(),
+                            static_cast<int>(dwork_.size()));
     if (info == 0)
         for (int j = 0; j < n; ++j)
             for (int i = j + 2; i < n; ++i) a[i + static_cast<std::size_t>(j) * n] = 0.0;
@@ -83,8 +167,16 @@ int SchurWork::complex_schur(cd* a, cd* z) {
         a[2] = a12;
         a[3] = a22;
     }
-    const int info = lapack::gees(n, a, n, w_.data(), z, n, zwork_.data(),
-                                  static_cast<int>(zwork_.size()), rwork_.data());
+    int info = -1;
+    if (n <= kDirectMax && n > 2 && direct_ok(a, n)) {
+        std::copy(a, a + static_cast<std::size_t>(n) * n, zsave_.begin());
+        info = direct_schur(a, z, n, ztau_.data(), zwork1_.data(),
+                            [&](cd* h, cd* q) { return lapack::lahqr(n, h, n, w_.data(), q, n); });
+        if (info != 0) std::copy(zsave_.begin(), zsave_.end(), a);  // gees' zlaqr0 rescue
+    }
+    if (info != 0)
+        info = lapack::gees(n, a, n, w_.data(), z, n, zwork_.data(), static_cast<int>(zwork_.size()),
+                            rwork_.data());
     if (info == 0)
         for (int j = 0; j < n; ++j)
             for (int i = j + 1; i < n; ++i) a[i + static_cast<std::size_t>(j) * n] = 0.0;
@@ -106,12 +198,15 @@ void rsf2csf(const double* t, const double* z, cd* tc, cd* zc, int n) {
             // Eigenvalues of the real 2x2 block [[a, b], [c, e]] (a complex-conjugate pair).
             const double a = T(m - 1, m - 1).real(), b = T(m - 1, m).real(), e = T(m, m).real();
             const double p = 0.5 * (a + e), h = 0.5 * (a - e);
-            const double disc = h * h + b * sub;
+            // disc = h^2 + b sub, computed as sc^2 (hs^2 + bs subs): no underflow / overflow
+            const double sc = std::max(std::max(std::abs(h), std::abs(b)), std::abs(sub));
+            const double hs = h / sc, bs = b / sc, ss = sub / sc;
+            const double disc = hs * hs + bs * ss;
             cd lam;
             if (disc < 0.0) {
-                lam = cd(p, std::sqrt(-disc));
+                lam = cd(p, sc * std::sqrt(-disc));
             } else {  // not a complex pair (not standardised): a real eigenvalue
-                const double r = std::sqrt(disc);
+                const double r = sc * std::sqrt(disc);
                 lam = cd(p + (p >= 0 ? r : -r), 0.0);
             }
             const cd mu = lam - T(m, m);

@@ -37,7 +37,19 @@ private:
     std::vector<double> wr_, wi_, rwork_;
     std::vector<double> dwork_;
     std::vector<cd> w_, zwork_;
+    // Direct path (gehd2 + org2r/ung2r + lahqr) for 2 < n <= kDirectMax: reflector scalars, the
+    // work vector of length n, and a copy of the input for the gees fallback.
+    std::vector<double> dtau_, dwork1_, dsave_;
+    std::vector<cd> ztau_, zwork1_, zsave_;
 };
+
+// Up to this order gees runs the unblocked gehd2 / org2r and dlahqr itself (dgehrd and dorgqr
+// switch to blocked code at 128, dhseqr to dlaqr0 at 75), so calling them directly computes the
+// same factorization without gees' per-call overhead (ilaenv string queries, workspace queries,
+// balancing, dhseqr dispatch). For real matrices the QR iteration is a hand-written transcription
+// of dlahqr (schur_kernel.cpp): the same algorithm without LAPACK's per-call overhead.
+constexpr int kDirectMax = 74;
+
 
 // Load matrix b of a row-major stack into a column-major double buffer (the transpose of the
 // row-major view), widening single precision. Returns false if an entry is NaN or Inf.

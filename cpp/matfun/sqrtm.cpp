@@ -55,7 +55,11 @@ namespace {
 // alpha I + (B - th I) / (2 alpha), alpha = Re sqrt(th + i mu) (Higham 1987, Lemma 2).
 void sqrt_block2(double a, double b, double c, double e, double* r) {
     const double th = 0.5 * (a + e), h = 0.5 * (a - e);
-    const double mu = std::sqrt(std::max(0.0, -(h * h + b * c)));
+    // mu = sqrt(-(h^2 + b c)) on the block scaled to max entry 1 (no underflow / overflow of the
+    // squares for blocks of very small or large norm).
+    const double sc = std::max(std::max(std::abs(h), std::abs(b)), std::abs(c));
+    const double hs = h / sc, bs = b / sc, cs = c / sc;
+    const double mu = sc * std::sqrt(std::max(0.0, -(hs * hs + bs * cs)));
     const double rho = std::hypot(th, mu);
     double alpha;
     if (th >= 0.0) {
@@ -181,7 +185,10 @@ double zero_eigenvalue_tol(const double* t, int n) {
             const double b = t[j + static_cast<std::size_t>(j + 1) * n];
             const double c = t[j + 1 + static_cast<std::size_t>(j) * n];
             const double e = t[j + 1 + static_cast<std::size_t>(j + 1) * n];
-            rho = std::max(rho, std::sqrt(std::abs(a * e - b * c)));
+            // |lambda| = sqrt(|det|), on the block scaled to max entry 1 (no overflow / underflow)
+            const double sc = std::max(std::max(std::abs(a), std::abs(e)), std::max(std::abs(b), std::abs(c)));
+            const double as = a / sc, bs = b / sc, cs = c / sc, es = e / sc;
+            rho = std::max(rho, sc * std::sqrt(std::abs(as * es - bs * cs)));
             j += 2;
         } else {
             rho = std::max(rho, std::abs(a));
