@@ -1,5 +1,6 @@
 // HSS of the exact 1D ReLU-network matrices (mass A, Heaviside H, layer Gauss-Newton G) from
-// analytic generators: no sampling, no truncation, O(n log n) work.
+// analytic generators: the range of every block row exactly, no truncation beyond rounding,
+// O(n log n) work.
 //
 // Every index p (a neuron of A or H; a pair (neuron, k) of G, k = 0 <-> b, 1 <-> w) has a function
 // f_p on [lo, hi] with M_pq = int f_p f_q and one breakpoint s_p (the neuron's, clamped to
@@ -14,11 +15,18 @@
 // affine piece around the nearest split point, M(I, ~I) = G_I C with the 6 generator columns
 //   G_I(p, :) = [a0_p(tL), beta_p^L, int_{tL}^{tR} f_p, int_{tL}^{tR} (x - c) f_p, a0_p(tR), beta_p^R]
 // (a0_p(t) = alpha + beta t of the piece valid at t; c = (tL + tR) / 2; columns of empty
-// intervals are zero). So range(M(I, ~I)) is contained in range(G_I) EXACTLY: the row basis U_I is
-// the orthonormal range of G_I (SVD of the column-normalised generator, directions below 1e-15 of
-// the largest dropped: rank <= 6, <= 4 where all w > 0 ... see the spec), nested exactly because
-// range(G_P restricted to a child) lies in the child's range; the translation operator is the
-// orthonormal range of [U_c1^T G_P(c1); U_c2^T G_P(c2)]. Siblings c1 < c2 with split t = tR(c1):
+// intervals are zero; Heaviside: column 4 is dropped, the outside functions are constant on
+// [tL, tR]). So range(M(I, ~I)) is contained in range(G_I) EXACTLY. The row basis U_I is NOT taken
+// from G_I directly (its columns are like monomials in the breakpoints over a short interval:
+// ill-conditioned, and a basis computed from them made the ULV solve lose a digit, residual 9e-14
+// at n = 2048); instead from G_I R^T, where C^T = Q R for the coefficients C (6 x |~I|) of
+// M(I, ~I) = G_I C on a weighted sample of the complement (16 nearest indices on each side, then
+// 16 at each doubled stride, weight sqrt(stride)): the left singular vectors of the block row,
+// as the dense compression takes them, at O(m + log n) cost per node. Directions below 1e-15
+// sigma_1 are dropped (ranks <= 6, <= 3 for H, <= 4 for the mass matrix of w > 0). Nested
+// exactly, because range(G_P restricted to a child) lies in the child's range; the translation
+// operator is the orthonormal range of [U_c1^T G_P(c1); U_c2^T G_P(c2)] R_P^T.
+// Siblings c1 < c2 with split t = tR(c1):
 //   M(c1, c2) = X Y^T, X = [int_lo^t f_p, int_lo^t (x - t) f_p, a0_p(t), beta_p^R],
 //                      Y = [a0_q(t), beta_q^L, int_t^hi f_q, int_t^hi (x - t) f_q]
 // (the local expansion at t keeps the sums free of cancellation for one-sided networks), and

@@ -17,6 +17,15 @@ Construction paths
     the scaled coordinates ``L^{-1} A(i, ~i)``, so the compressed matrix is SPD at every
     tolerance (``H.compensated`` is then True; its error ``||A - H||`` stays near
     ``tol ||A||``, the rank growing where the scaled projection would amplify it).
+``HSSMatrix.from_relu``
+    The Gram matrices of a shallow ReLU network (:mod:`nnla.relu`). In 1D, exact analytic
+    generators after sorting by breakpoint (every block row lies in the range of at most six
+    closed-form columns; the basis is taken in the coordinates of the block row, weighted by a
+    sample of the complement, so it is ordered like the dense compression's): O(n log n), ranks
+    <= 6, exact to rounding at every tolerance, so the plain ULV Cholesky works even at
+    kappa ~ 1e16 (if it still finds the matrix indefinite, the matrix is assembled and
+    compressed SPD-preserving instead). In 2D, the exact dense matrix compressed by
+    ``from_dense`` in the network's geometric order.
 ``HSSMatrix.from_entries`` / ``HSSMatrix.from_kernel``
     Interpolative decomposition on sampled entries, never forming the matrix: each node's
     candidate rows are sampled against the columns within ``leaf_size`` positions of it in the tree
@@ -154,7 +163,8 @@ def _rhs(b: object, n: int, name: str) -> tuple[np.ndarray, bool]:
 class HSSMatrix:
     """A symmetric HSS matrix (float64) over a binary cluster tree.
 
-    Build one with :meth:`from_dense`, :meth:`from_entries` or :meth:`from_kernel`. The matrix
+    Build one with :meth:`from_dense`, :meth:`from_entries`, :meth:`from_kernel` or
+    :meth:`from_relu`. The matrix
     is stored in the tree order ``perm``: ``H.to_dense()[np.ix_(perm, perm)]`` is the
     hierarchically structured matrix; every method takes and returns arrays in the original
     order.
@@ -171,7 +181,8 @@ class HSSMatrix:
     nbytes : int
         Memory of the generators in bytes.
     compensated : bool
-        Whether the Schur-compensated (SPD-preserving) compression was used (``from_dense`` only).
+        Whether the Schur-compensated (SPD-preserving) compression was used (``from_dense``, and
+        ``from_entries``/``from_relu`` when they fall back to it).
 
     Examples
     --------
