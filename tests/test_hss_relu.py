@@ -12,7 +12,7 @@ import pytest
 import scipy.linalg
 import scipy.sparse.linalg
 from nnla import relu
-from nnla.errors import DegenerateNeuronsError
+from nnla.errors import DegenerateNeuronsError, NotPositiveDefiniteError
 from nnla.hss import HSSMatrix
 
 DENSE = {
@@ -132,6 +132,17 @@ def test_from_relu_numerically_indefinite(seed: int) -> None:
     rhs = a @ np.ones(2 * n)
     x = h.cholesky().solve(rhs)
     assert np.linalg.norm(a @ x - rhs) <= 1e-11 * np.linalg.norm(rhs)
+
+
+def test_from_relu_not_spd_raises() -> None:
+    # Gauss-Newton matrix on (100, 101): y = (1, x) with x ~ 100 makes it singular to working
+    # precision; both the exact factorization and the SPD-preserving fallback fail -> an error
+    rng = np.random.default_rng(0)
+    n = 400
+    s = np.sort(rng.uniform(100.0, 101.0, n))
+    w = -3.0 * np.ones(n)
+    with pytest.raises(NotPositiveDefiniteError, match="from_relu: the gauss_newton matrix"):
+        HSSMatrix.from_relu("gauss_newton", w, -w * s, domain=(100.0, 101.0), leaf_size=16)
 
 
 def random_lines(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -552,6 +552,9 @@ class HSSMatrix:
         nnla.errors.DegenerateNeuronsError
             If the neurons are degenerate (dead, duplicated, too many linear ones): the matrix is
             singular.
+        nnla.errors.NotPositiveDefiniteError
+            If the matrix is not numerically positive definite (its factorization and the
+            SPD-preserving fallback both fail).
 
         Examples
         --------
@@ -600,7 +603,16 @@ class HSSMatrix:
         if ffail is not None and ffail[0] == 1:
             # the exact matrix is not numerically SPD: assembled, SPD-preserving compression
             a = _relu._assemble(matrix, wa, ba, domain, False, nt)
-            return cls.from_dense(a, tol=t, leaf_size=ls, order=perm, n_threads=nt)
+            try:
+                return cls.from_dense(a, tol=t, leaf_size=ls, order=perm, n_threads=nt)
+            except NotPositiveDefiniteError as exc:
+                raise NotPositiveDefiniteError(
+                    f"HSSMatrix.from_relu: the {matrix} matrix is not numerically positive "
+                    f"definite ({str(exc).split('. Hint:')[0]})",
+                    hint="its smallest eigenvalue is below rounding (clustered breakpoints, or "
+                    "a domain far from the origin for gauss_newton); add a multiple of the "
+                    "identity (cholesky(shift=...)) or remove close neurons",
+                ) from None
         if ffail is not None:
             _raise_failure(ffail, "HSSMatrix.from_relu", "")
         out = cls(core, perm)
