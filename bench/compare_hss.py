@@ -13,12 +13,19 @@ Sections (the figures of issue 5 / spec/hierarchical-solver.md):
    ``||A - H||_F / ||A||_F``, residual vs A, largest rank, build + factor time.
 4. Kernel matrix, HSS (build + factor + solve) vs dense Cholesky (scipy) at n where both fit.
 5. logdet against dense Cholesky at n = 4096 (ReLU and kernel).
+6. (printed first) 1D ReLU mass matrix n = 8192 from exact analytic generators
+   (``HSSMatrix.from_relu``): build + factor, solve, residual against the dense A (and after one
+   refinement step with the HSS matvec), memory, on 1 and ``--threads`` threads.
+7. (printed second) 2D ReLU mass matrix, n = 2048 random lines through the unit square
+   (``nnla.relu`` assembly): ``from_relu`` at tol 1e-6 as a preconditioner of scipy CG on the exact
+   matrix vs unpreconditioned CG vs scipy dense Cholesky, to a 1e-10 relative residual.
 
 Usage::
 
     python bench/compare_hss.py                  # everything (n up to 2^20: a few minutes)
     python bench/compare_hss.py --quick          # n up to 2^18, smaller dense sizes
     python bench/compare_hss.py --threads 1 --sizes 17 18 --out /tmp/h.json
+    python bench/compare_hss.py --relu-only      # sections 6 and 7 only (about a minute)
 
 Threads: nnla uses ``--threads`` (default: ``nnla.get_num_threads()``); scipy's BLAS runs on what
 its environment gives it (``OPENBLAS_NUM_THREADS``). Timings are medians of ``--repeats`` runs for
@@ -223,6 +230,86 @@ def logdets(n: int, nt: int, out: dict[str, Any]) -> None:
     out["logdet"] = recs
 
 
+def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
+    """1D ReLU mass matrix from exact analytic generators (``HSSMatrix.from_relu``)."""
+    from nnla import relu
+
+    w, bias = np.ones(n), -np.arange(n) / n
+    a = relu.mass_matrix(w, bias)
+    b = a @ np.ones(n)
+    rows, recs = [], []
+    for threads in sorted({1, nt}):
+        def build(threads: int = threads) -> Any:
+            h = HSSMatrix.from_relu("mass", w, bias, tol=1e-12, n_threads=threads)
+            return h, h.cholesky(n_threads=threads)
+
+        tbf, (h, f) = med(build, max(repeats, 5))
+        ts, x = med(lambda f=f, threads=threads: f.solve(b, n_threads=threads), max(repeats, 5))
+        res = np.linalg.norm(a @ x - b) / np.linalg.norm(b)
+        # one step of iterative refinement with the HSS product (exact to rounding, O(n r))
+        x2 = x + f.solve(b - h.matvec(x, n_threads=threads), n_threads=threads)
+        res2 = np.linalg.norm(a @ x2 - b) / np.linalg.norm(b)
+        mem = f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)"
+        rows.append([f"nnla from_relu + ULV, {threads} thread(s)", f"{tbf:.4f}", f"{ts:.4f}",
+                     f"{res:.1e}", f"{res2:.1e}", mem, max(h.ranks), h.compensated])
+        recs.append({"threads": threads, "build_factor": tbf, "solve": ts, "residual": res,
+                     "residual_refined": res2, "factor_MB": f.nbytes / 1e6, "H_MB": h.nbytes / 1e6,
+                     "ranks": h.ranks, "compensated": h.compensated})
+    table(f"1D ReLU mass matrix n = {n} from exact generators, tol 1e-12, b = A 1 (seconds); "
+          "refined = one step of iterative refinement with the HSS matvec",
+          ["solver", "build + factor", "solve", "residual vs A", "refined", "memory", "max rank",
+           "fallback"], rows)
+    out["relu_from_relu"] = {"n": n, "runs": recs}
+
+
+def relu2d_cg(n: int, nt: int, out: dict[str, Any]) -> None:
+    """2D ReLU mass matrix: HSS at tol 1e-6 as a CG preconditioner vs CG vs dense Cholesky."""
+    import scipy.sparse.linalg as spla
+    from nnla import relu
+
+    rng = np.random.default_rng(5)
+    th = rng.uniform(0.0, 2.0 * np.pi, n)
+    w = np.c_[np.cos(th), np.sin(th)]
+    bias = -(w * rng.uniform(0.0, 1.0, (n, 2))).sum(axis=1)  # random lines through the square
+    ta, a = timed(lambda: relu.mass_matrix(w, bias, n_threads=nt))
+    b = a @ np.ones(n)
+    nb = np.linalg.norm(b)
+    th_, h = timed(lambda: HSSMatrix.from_relu("mass", w, bias, tol=1e-6, n_threads=nt))
+    tf, f = timed(lambda: h.cholesky(n_threads=nt))
+    op = scipy.sparse.linalg.aslinearoperator(a)
+
+    def run_cg(m: Any, maxiter: int) -> tuple[float, int, float]:
+        its = [0]
+
+        def cb(_: np.ndarray) -> None:
+            its[0] += 1
+
+        t, (x, _info) = timed(lambda: spla.cg(op, b, M=m, rtol=1e-10, maxiter=maxiter, callback=cb))
+        return t, its[0], float(np.linalg.norm(a @ x - b) / nb)
+
+    tp, ip, rp = run_cg(f.aslinearoperator(), 1000)
+    tu, iu, ru = run_cg(None, 20 * n)
+    td, c = timed(lambda: scipy.linalg.cho_factor(a))
+    tds, xd = timed(lambda: scipy.linalg.cho_solve(c, b))
+    rd = float(np.linalg.norm(a @ xd - b) / nb)
+    rows = [
+        ["CG + HSS(1e-6) preconditioner", f"{th_:.2f} (incl. assembly) + {tf:.3f}", ip,
+         f"{tp:.3f}", f"{th_ + tf + tp:.2f}", f"{rp:.1e}"],
+        ["CG, no preconditioner", "-", iu, f"{tu:.2f}", f"{tu:.2f}", f"{ru:.1e}"],
+        ["scipy dense Cholesky", f"{td:.3f}", "-", f"{tds:.4f}", f"{td + tds:.3f}", f"{rd:.1e}"],
+    ]
+    table(f"2D ReLU mass matrix n = {n}, random lines through the unit square, CG to 1e-10 on the "
+          f"exact matrix (assembly {ta:.2f} s, not counted below; HSS max rank {max(h.ranks)}, "
+          f"compensated {h.compensated}, ||A-H||/||A|| "
+          f"{np.linalg.norm(h.to_dense() - a) / np.linalg.norm(a):.1e})",
+          ["method", "setup (s)", "iterations", "iterate / solve (s)", "total (s)", "residual"],
+          rows)
+    out["relu2d_cg"] = {"n": n, "assembly": ta, "hss_build": th_, "hss_factor": tf,
+                        "pcg_time": tp, "pcg_iters": ip, "pcg_res": rp, "cg_time": tu,
+                        "cg_iters": iu, "cg_res": ru, "dense_factor": td, "dense_solve": tds,
+                        "dense_res": rd, "ranks": h.ranks, "compensated": h.compensated}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
@@ -230,6 +317,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=None, help="log2 n of section 1")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--relu-only", action="store_true",
+                    help="only the from_relu sections (1D exact generators, 2D CG)")
     args = ap.parse_args()
     nt = args.threads or nnla.get_num_threads()
     sizes = args.sizes or ([17, 18] if args.quick else [17, 18, 19, 20])
@@ -239,12 +328,18 @@ def main() -> None:
         "threads": nt, "nnla": nnla.info(),
     }
     print(f"nnla {nnla.__version__}, {nt} thread(s), {platform.platform()}")
-    kernel_scaling(sizes, nt, out)
-    relu_8192(4096 if args.quick else 8192, nt, args.repeats, out)
-    tol_sweep(2048 if args.quick else 4096, nt, out)
-    vs_dense([500, 1000, 2000] if args.quick else [500, 1000, 2000, 4000, 8000], nt,
-             args.repeats, out)
-    logdets(2048 if args.quick else 4096, nt, out)
+    relu_from_relu(8192, nt, args.repeats, out)
+    relu2d_cg(1024 if args.quick else 2048, nt, out)
+    if args.relu_only:
+        sizes = []
+    if sizes:
+        kernel_scaling(sizes, nt, out)
+    if not args.relu_only:
+        relu_8192(4096 if args.quick else 8192, nt, args.repeats, out)
+        tol_sweep(2048 if args.quick else 4096, nt, out)
+        vs_dense([500, 1000, 2000] if args.quick else [500, 1000, 2000, 4000, 8000], nt,
+                 args.repeats, out)
+        logdets(2048 if args.quick else 4096, nt, out)
     if args.out != "":
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
         path = Path(args.out or Path(__file__).parent / "results" / f"compare_hss-{stamp}.json")

@@ -9,9 +9,10 @@ Run from the repository root (``bench/`` is outside ``testpaths``, so name it)::
 Cases: the Gaussian kernel ``10 I + exp(-r^2)`` on sorted uniform points in (-1, 1) at tol 1e-12
 (``from_kernel`` build, factor, solve; n = 2^14 and 2^16), the 1D ReLU mass matrix of the spec
 (closed form, n = 4096, tol 1e-12: ``from_dense`` build, factor, solve) and scipy's
-``cho_factor`` + ``cho_solve`` on the same ReLU matrix. Inputs are built outside the timed body;
-nnla runs on ``NNLA_BENCH_THREADS`` threads (default 1). The full figures with residuals and
-ratios come from ``bench/compare_hss.py``. No timing assertions.
+``cho_factor`` + ``cho_solve`` on the same ReLU matrix, and ``from_relu`` (exact 1D generators)
++ factor + solve of the ReLU mass matrix at n = 4096 and 8192. Inputs are built outside the
+timed body; nnla runs on ``NNLA_BENCH_THREADS`` threads (default 1). The full figures with
+residuals and ratios come from ``bench/compare_hss.py``. No timing assertions.
 """
 
 from __future__ import annotations
@@ -94,3 +95,18 @@ def test_relu_factor_solve(benchmark, relu, peer):
 
     x = benchmark(run)
     assert np.linalg.norm(relu @ x - b) <= 1e-12 * np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("n", [4096, 8192])
+def test_relu_from_relu(benchmark, n):
+    # exact 1D generators (HSSMatrix.from_relu): build + factor + solve, no dense matrix
+    w, bias = np.ones(n), -np.arange(n) / n
+    b = relu_mass(n) @ np.ones(n)
+    benchmark.extra_info.update({"threads": THREADS, "n": n})
+
+    def run():
+        h = hss.HSSMatrix.from_relu("mass", w, bias, tol=1e-12, n_threads=THREADS)
+        return h.cholesky(n_threads=THREADS).solve(b, n_threads=THREADS)
+
+    x = benchmark(run)
+    assert np.linalg.norm(relu_mass(n) @ x - b) <= 1e-13 * np.linalg.norm(b)

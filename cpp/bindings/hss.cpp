@@ -112,6 +112,25 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_entries(py::function fn, i
     return {h, fail_or_none(f)};
 }
 
+std::pair<std::shared_ptr<hss::HSS>, py::object> from_relu1d(int kind, const CArray& w, const CArray& b, double lo,
+                                                             double hi, const py::array_t<std::int64_t, py::array::c_style>& order,
+                                                             int leaf_size, int n_threads) {
+    check_threads(n_threads);
+    if (kind < 0 || kind > 2) throw std::invalid_argument("unknown ReLU matrix kind");
+    if (w.ndim() != 1 || b.ndim() != 1 || order.ndim() != 1 || w.shape(0) != b.shape(0) ||
+        order.shape(0) != w.shape(0) || w.shape(0) < 1)
+        throw std::invalid_argument("w, b and order must be 1D arrays of the same positive length");
+    const int n = static_cast<int>(w.shape(0));
+    auto h = std::make_shared<hss::HSS>();
+    hss::Fail f;
+    {
+        py::gil_scoped_release release;
+        f = hss::build_relu1d(kind, w.data(), b.data(), n, lo, hi, order.data(), leaf_size, n_threads, *h);
+    }
+    if (f.code != 0) h.reset();  // never hand out a partial HSS
+    return {h, fail_or_none(f)};
+}
+
 // (all entries finite, max |a_ij|, max |a_ij - a_ji|) of a square array, in one tiled pass.
 py::tuple symmetry(const CArray& a) {
     if (a.ndim() != 2 || a.shape(0) != a.shape(1)) throw std::invalid_argument("a must be square");
@@ -203,6 +222,9 @@ void bind_hss(py::module_& m) {
           "HSS of a kernel matrix on permuted points by sampled interpolative decomposition.");
     m.def("hss_from_entries", &from_entries, py::arg("entries"), py::arg("n"), py::arg("leaf_size"), py::arg("tol"),
           py::arg("dim"), py::arg("n_threads"), "HSS from a block entry callable (permuted indices) by sampled ID.");
+    m.def("hss_from_relu1d", &from_relu1d, py::arg("kind"), py::arg("w"), py::arg("b"), py::arg("lo"), py::arg("hi"),
+          py::arg("order"), py::arg("leaf_size"), py::arg("n_threads"),
+          "Exact HSS of a 1D ReLU matrix from analytic generators (order: neurons sorted by breakpoint).");
     m.def("hss_bisection_order",
           [](const CArray& pts, int leaf_size) {
               if (pts.ndim() != 2) throw std::invalid_argument("points must have shape (n, d)");

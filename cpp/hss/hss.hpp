@@ -91,6 +91,13 @@ private:
 // dim: the dimension of the points that ordered the tree (1 also when there are none).
 Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h);
 
+// Exact HSS of a 1D ReLU-network matrix (kind 0 mass, 1 Heaviside, 2 layer Gauss-Newton) from
+// analytic generators (see relu_gen.cpp); order: the neurons sorted by breakpoint (w = 0 last);
+// the tree is over neurons (leaf_size indices; G: leaf_size / 2 neurons), in the permuted order
+// (G: index 2 q + k <-> 2 order[q] + k). Ranks <= 6; exact to rounding at every tolerance.
+Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, double lo, double hi,
+                  const std::int64_t* order, int leaf_size, int n_threads, HSS& h);
+
 // Y = H X for X, Y column-major n x nrhs (leading dimension n).
 void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads);
 

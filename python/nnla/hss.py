@@ -17,6 +17,15 @@ Construction paths
     the scaled coordinates ``L^{-1} A(i, ~i)``, so the compressed matrix is SPD at every
     tolerance (``H.compensated`` is then True; its error ``||A - H||`` stays near
     ``tol ||A||``, the rank growing where the scaled projection would amplify it).
+``HSSMatrix.from_relu``
+    The Gram matrices of a shallow ReLU network (:mod:`nnla.relu`). In 1D, exact analytic
+    generators after sorting by breakpoint (every block row lies in the range of at most six
+    closed-form columns; the basis is taken in the coordinates of the block row, weighted by a
+    sample of the complement, so it is ordered like the dense compression's): O(n log n), ranks
+    <= 6, exact to rounding at every tolerance, so the plain ULV Cholesky works even at
+    kappa ~ 1e16 (if it still finds the matrix indefinite, the matrix is assembled and
+    compressed SPD-preserving instead). In 2D, the exact dense matrix compressed by
+    ``from_dense`` in the network's geometric order.
 ``HSSMatrix.from_entries`` / ``HSSMatrix.from_kernel``
     Interpolative decomposition on sampled entries, never forming the matrix: each node's
     candidate rows are sampled against the columns within ``leaf_size`` positions of it in the tree
@@ -154,7 +163,8 @@ def _rhs(b: object, n: int, name: str) -> tuple[np.ndarray, bool]:
 class HSSMatrix:
     """A symmetric HSS matrix (float64) over a binary cluster tree.
 
-    Build one with :meth:`from_dense`, :meth:`from_entries` or :meth:`from_kernel`. The matrix
+    Build one with :meth:`from_dense`, :meth:`from_entries`, :meth:`from_kernel` or
+    :meth:`from_relu`. The matrix
     is stored in the tree order ``perm``: ``H.to_dense()[np.ix_(perm, perm)]`` is the
     hierarchically structured matrix; every method takes and returns arrays in the original
     order.
@@ -171,7 +181,8 @@ class HSSMatrix:
     nbytes : int
         Memory of the generators in bytes.
     compensated : bool
-        Whether the Schur-compensated (SPD-preserving) compression was used (``from_dense`` only).
+        Whether the Schur-compensated (SPD-preserving) compression was used (``from_dense``, and
+        ``from_entries``/``from_relu`` when they fall back to it).
 
     Examples
     --------
@@ -193,6 +204,7 @@ class HSSMatrix:
         self._perm = perm
         self._n = int(perm.shape[0])
         self.compensated = bool(compensated)
+        self._factor0: Any = None  # a ULV factor of H (shift 0) made during the construction
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -483,6 +495,130 @@ class HSSMatrix:
             _raise_failure(fail, "HSSMatrix.from_kernel", "")
         return cls(core, perm)
 
+    @classmethod
+    def from_relu(
+        cls,
+        matrix: str,
+        w: ArrayLike,
+        b: ArrayLike,
+        domain: Any = None,
+        tol: float = 1e-12,
+        leaf_size: int = 32,
+        *,
+        n_threads: int | None = None,
+    ) -> HSSMatrix:
+        """HSS matrix of a shallow ReLU network's Gram matrix (see :mod:`nnla.relu`).
+
+        1D: the neurons are sorted by breakpoint (``w = 0`` last) and the matrix is built from
+        **exact analytic generators** (every block row lies in the range of at most six
+        closed-form columns; see ``cpp/hss/relu_gen.cpp``): O(n log n) work, no sampling, no
+        truncation, ranks <= 6 (<= 3 for "heaviside"), the representation exact to rounding at
+        every ``tol`` (so it stays SPD however ill-conditioned the matrix is; ``tol`` is not
+        used). Should its Cholesky still find it indefinite (the matrix itself is then not
+        numerically SPD), the matrix is assembled and compressed with the SPD-preserving
+        :meth:`from_dense` instead (``compensated`` tells).
+
+        2D: the matrix is assembled exactly (:mod:`nnla.relu`, native) and compressed with
+        :meth:`from_dense` (SPD-preserving) at ``tol`` in the ordering of
+        ``nnla.relu.ShallowNetwork.order`` (recursive PCA bisection of the lines); O(n^2)
+        memory. In 2D the off-diagonal ranks are only numerically low: use a moderate ``tol``
+        and the factor as a preconditioner of CG on the exact operator.
+
+        Parameters
+        ----------
+        matrix : {"mass", "heaviside", "gauss_newton"}
+            Which matrix (the Gauss-Newton one is (d + 1) n square, neuron-major).
+        w : array_like, shape (n,) or (n, 2)
+            Hidden-layer weights (1D or 2D network).
+        b : array_like, shape (n,)
+            Hidden-layer biases.
+        domain : optional
+            As in :func:`nnla.relu.mass_matrix` (1D default (0, 1); 2D default the unit square).
+        tol : float, default 1e-12
+            Compression tolerance (2D only; validated in 1D).
+        leaf_size : int, default 32
+            Largest number of indices of a leaf (>= 2).
+        n_threads : int, optional
+            OpenMP threads; the result does not depend on it.
+
+        Returns
+        -------
+        HSSMatrix
+
+        Raises
+        ------
+        ValueError
+            Bad arguments (as in :mod:`nnla.relu`), unknown ``matrix``.
+        nnla.errors.DegenerateNeuronsError
+            If the neurons are degenerate (dead, duplicated, too many linear ones): the matrix is
+            singular.
+        nnla.errors.NotPositiveDefiniteError
+            If the matrix is not numerically positive definite (its factorization and the
+            SPD-preserving fallback both fail).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from nnla import relu
+        >>> from nnla.hss import HSSMatrix
+        >>> n = 1024
+        >>> w, b = np.ones(n), -np.arange(n) / n
+        >>> h = HSSMatrix.from_relu("mass", w, b)
+        >>> max(h.ranks) <= 6
+        True
+        >>> a = relu.mass_matrix(w, b)
+        >>> bool(np.linalg.norm(h.to_dense() - a) <= 1e-14 * np.linalg.norm(a))
+        True
+        >>> x = h.cholesky().solve(a @ np.ones(n))
+        >>> bool(np.linalg.norm(a @ x - a @ np.ones(n)) <= 1e-14 * np.linalg.norm(a @ np.ones(n)))
+        True
+        """
+        from nnla import relu as _relu
+
+        kinds = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+        if matrix not in kinds:
+            raise ValueError(f"matrix must be one of {sorted(kinds)}, got {matrix!r}")
+        wa, ba, d = _relu._as_params(w, b)
+        t = _check_tol(tol)
+        ls = _check_leaf_size(leaf_size)
+        nt = resolve_threads(n_threads)
+        _relu._refuse_degenerate(
+            _relu.degenerate_neurons(wa, ba, domain, kind=matrix), "HSSMatrix.from_relu"
+        )
+        net = _relu.ShallowNetwork(wa, ba)
+        order = np.asarray(net.order(domain), dtype=np.int64)
+        per = 1 if matrix != "gauss_newton" else d + 1
+        perm = (per * order[:, None] + np.arange(per)).ravel()
+        if d == 2:
+            a = _relu._assemble(matrix, wa, ba, domain, False, nt)
+            return cls.from_dense(a, tol=t, leaf_size=ls, order=perm, n_threads=nt)
+        lo, hi = _relu._as_interval(domain)
+        w1 = np.ascontiguousarray(wa.reshape(-1), dtype=np.float64)
+        core, fail = _core.hss_from_relu1d(
+            kinds[matrix], w1, np.ascontiguousarray(ba), lo, hi, order, ls, nt
+        )
+        if fail is not None:
+            _raise_failure(fail, "HSSMatrix.from_relu", "")
+        fcore, ffail = core.factor(0.0, nt)
+        if ffail is not None and ffail[0] == 1:
+            # the exact matrix is not numerically SPD: assembled, SPD-preserving compression
+            a = _relu._assemble(matrix, wa, ba, domain, False, nt)
+            try:
+                return cls.from_dense(a, tol=t, leaf_size=ls, order=perm, n_threads=nt)
+            except NotPositiveDefiniteError as exc:
+                raise NotPositiveDefiniteError(
+                    f"HSSMatrix.from_relu: the {matrix} matrix is not numerically positive "
+                    f"definite ({str(exc).split('. Hint:')[0]})",
+                    hint="its smallest eigenvalue is below rounding (clustered breakpoints, or "
+                    "a domain far from the origin for gauss_newton); add a multiple of the "
+                    "identity (cholesky(shift=...)) or remove close neurons",
+                ) from None
+        if ffail is not None:
+            _raise_failure(ffail, "HSSMatrix.from_relu", "")
+        out = cls(core, perm)
+        out._factor0 = fcore
+        return out
+
     # ---- properties ---------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, int]:
@@ -604,6 +740,8 @@ class HSSMatrix:
         if not np.isfinite(s):
             raise ValueError(f"shift must be a finite float, got {shift!r}")
         nt = resolve_threads(n_threads)
+        if s == 0.0 and self._factor0 is not None:
+            return HSSCholesky(self._factor0, self._perm)
         core, fail = self._core.factor(s, nt)
         if fail is not None:
             hint = (
