@@ -81,6 +81,10 @@ def make_inputs(func: str, d: int, n: int) -> tuple[Any, ...]:
     )
 
 
+def _first_if_tuple(out: Any) -> Any:
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
 def peer_callables(
     func: str, inputs: tuple[Any, ...], mods: dict[str, Any]
 ) -> dict[str, Callable[[], Any]]:
@@ -96,7 +100,8 @@ def peer_callables(
         elif func == "sqrtm":
             fns["scipy"] = lambda: sl.sqrtm(inputs[0])
         elif func == "signm":
-            fns["scipy"] = lambda: sl.signm(inputs[0], disp=False)[0]
+            # scipy 1.17 returns the stacked results alone for a stack, even with disp=False
+            fns["scipy"] = lambda: _first_if_tuple(sl.signm(inputs[0], disp=False))
         else:
             fns["scipy"] = lambda: sl.expm_frechet(inputs[0], inputs[1])
     if "torch" in mods and func == "expm_frechet":
