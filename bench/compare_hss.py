@@ -111,18 +111,56 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
         ar[np.arange(64), idx] += 10.0
         res_t = np.linalg.norm(ar @ y - b[idx]) / np.linalg.norm(b[idx])
         tot = tb + tf + ts
-        recs.append({"n": n, "tol": tol, "build": tb, "factor": tf, "solve": ts, "total": tot,
-                     "res_hss": res_h, "res_true_rows": res_t, "ranks": h.ranks,
-                     "factor_MB": f.nbytes / 1e6})
-        rows.append([f"2^{e}", f"{tol:.0e}", f"{tb:.2f}", f"{tf:.2f}", f"{ts:.3f}", f"{tot:.2f}",
-                     f"{res_h:.1e}", f"{res_t:.1e}", max(h.ranks), f"{f.nbytes / 1e6:.0f}"])
-    table(f"Gaussian kernel 10 I + exp(-r^2), {nt} thread(s) (seconds)",
-          ["n", "tol", "build", "factor", "solve", "total", "resid (HSS matvec)",
-           "resid (64 exact rows)", "max rank", "factor MB"], rows)
+        recs.append(
+            {
+                "n": n,
+                "tol": tol,
+                "build": tb,
+                "factor": tf,
+                "solve": ts,
+                "total": tot,
+                "res_hss": res_h,
+                "res_true_rows": res_t,
+                "ranks": h.ranks,
+                "factor_MB": f.nbytes / 1e6,
+            }
+        )
+        rows.append(
+            [
+                f"2^{e}",
+                f"{tol:.0e}",
+                f"{tb:.2f}",
+                f"{tf:.2f}",
+                f"{ts:.3f}",
+                f"{tot:.2f}",
+                f"{res_h:.1e}",
+                f"{res_t:.1e}",
+                max(h.ranks),
+                f"{f.nbytes / 1e6:.0f}",
+            ]
+        )
+    table(
+        f"Gaussian kernel 10 I + exp(-r^2), {nt} thread(s) (seconds)",
+        [
+            "n",
+            "tol",
+            "build",
+            "factor",
+            "solve",
+            "total",
+            "resid (HSS matvec)",
+            "resid (64 exact rows)",
+            "max rank",
+            "factor MB",
+        ],
+        rows,
+    )
     if len(sizes) > 1:
         g = recs[-2]["total"] / recs[0]["total"]
-        print(f"\ntime growth at tol 1e-12, n = {recs[0]['n']} -> {recs[-2]['n']} "
-              f"({recs[-2]['n'] // recs[0]['n']}x n): {g:.1f}x")
+        print(
+            f"\ntime growth at tol 1e-12, n = {recs[0]['n']} -> {recs[-2]['n']} "
+            f"({recs[-2]['n'] // recs[0]['n']}x n): {g:.1f}x"
+        )
     out["kernel_scaling"] = recs
 
 
@@ -137,18 +175,47 @@ def relu_8192(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
     tds, xd = timed(lambda: scipy.linalg.cho_solve(c, b))
     resd = np.linalg.norm(a @ xd - b) / np.linalg.norm(b)
     rows = [
-        ["nnla HSS from dense + ULV", f"{tb:.3f}", f"{tf:.4f}", f"{ts:.4f}", f"{res:.1e}",
-         f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)", max(h.ranks)],
-        ["scipy dense Cholesky", "-", f"{td:.3f}", f"{tds:.4f}", f"{resd:.1e}",
-         f"{a.nbytes / 1e6:.0f} MB", "-"],
+        [
+            "nnla HSS from dense + ULV",
+            f"{tb:.3f}",
+            f"{tf:.4f}",
+            f"{ts:.4f}",
+            f"{res:.1e}",
+            f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)",
+            max(h.ranks),
+        ],
+        [
+            "scipy dense Cholesky",
+            "-",
+            f"{td:.3f}",
+            f"{tds:.4f}",
+            f"{resd:.1e}",
+            f"{a.nbytes / 1e6:.0f} MB",
+            "-",
+        ],
     ]
-    table(f"1D ReLU mass matrix n = {n}, tol 1e-12, b = A 1 (seconds)",
-          ["solver", "build", "factor", "solve", "residual vs A", "memory", "max rank"], rows)
-    print(f"\ndense/HSS factor+solve time ratio: {(td + tds) / (tf + ts):.0f}x; "
-          f"compensated compression used: {h.compensated}")
-    out["relu_8192"] = {"n": n, "build": tb, "factor": tf, "solve": ts, "residual": res,
-                        "factor_MB": f.nbytes / 1e6, "dense_factor": td, "dense_solve": tds,
-                        "dense_residual": resd, "ranks": h.ranks, "compensated": h.compensated}
+    table(
+        f"1D ReLU mass matrix n = {n}, tol 1e-12, b = A 1 (seconds)",
+        ["solver", "build", "factor", "solve", "residual vs A", "memory", "max rank"],
+        rows,
+    )
+    print(
+        f"\ndense/HSS factor+solve time ratio: {(td + tds) / (tf + ts):.0f}x; "
+        f"compensated compression used: {h.compensated}"
+    )
+    out["relu_8192"] = {
+        "n": n,
+        "build": tb,
+        "factor": tf,
+        "solve": ts,
+        "residual": res,
+        "factor_MB": f.nbytes / 1e6,
+        "dense_factor": td,
+        "dense_solve": tds,
+        "dense_residual": resd,
+        "ranks": h.ranks,
+        "compensated": h.compensated,
+    }
 
 
 def tol_sweep(n: int, nt: int, out: dict[str, Any]) -> None:
@@ -169,16 +236,44 @@ def tol_sweep(n: int, nt: int, out: dict[str, Any]) -> None:
             x = f.solve(b, n_threads=nt)
             err = np.linalg.norm(h.to_dense() - a) / anorm
             res = np.linalg.norm(a @ x - b) / np.linalg.norm(b)
-            rows.append([f"{tol:.0e}", "yes", h.compensated, f"{err:.1e}", f"{res:.1e}",
-                         max(h.ranks), f"{t:.2f}"])
-            recs.append({"tol": tol, "ok": True, "compensated": h.compensated, "err": err,
-                         "residual": res, "rank": max(h.ranks), "time": t})
+            rows.append(
+                [
+                    f"{tol:.0e}",
+                    "yes",
+                    h.compensated,
+                    f"{err:.1e}",
+                    f"{res:.1e}",
+                    max(h.ranks),
+                    f"{t:.2f}",
+                ]
+            )
+            recs.append(
+                {
+                    "tol": tol,
+                    "ok": True,
+                    "compensated": h.compensated,
+                    "err": err,
+                    "residual": res,
+                    "rank": max(h.ranks),
+                    "time": t,
+                }
+            )
         else:
             rows.append([f"{tol:.0e}", "NO: " + err_msg[:40], "-", "-", "-", "-", f"{t:.2f}"])
             recs.append({"tol": tol, "ok": False})
-    table(f"Tolerance sweep, 1D ReLU mass matrix n = {n} (from_dense, build + factor seconds)",
-          ["tol", "success", "Schur-compensated", "||A-H||_F/||A||_F", "residual vs A",
-           "max rank", "time"], rows)
+    table(
+        f"Tolerance sweep, 1D ReLU mass matrix n = {n} (from_dense, build + factor seconds)",
+        [
+            "tol",
+            "success",
+            "Schur-compensated",
+            "||A-H||_F/||A||_F",
+            "residual vs A",
+            "max rank",
+            "time",
+        ],
+        rows,
+    )
     out["tol_sweep"] = recs
 
 
@@ -203,8 +298,11 @@ def vs_dense(sizes: list[int], nt: int, repeats: int, out: dict[str, Any]) -> No
         rd = np.linalg.norm(a @ xd - b) / np.linalg.norm(b)
         rows.append([n, f"{th:.3f}", f"{td:.3f}", f"{td / th:.1f}", f"{rh:.1e}", f"{rd:.1e}"])
         recs.append({"n": n, "hss": th, "dense": td, "res_hss": rh, "res_dense": rd})
-    table("Kernel 10 I + exp(-r^2): HSS (build+factor+solve) vs scipy dense Cholesky (seconds)",
-          ["n", "nnla HSS", "scipy dense", "dense/HSS", "resid HSS", "resid dense"], rows)
+    table(
+        "Kernel 10 I + exp(-r^2): HSS (build+factor+solve) vs scipy dense Cholesky (seconds)",
+        ["n", "nnla HSS", "scipy dense", "dense/HSS", "resid HSS", "resid dense"],
+        rows,
+    )
     out["vs_dense"] = recs
 
 
@@ -225,8 +323,11 @@ def logdets(n: int, nt: int, out: dict[str, Any]) -> None:
         r = abs(ld - ref) / abs(ref)
         rows.append([name, f"{ld:.12g}", f"{ref:.12g}", f"{r:.1e}"])
         recs.append({"case": name, "hss": ld, "dense": ref, "rel": r})
-    table(f"logdet at n = {n}: HSS (sum of logs) vs dense Cholesky",
-          ["matrix", "nnla HSS", "dense", "relative difference"], rows)
+    table(
+        f"logdet at n = {n}: HSS (sum of logs) vs dense Cholesky",
+        ["matrix", "nnla HSS", "dense", "relative difference"],
+        rows,
+    )
     out["logdet"] = recs
 
 
@@ -239,6 +340,7 @@ def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
     b = a @ np.ones(n)
     rows, recs = [], []
     for threads in sorted({1, nt}):
+
         def build(threads: int = threads) -> Any:
             h = HSSMatrix.from_relu("mass", w, bias, tol=1e-12, n_threads=threads)
             return h, h.cholesky(n_threads=threads)
@@ -250,15 +352,46 @@ def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
         x2 = x + f.solve(b - h.matvec(x, n_threads=threads), n_threads=threads)
         res2 = np.linalg.norm(a @ x2 - b) / np.linalg.norm(b)
         mem = f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)"
-        rows.append([f"nnla from_relu + ULV, {threads} thread(s)", f"{tbf:.4f}", f"{ts:.4f}",
-                     f"{res:.1e}", f"{res2:.1e}", mem, max(h.ranks), h.compensated])
-        recs.append({"threads": threads, "build_factor": tbf, "solve": ts, "residual": res,
-                     "residual_refined": res2, "factor_MB": f.nbytes / 1e6, "H_MB": h.nbytes / 1e6,
-                     "ranks": h.ranks, "compensated": h.compensated})
-    table(f"1D ReLU mass matrix n = {n} from exact generators, tol 1e-12, b = A 1 (seconds); "
-          "refined = one step of iterative refinement with the HSS matvec",
-          ["solver", "build + factor", "solve", "residual vs A", "refined", "memory", "max rank",
-           "fallback"], rows)
+        rows.append(
+            [
+                f"nnla from_relu + ULV, {threads} thread(s)",
+                f"{tbf:.4f}",
+                f"{ts:.4f}",
+                f"{res:.1e}",
+                f"{res2:.1e}",
+                mem,
+                max(h.ranks),
+                h.compensated,
+            ]
+        )
+        recs.append(
+            {
+                "threads": threads,
+                "build_factor": tbf,
+                "solve": ts,
+                "residual": res,
+                "residual_refined": res2,
+                "factor_MB": f.nbytes / 1e6,
+                "H_MB": h.nbytes / 1e6,
+                "ranks": h.ranks,
+                "compensated": h.compensated,
+            }
+        )
+    table(
+        f"1D ReLU mass matrix n = {n} from exact generators, tol 1e-12, b = A 1 (seconds); "
+        "refined = one step of iterative refinement with the HSS matvec",
+        [
+            "solver",
+            "build + factor",
+            "solve",
+            "residual vs A",
+            "refined",
+            "memory",
+            "max rank",
+            "fallback",
+        ],
+        rows,
+    )
     out["relu_from_relu"] = {"n": n, "runs": recs}
 
 
@@ -293,21 +426,42 @@ def relu2d_cg(n: int, nt: int, out: dict[str, Any]) -> None:
     tds, xd = timed(lambda: scipy.linalg.cho_solve(c, b))
     rd = float(np.linalg.norm(a @ xd - b) / nb)
     rows = [
-        ["CG + HSS(1e-6) preconditioner", f"{th_:.2f} (incl. assembly) + {tf:.3f}", ip,
-         f"{tp:.3f}", f"{th_ + tf + tp:.2f}", f"{rp:.1e}"],
+        [
+            "CG + HSS(1e-6) preconditioner",
+            f"{th_:.2f} (incl. assembly) + {tf:.3f}",
+            ip,
+            f"{tp:.3f}",
+            f"{th_ + tf + tp:.2f}",
+            f"{rp:.1e}",
+        ],
         ["CG, no preconditioner", "-", iu, f"{tu:.2f}", f"{tu:.2f}", f"{ru:.1e}"],
         ["scipy dense Cholesky", f"{td:.3f}", "-", f"{tds:.4f}", f"{td + tds:.3f}", f"{rd:.1e}"],
     ]
-    table(f"2D ReLU mass matrix n = {n}, random lines through the unit square, CG to 1e-10 on the "
-          f"exact matrix (assembly {ta:.2f} s, not counted below; HSS max rank {max(h.ranks)}, "
-          f"compensated {h.compensated}, ||A-H||/||A|| "
-          f"{np.linalg.norm(h.to_dense() - a) / np.linalg.norm(a):.1e})",
-          ["method", "setup (s)", "iterations", "iterate / solve (s)", "total (s)", "residual"],
-          rows)
-    out["relu2d_cg"] = {"n": n, "assembly": ta, "hss_build": th_, "hss_factor": tf,
-                        "pcg_time": tp, "pcg_iters": ip, "pcg_res": rp, "cg_time": tu,
-                        "cg_iters": iu, "cg_res": ru, "dense_factor": td, "dense_solve": tds,
-                        "dense_res": rd, "ranks": h.ranks, "compensated": h.compensated}
+    table(
+        f"2D ReLU mass matrix n = {n}, random lines through the unit square, CG to 1e-10 on the "
+        f"exact matrix (assembly {ta:.2f} s, not counted below; HSS max rank {max(h.ranks)}, "
+        f"compensated {h.compensated}, ||A-H||/||A|| "
+        f"{np.linalg.norm(h.to_dense() - a) / np.linalg.norm(a):.1e})",
+        ["method", "setup (s)", "iterations", "iterate / solve (s)", "total (s)", "residual"],
+        rows,
+    )
+    out["relu2d_cg"] = {
+        "n": n,
+        "assembly": ta,
+        "hss_build": th_,
+        "hss_factor": tf,
+        "pcg_time": tp,
+        "pcg_iters": ip,
+        "pcg_res": rp,
+        "cg_time": tu,
+        "cg_iters": iu,
+        "cg_res": ru,
+        "dense_factor": td,
+        "dense_solve": tds,
+        "dense_res": rd,
+        "ranks": h.ranks,
+        "compensated": h.compensated,
+    }
 
 
 def main() -> None:
@@ -317,15 +471,20 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=None, help="log2 n of section 1")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=None)
-    ap.add_argument("--relu-only", action="store_true",
-                    help="only the from_relu sections (1D exact generators, 2D CG)")
+    ap.add_argument(
+        "--relu-only",
+        action="store_true",
+        help="only the from_relu sections (1D exact generators, 2D CG)",
+    )
     args = ap.parse_args()
     nt = args.threads or nnla.get_num_threads()
     sizes = args.sizes or ([17, 18] if args.quick else [17, 18, 19, 20])
     out: dict[str, Any] = {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": platform.platform(), "processor": platform.processor(),
-        "threads": nt, "nnla": nnla.info(),
+        "machine": platform.platform(),
+        "processor": platform.processor(),
+        "threads": nt,
+        "nnla": nnla.info(),
     }
     print(f"nnla {nnla.__version__}, {nt} thread(s), {platform.platform()}")
     relu_from_relu(8192, nt, args.repeats, out)
@@ -337,8 +496,12 @@ def main() -> None:
     if not args.relu_only:
         relu_8192(4096 if args.quick else 8192, nt, args.repeats, out)
         tol_sweep(2048 if args.quick else 4096, nt, out)
-        vs_dense([500, 1000, 2000] if args.quick else [500, 1000, 2000, 4000, 8000], nt,
-                 args.repeats, out)
+        vs_dense(
+            [500, 1000, 2000] if args.quick else [500, 1000, 2000, 4000, 8000],
+            nt,
+            args.repeats,
+            out,
+        )
         logdets(2048 if args.quick else 4096, nt, out)
     if args.out != "":
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")

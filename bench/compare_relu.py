@@ -85,25 +85,48 @@ def main(argv: list[str] | None = None) -> None:
     info = nnla.info()
     print(f"nnla {nnla.__version__}  isa {info['isa']}  cores {info['omp_num_procs']}")
     cases: list[tuple[str, Callable[[int], Callable[[], Any]], Callable[[], Any] | None, str]] = [
-        (f"1D mass matrix A, n={nd}",
-         lambda t: lambda: relu.mass_matrix(wd, bd, n_threads=t),
-         lambda: numpy_mass(wd, bd), "target <= 0.3 s on 2 threads"),
-        (f"1D Heaviside Gram H, n={nd}",
-         lambda t: lambda: relu.heaviside_gram(wd, bd, n_threads=t),
-         lambda: numpy_heaviside(wd, bd), ""),
-        (f"1D O(n) mass solve, n={ns}",
-         lambda t: lambda: relu.solve_mass_1d(ws, bs, f=f), None, "target <= 0.5 s"),
-        (f"1D O(n) Heaviside solve, n={ns}",
-         lambda t: lambda: relu.solve_heaviside_1d(ws, bs, f=f), None, ""),
-        (f"1D matvec A x, n={ns}",
-         lambda t: lambda: relu.matvec("mass", ws, bs, None, f), None, "O(n log n)"),
+        (
+            f"1D mass matrix A, n={nd}",
+            lambda t: lambda: relu.mass_matrix(wd, bd, n_threads=t),
+            lambda: numpy_mass(wd, bd),
+            "target <= 0.3 s on 2 threads",
+        ),
+        (
+            f"1D Heaviside Gram H, n={nd}",
+            lambda t: lambda: relu.heaviside_gram(wd, bd, n_threads=t),
+            lambda: numpy_heaviside(wd, bd),
+            "",
+        ),
+        (
+            f"1D O(n) mass solve, n={ns}",
+            lambda t: lambda: relu.solve_mass_1d(ws, bs, f=f),
+            None,
+            "target <= 0.5 s",
+        ),
+        (
+            f"1D O(n) Heaviside solve, n={ns}",
+            lambda t: lambda: relu.solve_heaviside_1d(ws, bs, f=f),
+            None,
+            "",
+        ),
+        (
+            f"1D matvec A x, n={ns}",
+            lambda t: lambda: relu.matvec("mass", ws, bs, None, f),
+            None,
+            "O(n log n)",
+        ),
     ]
-    print("| task | threads | nnla (s) | nnla cpu (s) | numpy (s) | numpy/nnla | max rel diff "
-          "| note |")
+    print(
+        "| task | threads | nnla (s) | nnla cpu (s) | numpy (s) | numpy/nnla | max rel diff "
+        "| note |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name, mk, base, note in cases:
-        tb, _, ref = (median_time(base, args.repeats) if base is not None
-                      else (float("nan"), float("nan"), None))
+        tb, _, ref = (
+            median_time(base, args.repeats)
+            if base is not None
+            else (float("nan"), float("nan"), None)
+        )
         for t in args.threads:
             tn, cn, out = median_time(mk(t), args.repeats)
             diff = ""

@@ -67,8 +67,12 @@ def main(argv: list[str] | None = None) -> None:
         print("matplotlib is not installed (pip install 'nnla[plot]'): no plot written")
         return
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for col, name in ((1, "A (uniform)"), (2, "H (uniform)"), (3, "G (uniform)"),
-                      (4, "A (random sorted)")):
+    for col, name in (
+        (1, "A (uniform)"),
+        (2, "H (uniform)"),
+        (3, "G (uniform)"),
+        (4, "A (random sorted)"),
+    ):
         ax.loglog(data[:, 0], data[:, col], "o-", label=f"kappa({name})")
     ax.set_xlabel("n")
     ax.set_ylabel("condition number")

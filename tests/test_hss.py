@@ -298,8 +298,11 @@ def relu_entries(n: int):
         length = np.maximum(np.minimum(hi_i[r][:, None], hi_i[c][None, :]) - lo, 0.0)
         p = w[r][:, None] * lo + b[r][:, None]
         q = w[c][None, :] * lo + b[c][None, :]
-        return (p * q * length + (p * w[c][None, :] + q * w[r][:, None]) * length**2 / 2
-                + np.outer(w[r], w[c]) * length**3 / 3)
+        return (
+            p * q * length
+            + (p * w[c][None, :] + q * w[r][:, None]) * length**2 / 2
+            + np.outer(w[r], w[c]) * length**3 / 3
+        )
 
     return entries
 
@@ -366,8 +369,9 @@ def test_preconditioner_for_cg():
 def test_single_leaf_and_tiny():
     a = np.array([[4.0, 1.0], [1.0, 3.0]])
     f = HSSMatrix.from_dense(a, leaf_size=2).cholesky()
-    np.testing.assert_allclose(f.solve(np.array([1.0, 2.0])), np.linalg.solve(a, [1.0, 2.0]),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        f.solve(np.array([1.0, 2.0])), np.linalg.solve(a, [1.0, 2.0]), rtol=1e-15
+    )
     assert abs(f.logdet() - np.log(11.0)) <= 4 * EPS * np.log(11.0)
     h1 = HSSMatrix.from_dense(np.array([[2.0]]))
     np.testing.assert_allclose(h1.cholesky().solve(np.array([4.0])), [2.0], rtol=2 * EPS)

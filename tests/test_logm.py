@@ -149,7 +149,7 @@ def test_expm_logm_round_trip(d: int, dtype: object) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("func", "name"), zip(FUNCS, FUNC_IDS), ids=FUNC_IDS)
+@pytest.mark.parametrize(("func", "name"), list(zip(FUNCS, FUNC_IDS)), ids=FUNC_IDS)
 def test_negative_eigenvalue_makes_the_whole_batch_complex(func: Callable, name: str) -> None:
     rng = np.random.default_rng(3)
     a = _mixed_batch(rng, 6, 4)

@@ -111,10 +111,16 @@ def test_entries_and_matvec_agree_with_dense(kind: str) -> None:
     w, b = _random_layer(rng, n, *domain)
     w[10], b[10] = 1.0, b[11] / w[11]  # the same breakpoint as neuron 11
     w[12], b[12] = -2.0, 2.0 * b[11] / w[11]  # ... and facing left
-    dense = {"mass": relu.mass_matrix, "heaviside": relu.heaviside_gram,
-             "gauss_newton": relu.layer_gauss_newton}[kind](w, b, domain)
-    ent = {"mass": relu.mass_entries, "heaviside": relu.heaviside_entries,
-           "gauss_newton": relu.gauss_newton_entries}[kind]
+    dense = {
+        "mass": relu.mass_matrix,
+        "heaviside": relu.heaviside_gram,
+        "gauss_newton": relu.layer_gauss_newton,
+    }[kind](w, b, domain)
+    ent = {
+        "mass": relu.mass_entries,
+        "heaviside": relu.heaviside_entries,
+        "gauss_newton": relu.gauss_newton_entries,
+    }[kind]
     N = dense.shape[0]
     rows, cols = rng.integers(0, N, 40), rng.integers(0, N, 25)
     np.testing.assert_array_equal(ent(w, b, domain, rows, cols), dense[np.ix_(rows, cols)])
@@ -165,8 +171,9 @@ def test_load_vector_one_call_and_refine() -> None:
     assert len(calls) == 1
     exact = [
         quad(lambda x: np.exp(x) * max(x - 0.3, 0), 0, 1, epsabs=0, epsrel=1.2e-14)[0],
-        quad(lambda x: np.exp(x) * max(1 - 2 * x, 0), 0, 1, points=[0.5], epsabs=0,
-             epsrel=1.2e-14)[0],
+        quad(lambda x: np.exp(x) * max(1 - 2 * x, 0), 0, 1, points=[0.5], epsabs=0, epsrel=1.2e-14)[
+            0
+        ],
         quad(lambda x: np.exp(x) * x, 0, 1, epsabs=0, epsrel=1.2e-14)[0],
     ]
     np.testing.assert_allclose(f, exact, rtol=1e-14)
@@ -211,8 +218,11 @@ def _mp_loads(poly, iv, ws, bs, kind: str):
     f = mpmath.matrix(len(iv), 1)
     for i, (lo_, hi_) in enumerate(iv):
         if hi_ > lo_:
-            g = (lambda x: mpmath.polyval(poly, x)) if kind == "heaviside" else (
-                lambda x, i=i: mpmath.polyval(poly, x) * (ws[i] * x + bs[i]))
+            g = (
+                (lambda x: mpmath.polyval(poly, x))
+                if kind == "heaviside"
+                else (lambda x, i=i: mpmath.polyval(poly, x) * (ws[i] * x + bs[i]))
+            )
             f[i] = mpmath.quad(g, [lo_, hi_])
     return f
 
@@ -269,7 +279,8 @@ def test_hat_solver_vs_mpmath(case: str, kind: str) -> None:
     assert _fn_err(c, cref, M) <= 1e-12
     # u mode: the least-squares fit with the constant (when the neurons do not span it)
     spans_const = any(wi == 0 for wi in w) or (
-        sum(1 for l_, h_ in iv if l_ == 0 and h_ == 1) >= (1 if kind == "heaviside" else 2))
+        sum(1 for l_, h_ in iv if l_ == 0 and h_ == 1) >= (1 if kind == "heaviside" else 2)
+    )
     we, be = (w, b) if spans_const else (np.append(w, 0.0), np.append(b, 1.0))
     Me, ive, wse, bse = _mp_gram(we, be, 0.0, 1.0, kind)
     ce = mpmath.lu_solve(Me, _mp_loads(mpoly, ive, wse, bse, kind))

@@ -149,20 +149,27 @@ def test_thread_count_invariance_bitwise(kind: str) -> None:
     n = 333
     w = rng.choice([-1.0, 1.0], n) * rng.uniform(0.1, 3, n)
     b = rng.standard_normal(n)
-    dense = {"mass": relu.mass_matrix, "heaviside": relu.heaviside_gram,
-             "gauss_newton": relu.layer_gauss_newton}[kind]
+    dense = {
+        "mass": relu.mass_matrix,
+        "heaviside": relu.heaviside_gram,
+        "gauss_newton": relu.layer_gauss_newton,
+    }[kind]
     ref = dense(w, b, (-1.0, 1.5), n_threads=1)
     N = ref.shape[0]
     x = rng.standard_normal((N, 5))
     y1 = relu.matvec(kind, w, b, (-1.0, 1.5), x, n_threads=1)
     rows, cols = rng.integers(0, N, 50), rng.integers(0, N, 70)
-    ent = {"mass": relu.mass_entries, "heaviside": relu.heaviside_entries,
-           "gauss_newton": relu.gauss_newton_entries}[kind]
+    ent = {
+        "mass": relu.mass_entries,
+        "heaviside": relu.heaviside_entries,
+        "gauss_newton": relu.gauss_newton_entries,
+    }[kind]
     for nt in (2, 3, 7):
         np.testing.assert_array_equal(dense(w, b, (-1.0, 1.5), n_threads=nt), ref)
         np.testing.assert_array_equal(relu.matvec(kind, w, b, (-1.0, 1.5), x, n_threads=nt), y1)
-        np.testing.assert_array_equal(ent(w, b, (-1.0, 1.5), rows, cols, n_threads=nt),
-                                      ref[np.ix_(rows, cols)])
+        np.testing.assert_array_equal(
+            ent(w, b, (-1.0, 1.5), rows, cols, n_threads=nt), ref[np.ix_(rows, cols)]
+        )
     # columns one at a time == together
     for k in range(5):
         np.testing.assert_array_equal(relu.matvec(kind, w, b, (-1.0, 1.5), x[:, k]), y1[:, k])
@@ -273,17 +280,23 @@ def test_2d_delegation() -> None:
     assert H.shape == (40, 40)
     assert G.shape == (120, 120)
     rows, cols = np.array([0, 5, 39]), np.array([1, 2])
-    np.testing.assert_allclose(relu.mass_entries(w, b, None, rows, cols), A[np.ix_(rows, cols)],
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        relu.mass_entries(w, b, None, rows, cols), A[np.ix_(rows, cols)], rtol=1e-13, atol=1e-15
+    )
     grows = np.array([0, 1, 2, 119])
-    np.testing.assert_allclose(relu.gauss_newton_entries(w, b, None, grows, grows),
-                               G[np.ix_(grows, grows)], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        relu.gauss_newton_entries(w, b, None, grows, grows),
+        G[np.ix_(grows, grows)],
+        rtol=1e-13,
+        atol=1e-15,
+    )
     x = np.random.default_rng(0).standard_normal(40)
     y = relu.matvec("heaviside", w, b, None, x)
     assert np.linalg.norm(y - H @ x) <= 1e-12 * np.linalg.norm(H, 2) * np.linalg.norm(x)
     f = relu.load_vector(lambda p: np.ones(p.shape[0]), w, b)
-    np.testing.assert_allclose(f, relu.mass_matrix(np.vstack([w, [0.0, 0.0]]),
-                                                   np.append(b, 1.0))[-1, :-1], rtol=1e-8)
+    np.testing.assert_allclose(
+        f, relu.mass_matrix(np.vstack([w, [0.0, 0.0]]), np.append(b, 1.0))[-1, :-1], rtol=1e-8
+    )
     net = relu.ShallowNetwork(w, b, np.ones(40))
     p = net.order()
     assert sorted(p.tolist()) == list(range(40))

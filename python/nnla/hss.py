@@ -702,7 +702,10 @@ class HSSMatrix:
         from scipy.sparse.linalg import LinearOperator
 
         return LinearOperator(
-            self.shape, matvec=self.matvec, rmatvec=self.matvec, matmat=self.matvec,
+            self.shape,
+            matvec=self.matvec,
+            rmatvec=self.matvec,
+            matmat=self.matvec,
             dtype=np.float64,
         )
 
@@ -837,7 +840,10 @@ class HSSCholesky:
         from scipy.sparse.linalg import LinearOperator
 
         return LinearOperator(
-            self.shape, matvec=self.solve, rmatvec=self.solve, matmat=self.solve,
+            self.shape,
+            matvec=self.solve,
+            rmatvec=self.solve,
+            matmat=self.solve,
             dtype=np.float64,
         )
 
