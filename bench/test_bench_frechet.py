@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,29 +35,6 @@ SEED = 20261123
 THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "1")))
 
 pytestmark = pytest.mark.benchmark(max_time=0.25, min_rounds=5, warmup=True, warmup_iterations=2)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def bench_threads() -> Iterator[dict[str, Any]]:
-    """Limit the BLAS pools other than nnla's own (pinned to one thread) to ``THREADS``."""
-    try:
-        import nnla  # noqa: F401 - load its libraries now so that they are seen below
-    except ImportError:
-        pass
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        yield {"bench_threads": THREADS, "threadpoolctl": None}
-        return
-    controller = ThreadpoolController()
-    keep = [
-        lib.filepath for lib in controller.lib_controllers if "scipy_openblas32" not in lib.filepath
-    ]
-    if not keep:
-        yield {"bench_threads": THREADS, "threadpoolctl": "no pools"}
-        return
-    with controller.select(filepath=keep).limit(limits=THREADS):
-        yield {"bench_threads": THREADS, "threadpoolctl": THREADS}
 
 
 def make_batch(d: int, dtype: str, n: int, which: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,29 +42,6 @@ SEED = 20261123
 THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "1")))
 
 pytestmark = pytest.mark.benchmark(max_time=0.25, min_rounds=5, warmup=True, warmup_iterations=1)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def bench_threads_logm() -> Iterator[dict[str, Any]]:
-    """Limit the BLAS/OpenMP pools other than nnla's own to ``THREADS`` for the whole session."""
-    try:
-        import nnla  # noqa: F401 - load its libraries now so that they are seen below
-    except ImportError:
-        pass
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        yield {"bench_threads": THREADS, "threadpoolctl": None}
-        return
-    controller = ThreadpoolController()
-    keep = [
-        lib.filepath for lib in controller.lib_controllers if "scipy_openblas32" not in lib.filepath
-    ]
-    if not keep:
-        yield {"bench_threads": THREADS, "threadpoolctl": "no pools"}
-        return
-    with controller.select(filepath=keep).limit(limits=THREADS):
-        yield {"bench_threads": THREADS, "threadpoolctl": THREADS}
 
 
 def make_batch(d: int, dtype: str, n: int) -> np.ndarray:
@@ -101,13 +78,13 @@ def func_callable(func: str, peer: str, a: np.ndarray) -> tuple[Callable[[], Any
 @pytest.mark.parametrize("d", DIMS, ids=lambda d: f"d{d}")
 @pytest.mark.parametrize("func", FUNCS)
 def test_schur_function_batch(
-    benchmark: Any, bench_threads_logm: dict[str, Any], func: str, d: int, dtype: str, peer: str
+    benchmark: Any, bench_threads: dict[str, Any], func: str, d: int, dtype: str, peer: str
 ) -> None:
     n = BATCH[d]
     a = make_batch(d, dtype, n)
     fn, info = func_callable(func, peer, a)
     benchmark.group = f"{func} d={d} {dtype} batch={n}"
-    benchmark.extra_info.update(info, batch=n, d=d, dtype=dtype, func=func, **bench_threads_logm)
+    benchmark.extra_info.update(info, batch=n, d=d, dtype=dtype, func=func, **bench_threads)
     out = benchmark(fn)
     assert tuple(out.shape) == a.shape
 
@@ -115,13 +92,13 @@ def test_schur_function_batch(
 @pytest.mark.parametrize("peer", PEERS)
 @pytest.mark.parametrize("func", FUNCS)
 def test_schur_function_single_2x2(
-    benchmark: Any, bench_threads_logm: dict[str, Any], func: str, peer: str
+    benchmark: Any, bench_threads: dict[str, Any], func: str, peer: str
 ) -> None:
     a = make_batch(2, "float64", 1)[0]
     fn, info = func_callable(func, peer, a)
     benchmark.group = f"{func} one 2x2 float64 (per-call overhead)"
     benchmark.extra_info.update(
-        info, batch=1, d=2, dtype="float64", func=func, **bench_threads_logm
+        info, batch=1, d=2, dtype="float64", func=func, **bench_threads
     )
     out = benchmark(fn)
     assert tuple(out.shape) == (2, 2)

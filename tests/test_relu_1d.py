@@ -56,6 +56,14 @@ def _quad(f, lo: float, hi: float, pts: list[float]) -> float:
         return quad(f, lo, hi, points=pts or None, limit=400, epsabs=0, epsrel=1.2e-14)[0]
 
 
+def _horner(coeffs: object, x: object) -> object:
+    """Polynomial with coefficients in descending powers at x (any number type, e.g. mpf)."""
+    acc = 0
+    for c in coeffs:  # type: ignore[attr-defined]
+        acc = acc * x + c
+    return acc
+
+
 @pytest.mark.parametrize("domain", [(0.0, 1.0), (-2.0, 3.5), (-1.0, -0.25)])
 def test_closed_forms_vs_quad(domain: tuple[float, float]) -> None:
     rng = np.random.default_rng(11)
@@ -219,9 +227,9 @@ def _mp_loads(poly, iv, ws, bs, kind: str):
     for i, (lo_, hi_) in enumerate(iv):
         if hi_ > lo_:
             g = (
-                (lambda x: mpmath.polyval(poly, x))
+                (lambda x: _horner(poly, x))
                 if kind == "heaviside"
-                else (lambda x, i=i: mpmath.polyval(poly, x) * (ws[i] * x + bs[i]))
+                else (lambda x, i=i: _horner(poly, x) * (ws[i] * x + bs[i]))
             )
             f[i] = mpmath.quad(g, [lo_, hi_])
     return f

@@ -29,22 +29,18 @@
 #include "core/normest.hpp"
 #include "core/status.hpp"
 #include "core/traits.hpp"
+#include "matfun/pade.hpp"
 #include "matfun/expm_frechet_ops.hpp"
 
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
 namespace {
 
-constexpr double kB3[] = {120.0, 60.0, 12.0, 1.0};
-constexpr double kB5[] = {30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0};
-constexpr double kB7[] = {17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0};
-constexpr double kB9[] = {17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0,
-                          2162160.0,     110880.0,     3960.0,       90.0,        1.0};
-constexpr double kB13[] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
-                           1187353796428800.0,  129060195264000.0,   10559470521600.0,
-                           670442572800.0,      33522128640.0,       1323241920.0,
-                           40840800.0,          960960.0,            16380.0,
-                           182.0,               1.0};
+using pade::kB3;
+using pade::kB5;
+using pade::kB7;
+using pade::kB9;
+using pade::kB13;
 // l_m of AMH09b Table 6.1 for m = 3, 5, 7, 9, 13.
 constexpr int kDegrees[] = {3, 5, 7, 9};
 constexpr double kEllLow[] = {1.08e-2, 2.00e-1, 7.83e-1, 1.78e0};
