@@ -20,25 +20,8 @@ EPS = np.finfo(np.float64).eps
 
 # ---- test matrices (closed forms) ---------------------------------------------------------------
 def relu_mass(n: int) -> np.ndarray:
-    """1D ReLU mass matrix on [0, 1], uniform breakpoints s_i = (i-1)/n, w = 1, b = -s.
-
-    A_ij = p_i p_j L + (p_i w_j + p_j w_i) L^2/2 + w_i w_j L^3/3 with p_k = w_k lo + b_k,
-    lo = max(lo_i, lo_j), hi = min(hi_i, hi_j), L = max(hi - lo, 0).
-    """
-    s = np.arange(n) / n
-    w = np.ones(n)
-    b = -s
-    lo_i = np.maximum(s, 0.0)
-    hi_i = np.ones(n)
-    lo = np.maximum.outer(lo_i, lo_i)
-    length = np.maximum(np.minimum.outer(hi_i, hi_i) - lo, 0.0)
-    p = w[:, None] * lo + b[:, None]
-    q = w[None, :] * lo + b[None, :]
-    return (
-        p * q * length
-        + (p * w[None, :] + q * w[:, None]) * length**2 / 2
-        + np.outer(w, w) * length**3 / 3
-    )
+    """1D ReLU mass matrix on [0, 1], breakpoints s_i = (i-1)/n, w = 1, b = -s (nnla.relu)."""
+    return nnla.relu.mass_matrix(np.ones(n), -np.arange(n) / n, (0.0, 1.0))
 
 
 def gaussian(x: np.ndarray, nugget: float = 10.0, ls: float = 1.0) -> np.ndarray:
@@ -290,19 +273,11 @@ def test_indefinite_entries_raise():
 
 
 def relu_entries(n: int):
-    s = np.arange(n) / n
-    lo_i, hi_i, w, b = np.maximum(s, 0.0), np.ones(n), np.ones(n), -s
+    """Block evaluator of relu_mass(n): nnla.relu's native entries, called from Python."""
+    w, b = np.ones(n), -np.arange(n) / n
 
     def entries(r, c):
-        lo = np.maximum(lo_i[r][:, None], lo_i[c][None, :])
-        length = np.maximum(np.minimum(hi_i[r][:, None], hi_i[c][None, :]) - lo, 0.0)
-        p = w[r][:, None] * lo + b[r][:, None]
-        q = w[c][None, :] * lo + b[c][None, :]
-        return (
-            p * q * length
-            + (p * w[c][None, :] + q * w[r][:, None]) * length**2 / 2
-            + np.outer(w[r], w[c]) * length**3 / 3
-        )
+        return nnla.relu.mass_entries(w, b, (0.0, 1.0), r, c)
 
     return entries
 
