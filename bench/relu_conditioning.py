@@ -58,14 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     for col, name in ((1, "A"), (2, "H"), (3, "G")):
         p, c = np.polyfit(logn, np.log(data[:, col]), 1)
         print(f"kappa({name}) ~ {np.exp(c):.3g} n^{p:.2f}")
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install 'nnla[plot]'): no plot written")
-        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for col, name in (
         (1, "A (uniform)"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import doctest
 import math
-import sys
 
 import nnla
 import nnla.analysis as an
@@ -374,15 +373,7 @@ def test_shift_strings() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def test_plot_without_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
-    rep = an.compare_spectra(np.eye(3), 2 * np.eye(3))
-    with pytest.raises(ImportError, match=r"needs matplotlib.*nnla\[plot\]"):
-        an.plot_spectra(rep, tmp_path / "s.png")
-
-
 def test_plot_writes_file(tmp_path) -> None:
-    pytest.importorskip("matplotlib")
     rng = np.random.default_rng(16)
     R = rng.standard_normal((6, 6))
     rep = an.compare_spectra(R + 0.01 * rng.standard_normal((6, 6)), R)
