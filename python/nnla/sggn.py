@@ -868,14 +868,38 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
                     bool(progress), name)
 
 
+def _loss_grad_1d(prob: _Problem1D, theta: np.ndarray, n: int) -> tuple[float, np.ndarray, int]:
+    """Loss, exact gradient in ``theta = (c0, c, w, b)`` and the active count of a 1D network.
+
+    The quadrature has a node at every breakpoint inside the domain, so it is exact for
+    piecewise-polynomial targets (whose singularities it also has)."""
+    a, b_end = prob.a, prob.b
+    c0, c, w, b = theta[0], theta[1:n + 1], theta[n + 1:2 * n + 1], theta[2 * n + 1:]
+    nz = w != 0
+    s = np.divide(-b, w, out=np.full(n, np.nan), where=nz)
+    inner = nz & (s > a) & (s < b_end)
+    q = np.union1d(np.concatenate(([a, b_end], s[inner])), prob.fixed)
+    x, wq = prob.points(q)
+    uu = prob.eval_u(x)
+    pre = np.multiply.outer(x, w) + b
+    act = np.maximum(pre, 0.0)
+    res = c0 + act @ c - uu
+    wr = wq * res
+    loss = 0.5 * float(wr @ res)
+    heav = (pre > 0).astype(np.float64)
+    hw = heav.T @ wr
+    hxw = heav.T @ (wr * x)
+    grad = np.concatenate(([wr.sum()], act.T @ wr, c * hxw, c * hw))
+    return loss, grad, int(inner.sum())
+
+
 def _adam_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], steps: int, lr: float,
              time_limit: float | None, quadrature: int, singularities: tuple[float, ...],
              callback: Callable[[dict[str, Any]], Any] | None, progress: bool,
              name: str | None) -> FitResult:
     t0 = time.perf_counter()
     prob = _Problem1D(u, domain, singularities, quadrature)
-    a, b_end = prob.a, prob.b
-    net = prob.evaluate(_uniform_breakpoints(n, a, b_end)).network(a)
+    net = prob.evaluate(_uniform_breakpoints(n, prob.a, prob.b)).network(prob.a)
     theta = np.concatenate(([net.c0], net.c, net.w, net.b))  # (c0, c, w, b)
     m1 = np.zeros_like(theta)
     m2 = np.zeros_like(theta)
@@ -885,20 +909,8 @@ def _adam_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], steps: in
     bar = _progress(progress, steps, "adam")
     try:
         for k in range(steps + 1):
-            c0, c, w, b = theta[0], theta[1:n + 1], theta[n + 1:2 * n + 1], theta[2 * n + 1:]
-            nz = w != 0
-            s = np.divide(-b, w, out=np.full(n, np.nan), where=nz)
-            inner = nz & (s > a) & (s < b_end)
-            q = np.union1d(np.concatenate(([a, b_end], s[inner])), prob.fixed)
-            x, wq = prob.points(q)
-            uu = prob.eval_u(x)
-            pre = np.multiply.outer(x, w) + b
-            act = np.maximum(pre, 0.0)
-            res = c0 + act @ c - uu
-            wr = wq * res
-            loss = 0.5 * float(wr @ res)
-            rec = _record(hist, loss, prob.rel_error(loss), lr if k else 0.0, int(inner.sum()),
-                          t0)
+            loss, grad, active = _loss_grad_1d(prob, theta, n)
+            rec = _record(hist, loss, prob.rel_error(loss), lr if k else 0.0, active, t0)
             if k:
                 bar.update(1)
                 if k % 50 == 0:
@@ -913,10 +925,6 @@ def _adam_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], steps: in
             if time_limit is not None and rec["time"] >= time_limit:
                 reason = "time_limit"
                 break
-            heav = (pre > 0).astype(np.float64)
-            hw = heav.T @ wr
-            hxw = heav.T @ (wr * x)
-            grad = np.concatenate(([wr.sum()], act.T @ wr, c * hxw, c * hw))
             m1 = beta1 * m1 + (1 - beta1) * grad
             m2 = beta2 * m2 + (1 - beta2) * grad * grad
             mhat = m1 / (1 - beta1 ** (k + 1))
