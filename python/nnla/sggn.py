@@ -33,7 +33,7 @@ runs on the curved ``(b, w)`` path ``s_i - gamma J_i / (c_i + gamma K_i)`` befor
 ``"stalled"``. Safeguards: singular components (``|c_i| <= 1e-8 max |c|``: no kink to move) stay;
 on the curved path the denominator keeps the sign of ``c_i`` and at least ``|c_i| / 10`` (this
 excludes the ``w -> 0`` collapse that stalls the ``(b, w)`` reconstruction); no breakpoint passes a
-neighbour or leaves ``(a, b)``; breakpoints that merge (closer than ``1e-12 (b - a)``) or reach an
+neighbour or leaves ``(a, b)``; breakpoints that merge (closer than ``1e-10 (b - a)``) or reach an
 end are re-initialised inside the cell with the largest local error; a pair at the minimum gap (a
 jump resolved to float64 resolution) stays. One iteration costs O(n + quadrature).
 
@@ -392,7 +392,8 @@ def _check_singularities(sing: object) -> tuple[float, ...]:
 _GAUSS_ORDER = 8
 _GRADING_LEVELS = 30
 _EXTRAPOLATE = 64.0  # largest trial step length after a full step is accepted
-_MIN_GAP = 1e-12  # relative to b - a: breakpoints closer than this have merged
+_MIN_GAP = 1e-10  # relative to b - a: breakpoints closer than this have merged (below it the
+# output weights ~ 1/gap make float64 evaluation of the network less accurate than the fit)
 
 
 @dataclass
