@@ -470,3 +470,15 @@ def test_cli_fit_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for opt in ("--target", "--dim", "--neurons", "--max-iter", "--out", "--no-plot", "--seed"):
         assert opt in out
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(sggn, "nnla.sggn"):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0

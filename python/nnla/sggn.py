@@ -408,6 +408,7 @@ class _State:
     jump: np.ndarray  # value jumps J of P u at t (P: cell-local linear L2 projection)
     slope_jump: np.ndarray  # slope jumps of P u at t (= c + K)
     c_int: np.ndarray  # current slope jumps of the network at t (its output weights)
+    predicted: float  # the Gauss-Newton model's decrease of the loss, 1/2 ||P (u - u_n)||^2
 
     def network(self, a: float) -> ShallowNetwork:
         """The state as a :class:`ShallowNetwork` (neuron 0 at ``a``, then ``t`` ascending)."""
@@ -506,7 +507,11 @@ class _Problem1D:
         jump = (mean[1:] - lin[1:]) - (mean[:-1] + lin[:-1])
         pslope = 2.0 * lin / h
         slopes = np.diff(z) / h
-        return _State(t, nodes, z, loss, cell_error, jump, np.diff(pslope), np.diff(slopes))
+        dmean = mean - 0.5 * (z[:-1] + z[1:])
+        dlin = lin - 0.5 * np.diff(z)
+        predicted = 0.5 * float(np.sum(h * (dmean * dmean + dlin * dlin / 3.0)))
+        return _State(t, nodes, z, loss, cell_error, jump, np.diff(pslope), np.diff(slopes),
+                      predicted)
 
     def reinit(self, state: _State, count: int, rng: np.random.Generator) -> np.ndarray:
         """``count`` new breakpoints inside the cells with the largest local error."""
@@ -633,7 +638,9 @@ def _fit_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], init: Arra
                 break
             out = _sggn_step(prob, st, rng)
             if out is None or isinstance(out, str):
-                reason = "stalled" if out is None else "converged"
+                # a failed line search at a stationary point (to rounding) is convergence
+                stationary = st.predicted <= 1e-8 * st.loss or prob.rel_error(st.loss) <= 1e-12
+                reason = "stalled" if out is None and not stationary else "converged"
                 break
             new, gamma, lost = out
             reinit_total += lost
