@@ -270,7 +270,8 @@ class _Targets(Mapping[str, Target]):
             mod = _sggn2d()
             if mod is not None:
                 for name, func in mod.TARGETS_2D.items():
-                    items[name] = Target(name, func, 2, (), (func.__doc__ or "").strip())
+                    doc = (getattr(func, "__doc__", None) or name).strip().splitlines()[0]
+                    items[name] = Target(name, func, 2, (), doc)
             self._items = items
         return self._items
 
