@@ -119,7 +119,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_fit_parser(sub: Any) -> None:
+def _add_fit_parser(sub: Any, root: argparse.ArgumentParser) -> None:
     fitp = sub.add_parser(
         "fit",
         help="fit a shallow ReLU network to a built-in target by SgGN",
@@ -131,6 +131,22 @@ def _add_fit_parser(sub: Any) -> None:
         "tanh((x - 1/2)/0.01) with 32 neurons.",
     )
     fitp.error = lambda message: _one_line_error(fitp, message)  # type: ignore[method-assign]
+    # Arguments that the fit subparser does not know are reported by the root parser: as one
+    # line too when the command is fit (other commands keep argparse's usage block).
+    chosen: dict[str, bool] = {"fit": False}
+    fit_parse_known, root_error = fitp.parse_known_args, root.error
+
+    def parse_known(*a: Any, **k: Any) -> Any:
+        chosen["fit"] = True
+        return fit_parse_known(*a, **k)
+
+    def error(message: str) -> NoReturn:
+        if chosen["fit"]:
+            _one_line_error(fitp, message)
+        root_error(message)
+
+    fitp.parse_known_args = parse_known  # type: ignore[method-assign]
+    root.error = error  # type: ignore[method-assign]
     fitp.add_argument("--target", default=None, metavar="NAME",
                       help="built-in target: jump, layer, cusp, sine_jump (1D); line_jump, "
                       "circle_jump, circle_layer (2D, when the 2D engine is installed). "
@@ -160,8 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="build flags, BLAS library and thread settings")
     info.set_defaults(func=_cmd_info)
-    _add_fit_parser(sub)
-    p.error = lambda message: _one_line_error(p, message)  # type: ignore[method-assign]
+    _add_fit_parser(sub, p)
     return p
 
 
