@@ -248,6 +248,15 @@ def test_fit_is_deterministic_for_a_seed() -> None:
     assert np.array_equal(a.history["loss"], b.history["loss"])
 
 
+def test_warm_start_from_a_network() -> None:
+    a = sggn.fit("layer", 16, max_iter=10)
+    b = sggn.fit("layer", 16, init=a.network, max_iter=5)
+    assert b.history["loss"][0] == pytest.approx(a.loss, rel=1e-12)
+    assert b.loss < a.loss
+    with pytest.raises(ValueError, match="init must hold"):
+        sggn.fit("layer", 8, init=a.network)
+
+
 def test_callback_records_and_stops() -> None:
     seen: list[dict] = []
 

@@ -655,7 +655,10 @@ def _fit_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], init: Arra
         t = _uniform_breakpoints(n, a, b)
     else:
         if isinstance(init, ShallowNetwork):
-            init = np.sort(init.breakpoints())[1:] if init.dim == 1 else None
+            if init.dim != 1:
+                raise ValueError("init must be a 1D network for dim=1")
+            s_init = init.breakpoints()
+            init = np.sort(s_init[(s_init > a) & (s_init < b)])
         try:
             t = np.asarray(init, dtype=np.float64)
         except (TypeError, ValueError):
@@ -738,7 +741,8 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         Input dimension.
     init : array_like or ShallowNetwork, optional
         1D: the ``n_neurons - 1`` initial interior breakpoints (default: uniform,
-        ``a + (b - a) i / n``), or a 1D network whose breakpoints are taken. 2D: passed on.
+        ``a + (b - a) i / n``), or a 1D network (such as a previous fit's) whose breakpoints
+        inside the domain are taken. 2D: passed on.
     max_iter : int, default 200
         Maximum iterations.
     tol : float, default 1e-10
