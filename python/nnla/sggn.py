@@ -32,10 +32,10 @@ intersection of the best linear fits on the two cells beside ``s_i``. Step lengt
 runs on the curved ``(b, w)`` path ``s_i - gamma J_i / (c_i + gamma K_i)`` before the fit stops as
 ``"stalled"``. Acceleration: Anderson acceleration (memory 5) of the full tangent step map ``s -> s
 - J / c`` proposes one more candidate per iteration, taken when its loss is lower than the line
-search's (it does not change the fixed points; it turns the slow linear convergence on smooth
-targets such as ``x^(2/3)`` into a fast one). Safeguards: singular components (``|c_i| <= 1e-8 max
-|c|``: no kink to move) stay; on the curved path the denominator keeps the sign of ``c_i`` and at
-least ``|c_i| / 10`` (this excludes the ``w -> 0`` collapse that stalls the ``(b, w)``
+search's (it does not change the fixed points; on ``x^(2/3)``, n = 16, it reaches after 20
+iterations the error the plain iteration has after 50). Safeguards: singular components (``|c_i| <=
+1e-8 max |c|``: no kink to move) stay; on the curved path the denominator keeps the sign of ``c_i``
+and at least ``|c_i| / 10`` (this excludes the ``w -> 0`` collapse that stalls the ``(b, w)``
 reconstruction); no breakpoint passes a neighbour or leaves ``(a, b)``; breakpoints that merge
 (closer than ``1e-10 (b - a)``) or reach an end are re-initialised inside the cell with the largest
 local error; a pair at the minimum gap (a jump resolved to float64 resolution) stays. One iteration
