@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -15,6 +18,151 @@ def _cmd_info(_: argparse.Namespace) -> int:
     for key, value in nnla.info().items():
         print(f"{key:>16}: {value}")
     return 0
+
+
+_FIT_DEFAULT_NEURONS = {1: 32, 2: 256}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _one_line_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """argparse's error as one line (no usage block), exit status 2."""
+    parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
+
+
+def _plot_fit(result: Any, u: Any, path: Path) -> None:
+    """fit.png: target vs network (breakpoints marked) and the error curve (matplotlib, Agg)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    net = result.network
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    hist = result.history
+    if result.dim == 1:
+        a, b = result.domain
+        ax = fig.add_subplot(1, 2, 1)
+        x = np.linspace(a, b, 4001)
+        ax.plot(x, u(x), color="0.6", lw=3, label="target")
+        ax.plot(x, net(x), color="C0", lw=1.2, label=f"network (n = {net.n})")
+        s = np.sort(net.breakpoints())
+        s = s[(s >= a) & (s <= b)]
+        ax.plot(s, net(s), "o", ms=3.5, color="C3", label="breakpoints")
+        ax.set_xlabel("x")
+        ax.legend(loc="best", fontsize=8)
+        ax.set_title(f"{result.target or 'target'}: relative L2 error {result.rel_error:.2e}")
+    else:
+        x0, x1, y0, y1 = result.domain
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 201), np.linspace(y0, y1, 201))
+        pts = np.column_stack([gx.ravel(), gy.ravel()])
+        for k, (vals, title) in enumerate([(u(pts), "target"), (net(pts), "network")]):
+            ax = fig.add_subplot(1, 3, k + 1)
+            ax.imshow(np.asarray(vals).reshape(gx.shape), origin="lower",
+                      extent=(x0, x1, y0, y1), cmap="viridis")
+            ax.set_title(title if k == 0 else
+                         f"network (n = {net.n}), error {result.rel_error:.2e}")
+    ax = fig.add_subplot(1, 2 if result.dim == 1 else 3, 2 if result.dim == 1 else 3)
+    it = np.arange(hist["rel_error"].size)
+    ax.semilogy(it, np.maximum(hist["rel_error"], 1e-300), color="C0", label="relative L2 error")
+    ax.semilogy(it, np.maximum(hist["loss"], 1e-300), color="C1", label="loss")
+    ax.set_xlabel("iteration")
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title(f"{result.method}: {result.iterations} iterations ({result.reason})")
+    fig.savefig(path, dpi=110)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from nnla import sggn
+
+    prog = "nnla fit"
+    n = args.neurons if args.neurons is not None else _FIT_DEFAULT_NEURONS[args.dim]
+    target = args.target if args.target is not None else ("layer" if args.dim == 1 else
+                                                          "circle_layer")
+    out = Path(args.out)
+    try:
+        if not out.is_dir():
+            raise ValueError(f"--out {str(out)!r} is not an existing directory")
+        u = sggn.target_function(target)
+        if u.dim != args.dim:
+            raise ValueError(f"--target {target!r} is a {u.dim}D target; pass --dim {u.dim}")
+        print(f"{prog}: {target} = {u.description} on {args.dim}D, {n} neurons, "
+              f"at most {args.max_iter} iterations", flush=True)
+        t0 = time.perf_counter()
+        result = sggn.fit(target, n, dim=args.dim, max_iter=args.max_iter, seed=args.seed,
+                          progress=True)
+        elapsed = time.perf_counter() - t0
+    except ValueError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"SgGN: relative L2 error {result.rel_error:.3e} after {result.iterations} "
+          f"iterations ({result.reason}) in {elapsed:.2f} s")
+    if args.dim == 1:
+        ls = sggn.fit_least_squares(target, n)
+        ratio = ls.rel_error / result.rel_error if result.rel_error > 0 else float("inf")
+        print(f"least squares on {n} uniform breakpoints: relative L2 error "
+              f"{ls.rel_error:.3e} (SgGN is {ratio:.0f}x more accurate)")
+    written = [out / "fit.json"]
+    result.save_json(written[0])
+    if not args.no_plot:
+        _plot_fit(result, u, out / "fit.png")
+        written.append(out / "fit.png")
+    print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _add_fit_parser(sub: Any, root: argparse.ArgumentParser) -> None:
+    fitp = sub.add_parser(
+        "fit",
+        help="fit a shallow ReLU network to a built-in target by SgGN",
+        description="Fit a shallow ReLU network to a built-in target by structure-guided "
+        "Gauss-Newton (nnla.sggn.fit), with a progress bar; print the final relative L2 error, "
+        "the iterations and the time, compared (1D) with least squares on uniform breakpoints; "
+        "write fit.json (the history and the network) and fit.png (target vs network with its "
+        "breakpoints, and the error curve). Without options: the 1D sharp layer "
+        "tanh((x - 1/2)/0.01) with 32 neurons.",
+    )
+    fitp.error = lambda message: _one_line_error(fitp, message)  # type: ignore[method-assign]
+    # Arguments that the fit subparser does not know are reported by the root parser: as one
+    # line too when the command is fit (other commands keep argparse's usage block).
+    chosen: dict[str, bool] = {"fit": False}
+    fit_parse_known, root_error = fitp.parse_known_args, root.error
+
+    def parse_known(*a: Any, **k: Any) -> Any:
+        chosen["fit"] = True
+        return fit_parse_known(*a, **k)
+
+    def error(message: str) -> NoReturn:
+        if chosen["fit"]:
+            _one_line_error(fitp, message)
+        root_error(message)
+
+    fitp.parse_known_args = parse_known  # type: ignore[method-assign]
+    root.error = error  # type: ignore[method-assign]
+    fitp.add_argument("--target", default=None, metavar="NAME",
+                      help="built-in target: jump, layer, cusp, sine_jump (1D); line_jump, "
+                      "circle_jump, circle_layer (2D, when the 2D engine is installed). "
+                      "Default: layer (1D), circle_layer (2D)")
+    fitp.add_argument("--dim", type=int, choices=(1, 2), default=1,
+                      help="input dimension (default 1)")
+    fitp.add_argument("--neurons", type=_positive_int, default=None, metavar="N",
+                      help="hidden neurons (default 32 in 1D, 256 in 2D)")
+    fitp.add_argument("--max-iter", type=_positive_int, default=100, metavar="K",
+                      help="maximum SgGN iterations (default 100)")
+    fitp.add_argument("--out", default=".", metavar="DIR",
+                      help="existing directory for fit.json and fit.png (default: current)")
+    fitp.add_argument("--no-plot", action="store_true", help="do not write fit.png")
+    fitp.add_argument("--seed", type=int, default=0,
+                      help="random seed (re-initialised neurons, 2D start; default 0)")
+    fitp.set_defaults(func=_cmd_fit)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="build flags, BLAS library and thread settings")
     info.set_defaults(func=_cmd_info)
+    _add_fit_parser(sub, p)
     return p
 
 
