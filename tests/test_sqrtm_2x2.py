@@ -148,7 +148,8 @@ def test_2x2_batch_equals_single_and_thread_invariant() -> None:
     b = np.concatenate([a, np.diag([-4.0, 1.0])[None]])
     xb = nnla.sqrtm(b, n_threads=2)
     assert xb.dtype == np.complex128
-    assert np.array_equal(xb[:-1].real, full1) and not np.any(xb[:-1].imag)
+    assert np.array_equal(xb[:-1].real, full1)
+    assert not np.any(xb[:-1].imag)
     assert np.array_equal(xb[-1], np.diag([2j, 1.0 + 0j]))
 
 
@@ -158,4 +159,5 @@ def test_2x2_no_square_root_and_nonfinite() -> None:
         nnla.sqrtm(a)
     b = np.stack([np.eye(2), np.array([[np.nan, 0.0], [0.0, 1.0]])])
     x = nnla.sqrtm(b, check_finite=False)
-    assert np.array_equal(x[0], np.eye(2)) and np.all(np.isnan(x[1]))
+    assert np.array_equal(x[0], np.eye(2))
+    assert np.all(np.isnan(x[1]))
