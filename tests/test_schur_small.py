@@ -1,7 +1,8 @@
 """The small-matrix Schur paths of ``nnla.sqrtm`` / ``nnla.logm`` (cpp/matfun/schur*.cpp).
 
 Input of order 3..74 whose entries are within gees' scaling range is reduced to Hessenberg form by
-LAPACK's unblocked gehd2 / org2r (ung2r) called directly; the QR iteration is then a hand-written
+LAPACK's unblocked gehd2 / org2r (ung2r) called directly, or for real input of order <= 32 by a
+hand-written transcription of them (schur_kernel.cpp); the QR iteration is then a hand-written
 transcription of dlahqr (real input) or zlahqr itself (complex input). Everything else (order 1,
 order above 74, entries so large or small that gees would scale the matrix, or no convergence of
 the QR iteration) goes to gees. Nothing of this is public, so these tests check the results at the
