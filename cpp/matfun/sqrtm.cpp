@@ -253,8 +253,117 @@ int real_route(RouteWork& w) {
 
 namespace {
 
-// d = 2, real input (row-major a, x): the real Schur form by one rotation (dlanv2, as
-// SchurWork::real_schur), the square root of the standardised 2x2 factor (two 1x1 blocks, or one
+// sqrt(x^2 + y^2) as LAPACK's dlapy2 (no spurious overflow / underflow).
+inline double lapy2(double x, double y) {
+    const double xa = std::abs(x), ya = std::abs(y);
+    const double w = std::max(xa, ya), z = std::min(xa, ya);
+    if (z == 0.0 || !(w <= std::numeric_limits<double>::max())) return w;
+    const double q = z / w;
+    return w * std::sqrt(1.0 + q * q);
+}
+
+// LAPACK's dlanv2 (3.12), transcribed: the Schur factorization of a real 2x2 matrix in standardised
+// form, [[a, b], [c, d]] = [[cs, -sn], [sn, cs]] [[aa, bb], [cc, dd]] [[cs, sn], [-sn, cs]] with
+// (aa, bb, cc, dd) overwriting (a, b, c, d): cc = 0 (real eigenvalues), or aa = dd and bb cc < 0
+// (a complex-conjugate pair). The Fortran routine costs ~80 ns a call here (three dlamch calls with
+// their string comparisons), more than the rest of the 2x2 square root together.
+void lanv2(double& a, double& b, double& c, double& d, double& cs, double& sn) {
+    constexpr double kEps = 0x1p-52;       // dlamch('P')
+    constexpr double kSafmn2 = 0x1p-485;   // base^int(log(safmin / eps) / log(base) / 2)
+    constexpr double kSafmx2 = 0x1p+485;
+    constexpr double kMultpl = 4.0;
+    if (c == 0.0) {
+        cs = 1.0;
+        sn = 0.0;
+    } else if (b == 0.0) {  // swap rows and columns
+        cs = 0.0;
+        sn = 1.0;
+        const double temp = d;
+        d = a;
+        a = temp;
+        b = -c;
+        c = 0.0;
+    } else if (a - d == 0.0 && std::copysign(1.0, b) != std::copysign(1.0, c)) {
+        cs = 1.0;
+        sn = 0.0;
+    } else {
+        double temp = a - d;
+        double p = 0.5 * temp;
+        const double bcmax = std::max(std::abs(b), std::abs(c));
+        const double bcmis = std::min(std::abs(b), std::abs(c)) * std::copysign(1.0, b) * std::copysign(1.0, c);
+        double scale = std::max(std::abs(p), bcmax);
+        double z = (p / scale) * p + (bcmax / scale) * bcmis;
+        if (z >= kMultpl * kEps) {  // real eigenvalues: compute a and d
+            z = p + std::copysign(std::sqrt(scale) * std::sqrt(z), p);
+            a = d + z;
+            d = d - (bcmax / z) * bcmis;
+            const double tau = lapy2(c, z);
+            cs = z / tau;
+            sn = c / tau;
+            b = b - c;
+            c = 0.0;
+        } else {  // complex or (almost) equal real eigenvalues: make the diagonal elements equal
+            int count = 0;
+            double sigma = b + c;
+            for (;;) {
+                ++count;
+                scale = std::max(std::abs(temp), std::abs(sigma));
+                if (scale >= kSafmx2) {
+                    sigma *= kSafmn2;
+                    temp *= kSafmn2;
+                    if (count <= 20) continue;
+                }
+                if (scale <= kSafmn2) {
+                    sigma *= kSafmx2;
+                    temp *= kSafmx2;
+                    if (count <= 20) continue;
+                }
+                break;
+            }
+            p = 0.5 * temp;
+            double tau = lapy2(sigma, temp);
+            cs = std::sqrt(0.5 * (1.0 + std::abs(sigma) / tau));
+            sn = -(p / (tau * cs)) * std::copysign(1.0, sigma);
+            // [[aa, bb], [cc, dd]] = [[a, b], [c, d]] [[cs, -sn], [sn, cs]]
+            const double aa = a * cs + b * sn, bb = -a * sn + b * cs;
+            const double cc = c * cs + d * sn, dd = -c * sn + d * cs;
+            // [[a, b], [c, d]] = [[cs, sn], [-sn, cs]] [[aa, bb], [cc, dd]]
+            a = aa * cs + cc * sn;
+            b = bb * cs + dd * sn;
+            c = -aa * sn + cc * cs;
+            d = -bb * sn + dd * cs;
+            temp = 0.5 * (a + d);
+            a = temp;
+            d = temp;
+            if (c != 0.0) {
+                if (b != 0.0) {
+                    if (std::copysign(1.0, b) == std::copysign(1.0, c)) {  // real: upper triangular
+                        const double sab = std::sqrt(std::abs(b)), sac = std::sqrt(std::abs(c));
+                        p = std::copysign(sab * sac, c);
+                        tau = 1.0 / std::sqrt(std::abs(b + c));
+                        a = temp + p;
+                        d = temp - p;
+                        b = b - c;
+                        c = 0.0;
+                        const double cs1 = sab * tau, sn1 = sac * tau;
+                        temp = cs * cs1 - sn * sn1;
+                        sn = cs * sn1 + sn * cs1;
+                        cs = temp;
+                    }
+                } else {
+                    b = -c;
+                    c = 0.0;
+                    temp = cs;
+                    cs = -sn;
+                    sn = temp;
+                }
+            }
+        }
+    }
+}
+
+// d = 2, real input (row-major a, x): the real Schur form by one rotation (dlanv2 as above, the
+// algorithm of SchurWork::real_schur), the square root of the standardised 2x2 factor (two 1x1 blocks, or one
 // block with a complex-conjugate pair: sqrt_block2) and X = Z R Z^T, all in registers: the real
 // Schur route of sqrtm_quasi_triu without the per-matrix overhead (workspace, BLAS calls, loops).
 // Returns an nnla::Status code, or schur::kComplexNeeded for a negative real eigenvalue.
@@ -263,7 +372,7 @@ int sqrtm2_real(const double* a, double* x) {
     if (!(std::isfinite(t00) && std::isfinite(t01) && std::isfinite(t10) && std::isfinite(t11)))
         return kNonFinite;
     double cs = 1.0, sn = 0.0;
-    lapack::lanv2(t00, t01, t10, t11, cs, sn);  // [[a00, a01], [a10, a11]] = Z T Z^T
+    lanv2(t00, t01, t10, t11, cs, sn);  // [[a00, a01], [a10, a11]] = Z T Z^T
     double r00, r01, r10, r11;
     if (t10 != 0.0) {
         double blk[4];
