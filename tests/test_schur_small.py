@@ -1,7 +1,8 @@
 """The small-matrix Schur paths of ``nnla.sqrtm`` / ``nnla.logm`` (cpp/matfun/schur*.cpp).
 
 Input of order 3..74 whose entries are within gees' scaling range is reduced to Hessenberg form by
-LAPACK's unblocked gehd2 / org2r (ung2r) called directly; the QR iteration is then a hand-written
+LAPACK's unblocked gehd2 / org2r (ung2r) called directly, or for real input of order <= 32 by a
+hand-written transcription of them (schur_kernel.cpp); the QR iteration is then a hand-written
 transcription of dlahqr (real input) or zlahqr itself (complex input). Everything else (order 1,
 order above 74, entries so large or small that gees would scale the matrix, or no convergence of
 the QR iteration) goes to gees. Nothing of this is public, so these tests check the results at the
@@ -80,6 +81,10 @@ SMALL_REAL = [
     ("nonnormal-6", _nonnormal(6, 1e3), "eig"),
     ("blocks-7", _block_real(7), "eig"),
     ("reducible-5", scipy.linalg.block_diag(_random(2, 1), [[3.0]], _random(2, 2)), "eig"),
+    # already (partly) reduced: Householder reflectors with tau = 0 in the Hessenberg reduction
+    ("hessenberg-6", np.triu(_random(6, 7), -1), "eig"),
+    ("triangular-5", np.triu(_random(5, 8)), "eig"),
+    ("nonnormal-12", _nonnormal(12, 1e2), "eig"),
 ]
 
 
@@ -136,14 +141,16 @@ def test_small_complex_matches_mpmath(d: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("d", "cplx"), [(24, False), (33, False), (64, False), (70, False), (80, False), (24, True)]
+    ("d", "cplx"),
+    [(24, False), (32, False), (33, False), (64, False), (70, False), (80, False), (24, True)],
 )
 def test_medium_matches_lapack_gees(d: int, cplx: bool) -> None:
-    """The direct path (d <= 74) and gees (80) against scipy's gees-based sqrtm."""
+    """The direct path (d <= 74; hand-written Hessenberg reduction up to 32) and gees (80)
+    against scipy's gees-based sqrtm."""
     a = _random(d, 4, cplx=cplx)
     ref = scipy.linalg.sqrtm(a)
     x = nnla.sqrtm(a)
-    kappa = kappa_sqrtm(a, ref) if d <= 33 else 10.0  # kappa ~ 2 for these; the SVD is O(d^6)
+    kappa = kappa_sqrtm(a, ref) if d <= 24 else 10.0  # kappa ~ 2 for these; the SVD is O(d^6)
     assert rel_err(x, ref) <= _tol(kappa, d)
     assert np.linalg.norm(x @ x - a) <= 16 * (d + 1) * U64 * np.linalg.norm(x) ** 2
 

@@ -52,6 +52,7 @@ int direct_schur(W* a, W* z, int n, W* tau, W* work, QR&& qr) {
 #define NNLA_DECLARE_VARIANT(ns) \
     namespace ns {               \
     int real_hqr_small(double* h, double* z, int n); \
+    int real_schur_small(double* a, double* z, int n, double* tau, double* w); \
     }
 NNLA_DECLARE_VARIANT(isa_base)
 #if defined(NNLA_HAVE_ISA_AVX2)
@@ -73,6 +74,19 @@ int real_hqr_small_dispatch(double* h, double* z, int n) {
         case Isa::kAvx2: return isa_avx2::real_hqr_small(h, z, n);
 #endif
         default: return isa_base::real_hqr_small(h, z, n);
+    }
+}
+
+// The variant of schur_kernel.cpp's real_schur_small (Hessenberg reduction, Z, QR iteration).
+int real_schur_small_dispatch(double* a, double* z, int n, double* tau, double* w) {
+    switch (cpu_isa()) {
+#if defined(NNLA_HAVE_ISA_AVX512)
+        case Isa::kAvx512: return isa_avx512::real_schur_small(a, z, n, tau, w);
+#endif
+#if defined(NNLA_HAVE_ISA_AVX2)
+        case Isa::kAvx2: return isa_avx2::real_schur_small(a, z, n, tau, w);
+#endif
+        default: return isa_base::real_schur_small(a, z, n, tau, w);
     }
 }
 }  // namespace
@@ -116,8 +130,12 @@ int SchurWork::real_schur(double* a, double* z) {
     int info = -1;
     if (n <= kDirectMax && n > 2 && direct_ok(a, n)) {
         std::copy(a, a + static_cast<std::size_t>(n) * n, dsave_.begin());
-        info = direct_schur(a, z, n, dtau_.data(), dwork1_.data(),
-                            [&](double* h, double* q) { return real_hqr_small_dispatch(h, q, n); });
+        if (n <= kHessSmallMax) {
+            info = real_schur_small_dispatch(a, z, n, dtau_.data(), dwork1_.data());
+        } else {
+            info = direct_schur(a, z, n, dtau_.data(), dwork1_.data(),
+                                [&](double* h, double* q) { return real_hqr_small_dispatch(h, q, n); });
+        }
         if (info != 0) std::copy(dsave_.begin(), dsave_.end(), a);  // gees' dlaqr0 rescue
     }
     if (info != 0)

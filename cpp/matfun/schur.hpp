@@ -50,6 +50,13 @@ private:
 // of dlahqr (schur_kernel.cpp): the same algorithm without LAPACK's per-call overhead.
 constexpr int kDirectMax = 74;
 
+// Up to this order the real Hessenberg reduction and its orthogonal factor are hand-written too
+// (schur_kernel.cpp: dgehd2's reflectors, the updates in column-contiguous loops, Z accumulated as
+// dorg2r does), 2-6x faster than gehd2 + org2r for n <= 16, whose two BLAS-2 calls per column
+// cost more than the arithmetic; above it LAPACK's gemv / ger kernels win (measured: equal at 32,
+// 1.2-2x faster at 64).
+constexpr int kHessSmallMax = 32;
+
 
 // Load matrix b of a row-major stack into a column-major double buffer (the transpose of the
 // row-major view), widening single precision. Returns false if an entry is NaN or Inf.

@@ -2,7 +2,9 @@
 // a transcription of LAPACK's dlahqr with wantt = wantz (Francis double-shift QR with the same
 // shifts, exceptional shifts, Ahues-Kressner deflation and dlanv2 standardisation of the 2x2
 // blocks), without its per-call overhead (dlamch, dlarfg / dnrm2 / dlapy2 calls) and with fixed-size
-// instances for small orders. Compiled once per ISA level (schur.cpp dispatches).
+// instances for small orders; and for n <= kHessSmallMax the Householder reduction to Hessenberg
+// form with its orthogonal factor (dgehd2 + dorg2r without BLAS calls). Compiled once per ISA
+// level (schur.cpp dispatches).
 #include "core/isa.hpp"
 
 // No contraction into fused multiply-adds: every ISA variant rounds like the baseline build (and
@@ -299,10 +301,78 @@ int lahqr_small(double* h, double* z, int n_rt) {
     return 0;
 }
 
+// dgehd2 + dorghr (ilo = 1, ihi = n) without LAPACK's per-call overhead (a dlarfg and two dlarf,
+// i.e. BLAS gemv/ger calls, per column): A = Z H Z^T with H upper Hessenberg (overwriting a, zeros
+// below the subdiagonal) and Z the product of the Householder reflectors (column-major n x n).
+// The same reflectors as dgehd2 (larfg); the updates as dlarf's w = C v, C -= tau w v^T (right)
+// and w = C^T v, C -= tau v w^T (left), in column-contiguous loops. tau, w: scratch of length n.
+void hessenberg_small(double* a, double* z, int n, double* tau, double* w) {
+    auto A = [&](int i, int j) -> double& { return a[i + static_cast<std::size_t>(j) * n]; };
+    auto Z = [&](int i, int j) -> double& { return z[i + static_cast<std::size_t>(j) * n]; };
+    for (int i = 0; i + 2 < n; ++i) {
+        // Reflector annihilating A(i+2:n, i); v = [1; A(i+2:n, i)] on rows i+1..n-1.
+        const int m = n - i - 1;
+        double alpha = A(i + 1, i);
+        const double t = larfg(m, alpha, &A(i + 2, i), 1);
+        tau[i] = t;
+        A(i + 1, i) = alpha;
+        if (t == 0.0) continue;
+        const double* v = &A(i + 1, i);  // v[0] is implicitly 1
+        // Right: A(0:n, i+1:n) -= t (A(0:n, i+1:n) v) v^T.
+        for (int r = 0; r < n; ++r) w[r] = A(r, i + 1);
+        for (int c = 1; c < m; ++c) {
+            const double vc = v[c];
+            const double* col = &A(0, i + 1 + c);
+            for (int r = 0; r < n; ++r) w[r] += col[r] * vc;
+        }
+        for (int r = 0; r < n; ++r) A(r, i + 1) -= t * w[r];
+        for (int c = 1; c < m; ++c) {
+            const double tv = t * v[c];
+            double* col = &A(0, i + 1 + c);
+            for (int r = 0; r < n; ++r) col[r] -= w[r] * tv;
+        }
+        // Left: A(i+1:n, i+1:n) -= t v (v^T A(i+1:n, i+1:n)).
+        for (int c = i + 1; c < n; ++c) {
+            double* col = &A(i + 1, c);
+            double sum = col[0];
+            for (int r = 1; r < m; ++r) sum += v[r] * col[r];
+            const double ts = t * sum;
+            col[0] -= ts;
+            for (int r = 1; r < m; ++r) col[r] -= v[r] * ts;
+        }
+    }
+    // Z = H(0) H(1) ... H(n-3), accumulated backwards on the identity (as dorg2r).
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i) Z(i, j) = i == j ? 1.0 : 0.0;
+    for (int i = n - 3; i >= 0; --i) {
+        const double t = tau[i];
+        if (t == 0.0) continue;
+        const int m = n - i - 1;
+        const double* v = &A(i + 1, i);
+        for (int c = i + 1; c < n; ++c) {
+            double* col = &Z(i + 1, c);
+            double sum = col[0];
+            for (int r = 1; r < m; ++r) sum += v[r] * col[r];
+            const double ts = t * sum;
+            col[0] -= ts;
+            for (int r = 1; r < m; ++r) col[r] -= v[r] * ts;
+        }
+    }
+    for (int j = 0; j < n; ++j)
+        for (int i = j + 2; i < n; ++i) A(i, j) = 0.0;
+}
+
 }  // namespace
 
-// A = Z T Z^T for column-major n x n a (overwritten by T, zero below the subdiagonal), n <= 64;
-// v: scratch of length n. Returns 0 or dlahqr's info > 0 (no convergence).
+// A = Z T Z^T for column-major n x n a (overwritten by T, the real Schur form, zero below the
+// subdiagonal), 2 < n <= kHessSmallMax: hessenberg_small, then lahqr_small. tau, w: scratch of
+// length n. Returns 0 or dlahqr's info > 0 (no convergence; a and z are then garbage).
+int real_schur_small(double* a, double* z, int n, double* tau, double* w);
+int real_hqr_small(double* h, double* z, int n);
+int real_schur_small(double* a, double* z, int n, double* tau, double* w) {
+    hessenberg_small(a, z, n, tau, w);
+    return real_hqr_small(a, z, n);
+}
 
 // dlahqr (wantt, wantz) on the upper Hessenberg h (zero below the subdiagonal): h <- T, z <- z Q.
 int real_hqr_small(double* h, double* z, int n) {

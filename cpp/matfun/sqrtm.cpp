@@ -7,6 +7,7 @@
 // the complex Schur form (rsf2csf of the real one) and the result is complex.
 #include "matfun/sqrtm.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
@@ -116,7 +117,6 @@ bool small_sylvester(const double* rii, int p, const double* rjj, int q, double*
 int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, int* blocks) {
     auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
     auto R = [&](int i, int j) -> double& { return r[i + static_cast<std::size_t>(j) * n]; };
-    std::fill(r, r + static_cast<std::size_t>(n) * n, 0.0);
     // Diagonal blocks: start and size.
     int* st = blocks;
     int* sz = blocks + n;
@@ -127,6 +127,16 @@ int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, in
         sz[nb] = s;
         ++nb;
         j += s;
+    }
+    // r starts as the block upper triangle of t (the right-hand sides of the recurrence), zero below
+    // the diagonal blocks.
+    for (int k = 0; k < nb; ++k) {
+        const int j0 = st[k];
+        for (int b = 0; b < sz[k]; ++b) {
+            const int j = j0 + b;
+            for (int i = 0; i < j0; ++i) R(i, j) = T(i, j);
+            for (int i = j0; i < n; ++i) R(i, j) = 0.0;
+        }
     }
     for (int k = 0; k < nb; ++k) {
         const int j = st[k];
@@ -141,36 +151,42 @@ int sqrtm_quasi_triu(const double* t, double* r, int n, double tz, double tc, in
             R(j + 1, j + 1) = blk[3];
         }
     }
+    // Column-oriented recurrence: block column J bottom-up; once the block (I, J) is known, its
+    // contribution R(0:i0, I) R(I, J) is subtracted from the rows above (contiguous column axpys,
+    // where the row-oriented form R(i, i0+p:j0) R(i0+p:j0, j) strides through R).
     for (int J = 1; J < nb; ++J) {
         const int j0 = st[J], q = sz[J];
         for (int I = J - 1; I >= 0; --I) {
             const int i0 = st[I], p = sz[I];
             double c[4];
             for (int b = 0; b < q; ++b)
-                for (int a = 0; a < p; ++a) {
-                    double s = T(i0 + a, j0 + b);
-                    for (int k = i0 + p; k < j0; ++k) s -= R(i0 + a, k) * R(k, j0 + b);
-                    c[a + p * b] = s;
-                }
+                for (int a = 0; a < p; ++a) c[a + p * b] = R(i0 + a, j0 + b);
             if (p == 1 && q == 1) {
                 const double den = R(i0, i0) + R(j0, j0);
                 const bool zero_pair = std::abs(T(i0, i0)) <= tz && std::abs(T(j0, j0)) <= tz;
                 if (zero_pair || den == 0.0) {
                     if (std::abs(c[0]) > tc) return kNoSquareRoot;
-                    R(i0, j0) = den == 0.0 ? 0.0 : c[0] / den;
+                    c[0] = den == 0.0 ? 0.0 : c[0] / den;
                 } else {
-                    R(i0, j0) = c[0] / den;
+                    c[0] = c[0] / den;
                 }
-                continue;
+            } else {
+                double rii[4], rjj[4];
+                for (int a = 0; a < p; ++a)
+                    for (int b = 0; b < p; ++b) rii[a + p * b] = R(i0 + a, i0 + b);
+                for (int a = 0; a < q; ++a)
+                    for (int b = 0; b < q; ++b) rjj[a + q * b] = R(j0 + a, j0 + b);
+                if (!small_sylvester(rii, p, rjj, q, c)) return kNoSquareRoot;
             }
-            double rii[4], rjj[4];
-            for (int a = 0; a < p; ++a)
-                for (int b = 0; b < p; ++b) rii[a + p * b] = R(i0 + a, i0 + b);
-            for (int a = 0; a < q; ++a)
-                for (int b = 0; b < q; ++b) rjj[a + q * b] = R(j0 + a, j0 + b);
-            if (!small_sylvester(rii, p, rjj, q, c)) return kNoSquareRoot;
-            for (int b = 0; b < q; ++b)
-                for (int a = 0; a < p; ++a) R(i0 + a, j0 + b) = c[a + p * b];
+            for (int b = 0; b < q; ++b) {
+                double* dst = &R(0, j0 + b);
+                for (int a = 0; a < p; ++a) {
+                    const double f = c[a + p * b];
+                    dst[i0 + a] = f;
+                    const double* src = &R(0, i0 + a);
+                    for (int i = 0; i < i0; ++i) dst[i] -= src[i] * f;
+                }
+            }
         }
     }
     return kOk;
@@ -235,9 +251,190 @@ int real_route(RouteWork& w) {
 }
 }  // namespace
 
+namespace {
+
+// sqrt(x^2 + y^2) as LAPACK's dlapy2 (no spurious overflow / underflow).
+inline double lapy2(double x, double y) {
+    const double xa = std::abs(x), ya = std::abs(y);
+    const double w = std::max(xa, ya), z = std::min(xa, ya);
+    if (z == 0.0 || !(w <= std::numeric_limits<double>::max())) return w;
+    const double q = z / w;
+    return w * std::sqrt(1.0 + q * q);
+}
+
+// LAPACK's dlanv2 (3.12), transcribed: the Schur factorization of a real 2x2 matrix in standardised
+// form, [[a, b], [c, d]] = [[cs, -sn], [sn, cs]] [[aa, bb], [cc, dd]] [[cs, sn], [-sn, cs]] with
+// (aa, bb, cc, dd) overwriting (a, b, c, d): cc = 0 (real eigenvalues), or aa = dd and bb cc < 0
+// (a complex-conjugate pair). The Fortran routine costs ~80 ns a call here (three dlamch calls with
+// their string comparisons), more than the rest of the 2x2 square root together.
+void lanv2(double& a, double& b, double& c, double& d, double& cs, double& sn) {
+    constexpr double kEps = 0x1p-52;       // dlamch('P')
+    constexpr double kSafmn2 = 0x1p-485;   // base^int(log(safmin / eps) / log(base) / 2)
+    constexpr double kSafmx2 = 0x1p+485;
+    constexpr double kMultpl = 4.0;
+    if (c == 0.0) {
+        cs = 1.0;
+        sn = 0.0;
+    } else if (b == 0.0) {  // swap rows and columns
+        cs = 0.0;
+        sn = 1.0;
+        const double temp = d;
+        d = a;
+        a = temp;
+        b = -c;
+        c = 0.0;
+    } else if (a - d == 0.0 && std::copysign(1.0, b) != std::copysign(1.0, c)) {
+        cs = 1.0;
+        sn = 0.0;
+    } else {
+        double temp = a - d;
+        double p = 0.5 * temp;
+        const double bcmax = std::max(std::abs(b), std::abs(c));
+        const double bcmis = std::min(std::abs(b), std::abs(c)) * std::copysign(1.0, b) * std::copysign(1.0, c);
+        double scale = std::max(std::abs(p), bcmax);
+        double z = (p / scale) * p + (bcmax / scale) * bcmis;
+        if (z >= kMultpl * kEps) {  // real eigenvalues: compute a and d
+            z = p + std::copysign(std::sqrt(scale) * std::sqrt(z), p);
+            a = d + z;
+            d = d - (bcmax / z) * bcmis;
+            const double tau = lapy2(c, z);
+            cs = z / tau;
+            sn = c / tau;
+            b = b - c;
+            c = 0.0;
+        } else {  // complex or (almost) equal real eigenvalues: make the diagonal elements equal
+            int count = 0;
+            double sigma = b + c;
+            for (;;) {
+                ++count;
+                scale = std::max(std::abs(temp), std::abs(sigma));
+                if (scale >= kSafmx2) {
+                    sigma *= kSafmn2;
+                    temp *= kSafmn2;
+                    if (count <= 20) continue;
+                }
+                if (scale <= kSafmn2) {
+                    sigma *= kSafmx2;
+                    temp *= kSafmx2;
+                    if (count <= 20) continue;
+                }
+                break;
+            }
+            p = 0.5 * temp;
+            double tau = lapy2(sigma, temp);
+            cs = std::sqrt(0.5 * (1.0 + std::abs(sigma) / tau));
+            sn = -(p / (tau * cs)) * std::copysign(1.0, sigma);
+            // [[aa, bb], [cc, dd]] = [[a, b], [c, d]] [[cs, -sn], [sn, cs]]
+            const double aa = a * cs + b * sn, bb = -a * sn + b * cs;
+            const double cc = c * cs + d * sn, dd = -c * sn + d * cs;
+            // [[a, b], [c, d]] = [[cs, sn], [-sn, cs]] [[aa, bb], [cc, dd]]
+            a = aa * cs + cc * sn;
+            b = bb * cs + dd * sn;
+            c = -aa * sn + cc * cs;
+            d = -bb * sn + dd * cs;
+            temp = 0.5 * (a + d);
+            a = temp;
+            d = temp;
+            if (c != 0.0) {
+                if (b != 0.0) {
+                    if (std::copysign(1.0, b) == std::copysign(1.0, c)) {  // real: upper triangular
+                        const double sab = std::sqrt(std::abs(b)), sac = std::sqrt(std::abs(c));
+                        p = std::copysign(sab * sac, c);
+                        tau = 1.0 / std::sqrt(std::abs(b + c));
+                        a = temp + p;
+                        d = temp - p;
+                        b = b - c;
+                        c = 0.0;
+                        const double cs1 = sab * tau, sn1 = sac * tau;
+                        temp = cs * cs1 - sn * sn1;
+                        sn = cs * sn1 + sn * cs1;
+                        cs = temp;
+                    }
+                } else {
+                    b = -c;
+                    c = 0.0;
+                    temp = cs;
+                    cs = -sn;
+                    sn = temp;
+                }
+            }
+        }
+    }
+}
+
+// d = 2, real input (row-major a, x): the real Schur form by one rotation (dlanv2 as above, the
+// algorithm of SchurWork::real_schur), the square root of the standardised 2x2 factor (two 1x1 blocks, or one
+// block with a complex-conjugate pair: sqrt_block2) and X = Z R Z^T, all in registers: the real
+// Schur route of sqrtm_quasi_triu without the per-matrix overhead (workspace, BLAS calls, loops).
+// Returns an nnla::Status code, or schur::kComplexNeeded for a negative real eigenvalue.
+int sqrtm2_real(const double* a, double* x) {
+    double t00 = a[0], t01 = a[1], t10 = a[2], t11 = a[3];
+    if (!(std::isfinite(t00) && std::isfinite(t01) && std::isfinite(t10) && std::isfinite(t11)))
+        return kNonFinite;
+    double cs = 1.0, sn = 0.0;
+    lanv2(t00, t01, t10, t11, cs, sn);  // [[a00, a01], [a10, a11]] = Z T Z^T
+    double r00, r01, r10, r11;
+    if (t10 != 0.0) {
+        double blk[4];
+        sqrt_block2(t00, t01, t10, t11, blk);
+        r00 = blk[0];
+        r10 = blk[1];
+        r01 = blk[2];
+        r11 = blk[3];
+    } else {
+        if (t00 < 0.0 || t11 < 0.0) return schur::kComplexNeeded;
+        const double tcol[4] = {t00, 0.0, t01, t11};
+        const double tz = zero_eigenvalue_tol(tcol, 2);
+        const double tc = coupling_tol(schur::fro_norm(tcol, 2), 2);
+        r00 = std::sqrt(t00);
+        r11 = std::sqrt(t11);
+        r10 = 0.0;
+        const double den = r00 + r11;
+        if ((t00 <= tz && t11 <= tz) || den == 0.0) {
+            if (std::abs(t01) > tc) return kNoSquareRoot;
+            r01 = den == 0.0 ? 0.0 : t01 / den;
+        } else {
+            r01 = t01 / den;
+        }
+    }
+    // M = Z R, X = M Z^T with Z = [[cs, -sn], [sn, cs]].
+    const double m00 = cs * r00 - sn * r10, m01 = cs * r01 - sn * r11;
+    const double m10 = sn * r00 + cs * r10, m11 = sn * r01 + cs * r11;
+    x[0] = m00 * cs - m01 * sn;
+    x[1] = m00 * sn + m01 * cs;
+    x[2] = m10 * cs - m11 * sn;
+    x[3] = m10 * sn + m11 * cs;
+    const bool finite = std::isfinite(x[0]) && std::isfinite(x[1]) && std::isfinite(x[2]) && std::isfinite(x[3]);
+    return finite ? kOk : kNaNResult;
+}
+
+template <class R>
+void sqrtm2_real_batch(const R* a, R* out, std::int64_t batch, int n_threads, std::int8_t* status) {
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch / 256)));
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (std::int64_t b = 0; b < batch; ++b) {
+        double ab[4], xb[4];
+        for (int k = 0; k < 4; ++k) ab[k] = static_cast<double>(a[4 * b + k]);
+        const int st = sqrtm2_real(ab, xb);
+        if (st == schur::kComplexNeeded) {
+            status[b] = schur::kComplexNeeded;
+            continue;
+        }
+        if (st == kOk) {
+            for (int k = 0; k < 4; ++k) out[4 * b + k] = static_cast<R>(xb[k]);
+        } else {
+            schur::fill_nan(out + 4 * b, 4);
+        }
+        status[b] = static_cast<std::int8_t>(st);
+    }
+}
+
+}  // namespace
+
 template <class R>
 void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
+    if (d == 2) return sqrtm2_real_batch(a, out, batch, n_threads, status);
     schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
 }
 

@@ -25,7 +25,8 @@ double coupling_tol(double fro_norm, int n);
 
 // Real input, real output: out[b] = sqrtm(a[b]), status[b] an nnla::Status code, or
 // schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
-// result is complex; sqrtm_real_complex_batch computes those into a complex output.
+// result is complex; sqrtm_real_complex_batch computes those into a complex output. d = 2 takes a
+// fused path in registers: the same real Schur method without workspace or BLAS calls.
 template <class R>
 void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
                      std::int8_t* status);
