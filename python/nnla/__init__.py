@@ -21,6 +21,8 @@ info
     Build, BLAS and thread information.
 relu
     Exact matrices of shallow ReLU networks (1D and 2D) and the exact O(n) 1D solvers.
+three_layer
+    Exact, verified weights of the three-layer matrix-exponential network (batched).
 errors
     Exception classes.
 """
@@ -31,7 +33,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors, hss, relu
+from nnla import analysis, datasets, errors, hss, relu, three_layer
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -54,6 +56,7 @@ __all__ = [
     "set_num_threads",
     "signm",
     "sqrtm",
+    "three_layer",
 ]
 
 

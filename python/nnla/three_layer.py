@@ -1,0 +1,1011 @@
+"""The analytic three-layer matrix-exponential network (Gai and Zhang, arXiv:2407.02540).
+
+The network ``f(X) = W3 expm(W2 expm(W1 X))`` maps ``d x d`` matrices to ``d x d`` matrices. Two
+input/output pairs ``f(X1) = Y1``, ``f(X2) = Y2`` can be fitted exactly whenever ``X2 - X1``, ``Y1``
+and ``Y2`` are invertible: for a scalar ``mu`` with ``e^mu != 1`` and a logarithm ``L`` of
+``M = Y1^{-1} Y2``,
+
+    W1 = mu (X2 - X1)^{-1},   A = L / (e^mu - 1),   W2 = A expm(-W1 X1),   W3 = Y1 expm(-A).
+
+Proof: ``W1 X2 = W1 X1 + mu I``, so ``expm(W1 X2) = e^mu B1`` with ``B1 = expm(W1 X1)``;
+``W2 B1 = A`` and ``W2 e^mu B1 = e^mu A`` commute with ``A``, hence ``f(X1) = Y1 e^{-A} e^{A} = Y1``
+and ``f(X2) = Y1 e^{(e^mu - 1) A} = Y1 e^L = Y2``.
+
+:func:`solve` builds the weights for one problem or a batch of problems on the batched native
+kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` per problem, and verifies every
+solution by an independent forward pass; :func:`forward` evaluates the network;
+:func:`fit_gradient` trains the same network by Adam (gradients through
+:func:`nnla.expm_frechet`) and :func:`fit_one_layer` fits the one-layer network ``Y = W X``, for the
+"power of depth" comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from nnla._native import _core
+from nnla._threads import resolve_threads
+from nnla._validate import OK, _indices, _where, as_matrix_stack
+from nnla.errors import SingularMatrixError, VerificationError
+from nnla.linalg import expm, expm_frechet
+
+__all__ = [
+    "GradientFit",
+    "OneLayerFit",
+    "ThreeLayerSolution",
+    "fit_gradient",
+    "fit_one_layer",
+    "forward",
+    "solve",
+]
+
+_U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of double precision
+_LOG_TOL = 1e-10  # accepted ||expm(L) - M|| / ||M|| of the logarithm
+_DEFAULTS = (np.log(2.0), 0.5j * np.pi, -0.5j * np.pi, 1.0)
+_RADII = np.geomspace(1e-3, 20.0, 16)
+_ANGLES = np.linspace(-np.pi, np.pi, 24, endpoint=False)
+_REAL_GRID = np.concatenate([np.geomspace(1e-3, 20.0, 24), -np.geomspace(1e-3, 20.0, 24)])
+_N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
+_CHUNK = 2048  # instances per block in the vectorised candidate ranking
+
+MuSpec = Union[str, complex, float, ArrayLike]
+
+
+@dataclass(frozen=True)
+class ThreeLayerSolution:
+    """Exact weights of ``f(X) = W3 expm(W2 expm(W1 X))`` for two pairs, with their verification.
+
+    Attributes
+    ----------
+    W1, W2, W3 : ndarray, shape (..., d, d)
+        The weights (complex128, or float64 when a real solution was requested and found for
+        every instance).
+    residuals : ndarray, shape (..., 2)
+        ``||f(Xk) - Yk||_F / ||Yk||_F`` for k = 1, 2, from an independent forward pass
+        (:func:`forward` on the returned weights).
+    mu : ndarray, shape (...)
+        The scalar parameter used by each instance (complex128, float64 for real solutions).
+    diagnostics : dict of str to ndarray
+        Per instance (batch shape): ``cond_dx`` (1-norm condition number of ``X2 - X1``),
+        ``norm_g`` (``||(X2 - X1)^{-1} X1||_1``), ``cond_y1``, ``cond_y2``, ``cond_m`` (1-norm
+        condition numbers of ``Y1``, ``Y2`` and ``M = Y1^{-1} Y2``), ``log_branch`` (the rotation
+        ``phi`` of ``L = logm(e^{-i phi} M) + i phi I``; 0 for the principal logarithm),
+        ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``),
+        ``kappa_b1`` (``||B1||_1 ||B1^{-1}||_1`` with ``B1 = expm(W1 X1)``), ``norm_w1``,
+        ``norm_w2``, ``norm_w3`` (1-norms) and ``candidates`` (how many ``mu`` were verified).
+    """
+
+    W1: np.ndarray
+    W2: np.ndarray
+    W3: np.ndarray
+    residuals: np.ndarray
+    mu: np.ndarray
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def residual(self) -> np.ndarray:
+        """The larger of the two relative residuals, per instance (batch shape)."""
+        return self.residuals.max(axis=-1)
+
+    @property
+    def weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(W1, W2, W3)``."""
+        return self.W1, self.W2, self.W3
+
+
+# ------------------------------------------------------------------------------------------------
+# Small batched helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def _norm1(a: np.ndarray) -> np.ndarray:
+    """Matrix 1-norms of a stack (max column sum)."""
+    return np.abs(a).sum(axis=-2).max(axis=-1)
+
+
+def _fro(a: np.ndarray) -> np.ndarray:
+    return np.sqrt((np.abs(a) ** 2).sum(axis=(-2, -1)))
+
+
+def _expm_raw(a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray]:
+    """Batched expm of a C-contiguous stack without raising: (result, ok mask)."""
+    if a.shape[0] == 0:
+        return a.copy(), np.ones(0, dtype=bool)
+    out, status = _core.expm(np.ascontiguousarray(a), nt)
+    if status is None:
+        return out, np.ones(a.shape[0], dtype=bool)
+    return out, np.asarray(status) == OK
+
+
+def _inv_cond(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Inverse, 1-norm condition number and singular mask of each matrix of a stack (n, d, d).
+
+    Singular means exactly singular or numerically singular: condition number >= 1 / (d u).
+    The inverse is None when some matrix is exactly singular.
+    """
+    d = a.shape[-1]
+    with np.errstate(all="ignore"):
+        try:
+            inv: np.ndarray | None = np.linalg.inv(a)
+            cond = _norm1(a) * _norm1(inv)
+        except np.linalg.LinAlgError:
+            inv = None
+            sv = np.linalg.svd(a, compute_uv=False)
+            cond = sv[:, 0] / sv[:, -1]
+    bad = ~np.isfinite(cond) | (cond * d * _U >= 1.0)
+    return inv, cond, bad
+
+
+_SINGULAR_HINT = {
+    "X2 - X1": "the construction needs W1 = mu (X2 - X1)^{-1}; the two inputs must differ "
+    "by an invertible, well-conditioned matrix",
+    "Y1": "the construction needs Y1^{-1} Y2 and W3 = Y1 expm(-A); Y1 must be invertible",
+    "Y2": "the logarithm of Y1^{-1} Y2 exists only for invertible Y2",
+}
+
+
+def _fmt(values: np.ndarray) -> str:
+    v = np.asarray(values, dtype=np.float64).ravel()
+    shown = ", ".join(f"{x:.3g}" for x in v[:5])
+    return shown + (", ..." if v.size > 5 else "")
+
+
+def _flat_where(mask: np.ndarray, batch: tuple[int, ...]) -> str:
+    """' at batch indices [...]' for a flat mask of a batch, '' for a single problem."""
+    return _where(mask.reshape(batch))
+
+
+def _flat_indices(mask: np.ndarray, batch: tuple[int, ...]) -> list[tuple[int, ...]]:
+    m = mask.reshape(batch)
+    return _indices(m) if m.ndim else ([()] if bool(m) else [])
+
+
+def _raise_singular(
+    name: str, cond: np.ndarray, bad: np.ndarray, batch: tuple[int, ...], extra: str = ""
+) -> None:
+    raise SingularMatrixError(
+        f"{name} is singular or numerically singular (1-norm condition number "
+        f"{_fmt(cond[bad])}{extra}){_flat_where(bad, batch)}",
+        hint=_SINGULAR_HINT[name],
+        indices=_flat_indices(bad, batch),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Forward pass
+# ------------------------------------------------------------------------------------------------
+
+
+def _forward_raw(
+    w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, x: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``W3 expm(W2 expm(W1 X))`` on flat stacks, never raising: (result, ok mask)."""
+    with np.errstate(all="ignore"):
+        e1, ok1 = _expm_raw(w1 @ x, nt)
+        e2, ok2 = _expm_raw(w2 @ e1, nt)
+        out = w3 @ e2
+    ok = ok1 & ok2 & np.isfinite(out).all(axis=(-2, -1))
+    return out, ok
+
+
+def _rel_residual(f: np.ndarray, y: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        r = _fro(f - y) / _fro(y)
+    r = np.where(ok & np.isfinite(r), r, np.inf)
+    return r
+
+
+def forward(
+    W: ThreeLayerSolution | Sequence[ArrayLike],
+    X: ArrayLike,
+    *,
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """Evaluate the network ``f(X) = W3 expm(W2 expm(W1 X))``.
+
+    Parameters
+    ----------
+    W : ThreeLayerSolution or sequence of three array_like, each of shape (..., d, d)
+        The weights ``(W1, W2, W3)`` or a result of :func:`solve`.
+    X : array_like, shape (..., d, d)
+        Inputs; the batch shapes of ``X`` and the weights are broadcast against each other.
+    n_threads : int, optional
+        OpenMP threads of the matrix exponentials (default: :func:`nnla.get_num_threads`).
+
+    Returns
+    -------
+    ndarray, shape (..., d, d)
+        ``f(X)``, in the common dtype of the weights and ``X`` (float64 at least).
+
+    Raises
+    ------
+    ValueError
+        If the weights are not three stacks of square matrices of the size of ``X``, the batch
+        shapes do not broadcast, or an entry is NaN or Inf.
+    nnla.errors.NonFiniteResultError
+        If a matrix exponential overflows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> eye, zero = np.eye(2), np.zeros((2, 2))
+    >>> three_layer.forward((zero, zero, 3 * eye), eye)  # W3 expm(0) = 3 I
+    array([[3., 0.],
+           [0., 3.]])
+    """
+    if isinstance(W, ThreeLayerSolution):
+        ws = list(W.weights)
+    else:
+        ws = list(W)
+        if len(ws) != 3:
+            raise ValueError(f"W must hold three weight matrices (W1, W2, W3), got {len(ws)}")
+    arrs = [as_matrix_stack(w, f"W{i + 1}") for i, w in enumerate(ws)]
+    x = as_matrix_stack(X, "X")
+    d = x.shape[-1]
+    for i, a in enumerate(arrs):
+        if a.shape[-1] != d:
+            raise ValueError(f"W{i + 1} must be {d} x {d} like X, got shape {a.shape}")
+    for name, a in [("W1", arrs[0]), ("W2", arrs[1]), ("W3", arrs[2]), ("X", x)]:
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} contains NaN or Inf")
+    try:
+        batch = np.broadcast_shapes(*(a.shape[:-2] for a in [*arrs, x]))
+    except ValueError:
+        raise ValueError(
+            "the batch shapes of W1, W2, W3 and X do not broadcast: "
+            f"{[a.shape[:-2] for a in [*arrs, x]]}"
+        ) from None
+    dt = np.result_type(np.float64, *arrs, x)
+    flat = [np.ascontiguousarray(np.broadcast_to(a, (*batch, d, d)).astype(dt)).reshape(-1, d, d)
+            for a in [*arrs, x]]
+    nt = resolve_threads(n_threads)
+    out, ok = _forward_raw(*flat, nt)
+    if not ok.all():
+        from nnla.errors import NonFiniteResultError
+
+        raise NonFiniteResultError(
+            f"forward: a matrix exponential overflowed{_flat_where(~ok, batch)}",
+            hint="the weights or inputs are too large for double precision",
+            indices=_flat_indices(~ok, batch),
+        )
+    return out.reshape(*batch, d, d)
+
+
+# ------------------------------------------------------------------------------------------------
+# Choice of mu
+# ------------------------------------------------------------------------------------------------
+
+
+def _spread(re: np.ndarray) -> np.ndarray:
+    return re.max(axis=-1) - re.min(axis=-1)
+
+
+def _rank_candidates(
+    grid: np.ndarray,
+    lam_g: np.ndarray,
+    ell: np.ndarray,
+    n_dx: np.ndarray,
+) -> np.ndarray:
+    """Estimated log-error of each grid ``mu`` for each instance: shape (n, len(grid)).
+
+    The model: ``log(err/u) ~ |mu| s1 + s2 + log(magnitudes)``, where ``s1`` is the spread of
+    ``Re(mu lambda_j(G))`` (``kappa(B1) = ||e^{mu G}|| ||e^{-mu G}||``), ``s2`` the larger spread of
+    ``Re(c ell_j)`` for ``c = 1/(e^mu - 1)`` and ``e^mu/(e^mu - 1)`` (the top layer's
+    cancellation ``||e^{-A}|| ||e^{A}||`` and ``||e^{-A}|| ||e^{e^mu A}|| / ||e^L||``), and the
+    magnitudes the sizes of the exponents and the rounding of ``W1 X2 - W1 X1 = mu I``.
+    """
+    c1 = 1.0 / np.expm1(grid)  # (K,)
+    c2 = 1.0 + c1
+    rho_g = np.abs(lam_g).max(axis=-1)  # (n,)
+    n_l = np.abs(ell).max(axis=-1)
+    out = np.empty((lam_g.shape[0], grid.size))
+    for s in range(0, lam_g.shape[0], _CHUNK):
+        lg = lam_g[s : s + _CHUNK, None, :]
+        el = ell[s : s + _CHUNK, None, :]
+        re1 = (grid[None, :, None] * lg).real
+        s1 = _spread(re1)
+        # exp(+-mu lambda_j) must stay far inside the floating-point range.
+        s1 = np.where(np.abs(re1).max(axis=-1) < 600.0, s1, np.inf)
+        s2 = np.maximum(
+            _spread((c1[None, :, None] * el).real), _spread((c2[None, :, None] * el).real)
+        )
+        mag = (
+            2.0
+            + np.abs(grid)[None, :] * rho_g[s : s + _CHUNK, None]
+            + np.abs(c2)[None, :] * n_l[s : s + _CHUNK, None]
+            * (1.0 + np.abs(grid)[None, :] * n_dx[s : s + _CHUNK, None])
+        )
+        out[s : s + _CHUNK] = s1 + s2 + np.log(mag)
+    return out
+
+
+def _candidate_lists(
+    mode: str, lam_g: np.ndarray, ell: np.ndarray, n_dx: np.ndarray, real: bool
+) -> list[np.ndarray]:
+    """The cascade of ``mu`` candidates per instance: a list of (n,) arrays."""
+    n = lam_g.shape[0]
+    if mode == "real" or real:
+        grid = _REAL_GRID if real and mode == "auto" else _REAL_GRID[_REAL_GRID > 0]
+        defaults: tuple = (np.log(2.0), 1.0) if mode == "real" else (np.log(2.0), 1.0, -np.log(2.0))
+    else:
+        grid = (_RADII[:, None] * np.exp(1j * _ANGLES)[None, :]).ravel()
+        tiny = np.abs(grid.real) < 1e-12 * np.abs(grid)
+        grid = np.where(tiny, 1j * grid.imag, grid)  # exactly imaginary on the imaginary axis
+        defaults = _DEFAULTS
+    cost = _rank_candidates(grid.astype(np.complex128), lam_g, ell, n_dx)
+    order = np.argsort(cost, axis=1, kind="stable")
+    stages = [grid[order[:, 0]]]
+    stages += [np.full(n, mu, dtype=grid.dtype) for mu in defaults]
+    stages += [grid[order[:, k]] for k in range(1, 1 + _N_GRID_FALLBACK)]
+    return stages
+
+
+# ------------------------------------------------------------------------------------------------
+# The construction and its verification, for a subset of instances and one mu each
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    x1: np.ndarray
+    x2: np.ndarray
+    y1: np.ndarray
+    y2: np.ndarray
+    dinv: np.ndarray
+    log: np.ndarray
+
+
+def _construct(
+    p: _Prepared, idx: np.ndarray, mu: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights, verified residuals (n, 2) and expm(-W1 X1) for instances ``idx`` with ``mu``.
+
+    Real ``mu`` (float64) means a real solution: the caller passes only instances with real data
+    and a real logarithm, and everything is computed in real arithmetic.
+    """
+    real = mu.dtype.kind == "f"
+    dt = np.float64 if real else np.complex128
+    m = mu[:, None, None]
+    x1, x2, y1, y2 = (a[idx].astype(dt, copy=False) for a in (p.x1, p.x2, p.y1, p.y2))
+    log = p.log[idx].real if real and p.log.dtype.kind == "c" else p.log[idx]
+    with np.errstate(all="ignore"):
+        w1 = m * p.dinv[idx].astype(dt, copy=False)
+        a = log.astype(dt, copy=False) / np.expm1(m)
+        binv, ok_b = _expm_raw(-(w1 @ x1), nt)
+        w2 = a @ binv
+        ea, ok_a = _expm_raw(-a, nt)
+        w3 = y1 @ ea
+    # Independent verification: the forward pass of the returned weights.
+    f1, ok1 = _forward_raw(w1, w2, w3, x1, nt)
+    f2, ok2 = _forward_raw(w1, w2, w3, x2, nt)
+    ok = ok_a & ok_b
+    res = np.stack([_rel_residual(f1, y1, ok & ok1), _rel_residual(f2, y2, ok & ok2)], axis=-1)
+    return w1, w2, w3, res, binv
+
+
+def _validate_pairs(
+    X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike
+) -> tuple[list[np.ndarray], tuple[int, ...], int]:
+    names = ("X1", "X2", "Y1", "Y2")
+    arrs = [as_matrix_stack(a, n) for a, n in zip((X1, X2, Y1, Y2), names)]
+    shape = arrs[0].shape
+    for a, n in zip(arrs, names):
+        if a.shape != shape:
+            raise ValueError(
+                f"X1, X2, Y1 and Y2 must have the same shape (..., d, d); {n} has shape "
+                f"{a.shape}, X1 has shape {shape}"
+            )
+    d = shape[-1]
+    if d == 0:
+        raise ValueError("X1, X2, Y1 and Y2 must be at least 1 x 1, got d = 0")
+    for a, n in zip(arrs, names):
+        finite = np.isfinite(a).all(axis=(-2, -1))
+        if not finite.all():
+            raise ValueError(f"{n} contains NaN or Inf{_where(~finite)}")
+    return arrs, shape[:-2], d
+
+
+def _parse_mu(mu: MuSpec, batch: tuple[int, ...]) -> tuple[str, np.ndarray | None]:
+    if isinstance(mu, str):
+        if mu not in ("auto", "real"):
+            raise ValueError(f"mu must be 'auto', 'real' or a number, got {mu!r}")
+        return mu, None
+    try:
+        arr = np.asarray(mu)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError
+        val = np.broadcast_to(arr.astype(np.complex128), batch)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"mu must be 'auto', 'real', a number or an array of the batch shape {batch}, "
+            f"got {mu!r}"
+        ) from None
+    if not np.isfinite(val).all():
+        raise ValueError("mu must be finite")
+    with np.errstate(all="ignore"):
+        bad = np.abs(np.expm1(val)) <= 4 * _U * np.maximum(1.0, np.abs(val))
+    if bad.any():
+        raise ValueError(
+            "e^mu = 1 (mu = 2 pi i k): the construction divides by e^mu - 1; choose another mu"
+        )
+    return "given", val.reshape(-1)
+
+
+def solve(
+    X1: ArrayLike,
+    X2: ArrayLike,
+    Y1: ArrayLike,
+    Y2: ArrayLike,
+    *,
+    mu: MuSpec = "auto",
+    tol: float = 1e-8,
+    real_if_possible: bool = False,
+    n_threads: int | None = None,
+) -> ThreeLayerSolution:
+    """Exact weights of ``f(X) = W3 expm(W2 expm(W1 X))`` with ``f(X1) = Y1`` and ``f(X2) = Y2``.
+
+    The construction of the module docstring, for one problem ``(d, d)`` or a batch
+    ``(..., d, d)`` of independent problems. Every solution is verified by an independent forward
+    pass (:func:`forward` on the returned weights, max over the two pairs of
+    ``||f(Xk) - Yk||_F / ||Yk||_F``), and ``mu`` is chosen per instance:
+
+    - ``"auto"``: candidates ranked by an error model (the spread of ``Re(mu lambda_j)`` over the
+      eigenvalues of ``G = (X2 - X1)^{-1} X1`` measures ``kappa(expm(W1 X1))``, the spread of
+      ``Re(ell_j / (e^mu - 1))`` over the eigenvalues of ``L`` the cancellation in the top layer)
+      on a grid ``|mu|`` in [1e-3, 20] x 24 angles; the best ranked candidate is verified for
+      all instances at once, the instances whose residual is not yet at round-off level try the
+      defaults ``ln 2, i pi/2, -i pi/2, 1`` and then the next ranked grid points (each stage
+      batched over the instances still trying). Each instance keeps its best verified candidate.
+    - ``"real"``: the paper's real ``alpha > 0``, searched in the same way over ``[1e-3, 20]``.
+    - a number (or an array of the batch shape): that ``mu``.
+
+    The logarithm is the principal one, ``L = logm(Y1^{-1} Y2)``; where its check
+    ``||expm(L) - M||_1 / ||M||_1 <= 1e-10`` fails (eigenvalues at the branch cut), the rotated
+    branch ``L = logm(e^{-i phi} M) + i phi I`` is used, with ``phi`` turning the spectrum of
+    ``M`` away from the negative real axis. Computations are in double precision.
+
+    Parameters
+    ----------
+    X1, X2, Y1, Y2 : array_like, shape (..., d, d)
+        The two input/output pairs, real or complex, all of the same shape. ``X2 - X1``, ``Y1``
+        and ``Y2`` must be invertible (``X1`` and ``X2`` need not be).
+    mu : {"auto", "real"} or complex or array_like, default "auto"
+        The choice of the scalar parameter (see above). A given ``mu`` must satisfy
+        ``e^mu != 1``.
+    tol : float, default 1e-8
+        Largest accepted residual; a solution above it is never returned (see Raises).
+    real_if_possible : bool, default False
+        For real data whose ``M = Y1^{-1} Y2`` has a real principal logarithm, search real
+        ``mu`` (both signs with ``"auto"``) first; the weights are then real. The output arrays
+        are float64 only if every instance of the batch got a real solution; otherwise they are
+        complex128 (real solutions have zero imaginary parts).
+    n_threads : int, optional
+        OpenMP threads of the native kernels (default: :func:`nnla.get_num_threads`). Results do
+        not depend on it, nor on whether the instances are solved together or one at a time.
+
+    Returns
+    -------
+    ThreeLayerSolution
+        The weights, the verified residuals, ``mu`` and the diagnostics, with batch shape ``...``.
+
+    Raises
+    ------
+    ValueError
+        If the four arrays are not stacks of square matrices of the same shape, contain NaN or
+        Inf, ``mu`` is not ``"auto"``, ``"real"`` or a finite number, or ``e^mu = 1``.
+    nnla.errors.SingularMatrixError
+        If ``X2 - X1``, ``Y1`` or ``Y2`` is singular or numerically singular (1-norm condition
+        number at least ``1/(d u)``); the message names the matrix, the condition numbers (and
+        ``||G||`` for ``X2 - X1`` where it can be formed) and the batch indices.
+    nnla.errors.VerificationError
+        If some instance's best verified residual exceeds ``tol`` (or its logarithm fails its
+        check on both branches). For a batch the error is raised once, naming every failing
+        instance in ``indices``; ``err.result`` holds the complete solution (the failing
+        instances included, with their residuals) and ``err.diagnostics`` the diagnostics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> rng = np.random.default_rng(0)
+    >>> X1, X2, Y1, Y2 = rng.standard_normal((4, 3, 3))
+    >>> sol = three_layer.solve(X1, X2, Y1, Y2)
+    >>> bool(sol.residuals.max() < 1e-12)
+    True
+    >>> f2 = three_layer.forward(sol, X2)
+    >>> bool(np.allclose(f2, Y2, rtol=0, atol=1e-12))
+    True
+    """
+    arrs, batch, d = _validate_pairs(X1, X2, Y1, Y2)
+    mode, mu_given = _parse_mu(mu, batch)
+    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    nt = resolve_threads(n_threads)
+    n = int(np.prod(batch, dtype=np.int64))
+    is_real = all(a.dtype.kind == "f" for a in arrs)
+    wdt = np.float64 if is_real else np.complex128
+    x1, x2, y1, y2 = (np.ascontiguousarray(a, dtype=wdt).reshape(n, d, d) for a in arrs)
+    if n == 0:
+        z = np.zeros((*batch, d, d), dtype=np.complex128)
+        return ThreeLayerSolution(
+            z, z.copy(), z.copy(), np.zeros((*batch, 2)), np.zeros(batch, dtype=np.complex128), {}
+        )
+    return _solve_flat(x1, x2, y1, y2, batch, d, mode, mu_given, tol, real_if_possible, nt)
+
+
+def _choose_rotation(eig_m: np.ndarray) -> np.ndarray:
+    """Angle phi per instance turning the eigenvalues of M farthest from the negative axis."""
+    phis = np.linspace(-np.pi, np.pi, 32, endpoint=False)
+    args = np.angle(eig_m)[:, None, :] - phis[None, :, None]
+    wrapped = np.angle(np.exp(1j * args))  # in (-pi, pi]
+    dist = (np.pi - np.abs(wrapped)).min(axis=-1)  # distance to the cut
+    return phis[np.argmax(dist, axis=1)]
+
+
+def _logarithm(
+    m: np.ndarray, eig_m: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """L with a verified ``expm(L) = M``: (L complex or real, phi, check residual)."""
+    n, d = m.shape[0], m.shape[-1]
+    log, status = _core.logm(m, nt)
+    ok = np.ones(n, dtype=bool) if status is None else np.asarray(status) == OK
+    log = np.where(ok[:, None, None], log, 0)
+    with np.errstate(all="ignore"):
+        e, ok_e = _expm_raw(log, nt)
+        res = _norm1(e - m) / _norm1(m)
+    res = np.where(ok & ok_e & np.isfinite(res), res, np.inf)
+    phi = np.zeros(n)
+    bad = res > _LOG_TOL
+    if bad.any():
+        b = np.flatnonzero(bad)
+        ph = _choose_rotation(eig_m[b])
+        rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m[b])
+        lr, st = _core.logm(rot, nt)
+        okr = np.ones(b.size, dtype=bool) if st is None else np.asarray(st) == OK
+        lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
+        with np.errstate(all="ignore"):
+            er, ok_er = _expm_raw(lr, nt)
+            rr = _norm1(er - m[b]) / _norm1(m[b])
+        rr = np.where(okr & ok_er & np.isfinite(rr), rr, np.inf)
+        better = (rr <= _LOG_TOL) | (rr < res[b])
+        if better.any():
+            log = log.astype(np.complex128)
+            log[b[better]] = lr[better]
+            res[b[better]] = rr[better]
+            phi[b[better]] = ph[better]
+    return log, phi, res
+
+
+def _solve_flat(
+    x1: np.ndarray,
+    x2: np.ndarray,
+    y1: np.ndarray,
+    y2: np.ndarray,
+    batch: tuple[int, ...],
+    d: int,
+    mode: str,
+    mu_given: np.ndarray | None,
+    tol: float,
+    real_if_possible: bool,
+    nt: int,
+) -> ThreeLayerSolution:
+    n = x1.shape[0]
+    dx = x2 - x1
+    if not np.isfinite(dx).all():
+        raise ValueError("X2 - X1 overflows (its entries exceed the floating-point range)")
+    dinv, cond_dx, bad = _inv_cond(dx)
+    if bad.any():
+        with np.errstate(all="ignore"):
+            g = _norm1(dinv[bad] @ x1[bad]) if dinv is not None else np.full(bad.sum(), np.inf)
+        _raise_singular("X2 - X1", cond_dx, bad, batch, f"; ||(X2 - X1)^-1 X1||_1 = {_fmt(g)}")
+    assert dinv is not None
+    y1inv, cond_y1, bad = _inv_cond(y1)
+    if bad.any():
+        _raise_singular("Y1", cond_y1, bad, batch)
+    y2inv, cond_y2, bad = _inv_cond(y2)
+    if bad.any():
+        _raise_singular("Y2", cond_y2, bad, batch)
+    assert y2inv is not None
+    with np.errstate(all="ignore"):
+        g = dinv @ x1
+        m = np.linalg.solve(y1, y2)
+        minv = y2inv @ y1
+    norm_g = _norm1(g)
+    cond_m = _norm1(m) * _norm1(minv)
+    eig = np.linalg.eigvals(np.concatenate([g, m]))
+    lam_g, eig_m = eig[:n], eig[n:]
+    log, phi, log_res = _logarithm(np.ascontiguousarray(m), eig_m, nt)
+    ell = np.log(eig_m * np.exp(-1j * phi)[:, None]) + 1j * phi[:, None]
+    n_dx = _norm1(dinv) * np.maximum(_norm1(x1), _norm1(x2))
+    prep = _Prepared(x1, x2, y1, y2, dinv, log)
+
+    # Per instance: best residual, its mu and weights; a stage cascade over candidates.
+    best = np.full(n, np.inf)
+    best_res = np.full((n, 2), np.inf)
+    best_mu = np.zeros(n, dtype=np.complex128)
+    w = [np.zeros((n, d, d), dtype=np.complex128) for _ in range(3)]
+    kappa = np.full(n, np.inf)
+    tried = np.zeros(n, dtype=np.int64)
+    real_sol = np.zeros(n, dtype=bool)
+    accept = np.minimum(tol, np.maximum(2.0**-44, _U * cond_y1))
+    log_ok = log_res <= _LOG_TOL
+
+    def run_stages(stages: list[np.ndarray], active: np.ndarray, real: bool) -> None:
+        for mus in stages:
+            idx = np.flatnonzero(active & (best > accept) & log_ok)
+            if idx.size == 0:
+                return
+            mu_s = mus[idx].real.astype(np.float64) if real else mus[idx].astype(np.complex128)
+            w1, w2, w3, res, binv = _construct(prep, idx, mu_s, nt)
+            r = res.max(axis=1)
+            tried[idx] += 1
+            imp = r < best[idx]
+            if not imp.any():
+                continue
+            j = idx[imp]
+            best[j] = r[imp]
+            best_res[j] = res[imp]
+            best_mu[j] = mu_s[imp]
+            real_sol[j] = real
+            for k, wk in enumerate((w1, w2, w3)):
+                w[k][j] = wk[imp]
+            # kappa(B1) = ||B1|| ||B1^{-1}||, B1 = expm(W1 X1) from the verification pass.
+            with np.errstate(all="ignore"):
+                b1, _ = _expm_raw(w1[imp] @ prep.x1[j].astype(w1.dtype, copy=False), nt)
+                kappa[j] = _norm1(b1) * _norm1(binv[imp])
+
+    all_idx = np.ones(n, dtype=bool)
+    real_ok = np.zeros(n, dtype=bool)
+    if real_if_possible and x1.dtype.kind == "f":
+        # Real data whose principal logarithm is real: real mu gives real weights.
+        real_ok = phi == 0
+        if not np.isrealobj(log):
+            real_ok &= (log.imag == 0).all(axis=(-2, -1))
+    if mode == "given":
+        assert mu_given is not None
+        real_mu = real_ok & (mu_given.imag == 0)
+        run_stages([mu_given], real_mu, real=True)
+        run_stages([mu_given], ~real_mu, real=False)
+    else:
+        if real_ok.any():
+            stages = _candidate_lists(mode, lam_g, ell, n_dx, real=True)
+            run_stages(stages, real_ok, real=True)
+            # Real candidates that did not verify fall back to complex ones below.
+        if mode == "real":
+            stages = _candidate_lists("real", lam_g, ell, n_dx, real=True)
+            run_stages(stages, ~real_ok, real=False)
+        else:
+            stages = _candidate_lists("auto", lam_g, ell, n_dx, real=False)
+            run_stages(stages, all_idx, real=False)
+
+    # Refinement of the top layer: W3 enters linearly, f(Xk) = W3 Ek with
+    # Ek = expm(W2 expm(W1 Xk)); the least-squares W3 of W3 [E1 E2] = [Y1 Y2] equals
+    # Y1 expm(-A) in exact arithmetic and absorbs the rounding errors of the lower layers.
+    # Kept per instance only where the new forward pass has the smaller residual.
+    for real in (True, False):
+        idx = np.flatnonzero(np.isfinite(best) & (real_sol == real))
+        if idx.size == 0:
+            continue
+        dt = np.float64 if real else np.complex128
+        w1, w2 = (w[k][idx].real if real else w[k][idx] for k in (0, 1))
+        xs = [a[idx].astype(dt, copy=False) for a in (x1, x2)]
+        ys = [a[idx].astype(dt, copy=False) for a in (y1, y2)]
+        with np.errstate(all="ignore"):
+            es = [_expm_raw(w2 @ _expm_raw(w1 @ xk, nt)[0], nt) for xk in xs]
+            fin = es[0][1] & es[1][1]
+            fin &= np.isfinite(es[0][0]).all(axis=(-2, -1)) & np.isfinite(es[1][0]).all(
+                axis=(-2, -1)
+            )
+            if not fin.all():
+                idx, w1, w2 = idx[fin], w1[fin], w2[fin]
+                xs, ys = [a[fin] for a in xs], [a[fin] for a in ys]
+                es = [(e[0][fin], e[1][fin]) for e in es]
+            if idx.size == 0:
+                continue
+            ec = np.concatenate([es[0][0], es[1][0]], axis=-1)
+            try:
+                w3 = np.concatenate(ys, axis=-1) @ np.linalg.pinv(ec)
+            except np.linalg.LinAlgError:  # pragma: no cover - SVD non-convergence
+                continue
+        f1, ok1 = _forward_raw(w1, w2, w3, xs[0], nt)
+        f2, ok2 = _forward_raw(w1, w2, w3, xs[1], nt)
+        res = np.stack([_rel_residual(f1, ys[0], ok1), _rel_residual(f2, ys[1], ok2)], axis=-1)
+        imp = res.max(axis=1) < best[idx]
+        j = idx[imp]
+        best[j] = res[imp].max(axis=1)
+        best_res[j] = res[imp]
+        w[2][j] = w3[imp]
+
+    all_real = bool(real_if_possible and real_sol.all())
+    out_dt = np.float64 if all_real else np.complex128
+    shp = (*batch, d, d)
+    ws = [(wk.real if all_real else wk).astype(out_dt).reshape(shp) for wk in w]
+    mu_out = (best_mu.real if all_real else best_mu).reshape(batch)
+    diagnostics = {
+        "cond_dx": cond_dx,
+        "norm_g": norm_g,
+        "cond_y1": cond_y1,
+        "cond_y2": cond_y2,
+        "cond_m": cond_m,
+        "log_branch": phi,
+        "log_residual": log_res,
+        "norm_l": _norm1(log),
+        "kappa_b1": kappa,
+        "norm_w1": _norm1(w[0]),
+        "norm_w2": _norm1(w[1]),
+        "norm_w3": _norm1(w[2]),
+        "candidates": tried,
+    }
+    diagnostics = {k: np.asarray(v).reshape(batch) for k, v in diagnostics.items()}
+    sol = ThreeLayerSolution(
+        ws[0], ws[1], ws[2], best_res.reshape(*batch, 2), mu_out, diagnostics
+    )
+    fail = ~(best <= tol)
+    if fail.any():
+        reason = (
+            "the logarithm of Y1^{-1} Y2 failed its check on both branches"
+            if (~log_ok & fail).any()
+            else "no candidate mu reached the tolerance"
+        )
+        raise VerificationError(
+            f"three_layer.solve: the verified residual exceeds tol = {tol:g}"
+            f"{_flat_where(fail, batch)}: residual {_fmt(best[fail])} ({reason}); cond(X2 - X1) = "
+            f"{_fmt(cond_dx[fail])}, cond(Y1) = {_fmt(cond_y1[fail])}, kappa(B1) = "
+            f"{_fmt(kappa[fail])}",
+            hint=(
+                "the residual is limited by cond(X2 - X1) and cond(Y1) (about u times them); "
+                "try another mu, or a larger tol if the problem is this ill conditioned"
+            ),
+            indices=_flat_indices(fail, batch),
+            result=sol,
+            diagnostics=diagnostics,
+        )
+    return sol
+
+
+# ------------------------------------------------------------------------------------------------
+# The "power of depth" comparison: gradient training and the one-layer least-squares fit
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradientFit:
+    """Result of :func:`fit_gradient`.
+
+    Attributes
+    ----------
+    weights : tuple of ndarray
+        The trained ``(W1, ..., W_layers)``.
+    residuals : ndarray, shape (steps + 1,)
+        ``max_k ||f(Xk) - Yk||_F / ||Yk||_F`` before each step and after the last one.
+    loss : ndarray, shape (steps + 1,)
+        The training loss ``sum_k ||f(Xk) - Yk||_F^2 / ||Yk||_F^2`` at the same points.
+    seconds : float
+        Wall-clock time of the training loop.
+    """
+
+    weights: tuple[np.ndarray, ...]
+    residuals: np.ndarray
+    loss: np.ndarray
+    seconds: float
+
+    @property
+    def residual(self) -> float:
+        """The final residual."""
+        return float(self.residuals[-1])
+
+
+@dataclass(frozen=True)
+class OneLayerFit:
+    """Result of :func:`fit_one_layer`.
+
+    Attributes
+    ----------
+    W : ndarray, shape (..., d, d)
+        The least-squares weight of ``Y = W X`` on both pairs.
+    residuals : ndarray, shape (..., 2)
+        ``||W Xk - Yk||_F / ||Yk||_F`` for k = 1, 2.
+    """
+
+    W: np.ndarray
+    residuals: np.ndarray
+
+    @property
+    def residual(self) -> np.ndarray:
+        """The larger of the two relative residuals."""
+        return self.residuals.max(axis=-1)
+
+
+def _net_forward(
+    ws: Sequence[np.ndarray], x: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Forward pass of the ``len(ws)``-layer network: output, pre-activations, activations."""
+    z = ws[0] @ x
+    pre, act = [], []
+    for w in ws[1:]:
+        e = expm(z)
+        pre.append(z)
+        act.append(e)
+        z = w @ e
+    return z, pre, act
+
+
+def _loss_and_grad(
+    ws: Sequence[np.ndarray], xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]
+) -> tuple[float, float, list[np.ndarray]]:
+    """Loss ``sum_k ||f(Xk) - Yk||^2 / ||Yk||^2``, max relative residual and the gradient.
+
+    The gradient of a real loss in a complex weight is ``dL/dRe W + i dL/dIm W`` (for real
+    weights the ordinary gradient); the adjoint of the Frechet derivative ``L(Z, .)`` is
+    ``L(Z^H, .)``.
+    """
+    grads = [np.zeros_like(w) for w in ws]
+    loss = 0.0
+    worst = 0.0
+    for x, y in zip(xs, ys):
+        ny2 = float(np.vdot(y, y).real)
+        f, pre, act = _net_forward(ws, x)
+        r = f - y
+        rr = float(np.vdot(r, r).real)
+        loss += rr / ny2
+        worst = max(worst, np.sqrt(rr / ny2))
+        g = 2.0 * r / ny2  # gradient with respect to f
+        for layer in range(len(ws) - 1, 0, -1):
+            grads[layer] += g @ act[layer - 1].conj().T
+            ge = ws[layer].conj().T @ g
+            g = expm_frechet(pre[layer - 1].conj().T, ge)[1]  # gradient with respect to z
+        grads[0] += g @ x.conj().T
+    return loss, worst, grads
+
+
+def _single_pairs(X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike) -> list[np.ndarray]:
+    arrs, batch, _ = _validate_pairs(X1, X2, Y1, Y2)
+    if batch:
+        raise ValueError(
+            f"X1, X2, Y1 and Y2 must be single d x d matrices, got batch shape {batch}"
+        )
+    dt = np.result_type(np.float64, *arrs)
+    return [a.astype(dt, copy=False) for a in arrs]
+
+
+def fit_gradient(
+    X1: ArrayLike,
+    X2: ArrayLike,
+    Y1: ArrayLike,
+    Y2: ArrayLike,
+    *,
+    layers: int = 3,
+    steps: int = 2000,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> GradientFit:
+    """Train ``f(X) = W_n expm(... W2 expm(W1 X))`` on the two pairs by Adam from a random start.
+
+    The comparison for :func:`solve`: the same network (``layers = 3``), trained by gradient
+    descent on the loss ``sum_k ||f(Xk) - Yk||_F^2 / ||Yk||_F^2``. Gradients by the chain rule
+    through :func:`nnla.expm_frechet` (the adjoint of ``L(Z, .)`` is ``L(Z^H, .)``); Adam with
+    ``beta = (0.9, 0.999)``. The start is ``W_i ~ N(0, 1/d)`` entrywise (real for real data,
+    complex Gaussian for complex data), seeded. ``layers = 1`` is the linear network ``W1 X``.
+
+    Parameters
+    ----------
+    X1, X2, Y1, Y2 : array_like, shape (d, d)
+        The two input/output pairs (a single problem).
+    layers : int, default 3
+        Number of weight matrices (>= 1).
+    steps : int, default 2000
+        Adam steps (>= 0).
+    lr : float, default 1e-2
+        Adam step size (> 0).
+    seed : int, default 0
+        Seed of the random start.
+
+    Returns
+    -------
+    GradientFit
+        The weights, the residual and loss curves (``steps + 1`` points) and the time.
+
+    Raises
+    ------
+    ValueError
+        For arrays that are not four ``d x d`` matrices of one size, NaN/Inf entries, or invalid
+        ``layers``, ``steps``, ``lr``.
+    nnla.errors.NonFiniteResultError
+        If the training diverges until a matrix exponential overflows (reduce ``lr``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> rng = np.random.default_rng(1)
+    >>> X1, X2, Y1, Y2 = rng.standard_normal((4, 2, 2))
+    >>> fit = three_layer.fit_gradient(X1, X2, Y1, Y2, steps=50)
+    >>> fit.residuals.shape, bool(fit.residuals[-1] < fit.residuals[0])
+    ((51,), True)
+    """
+    xs_ys = _single_pairs(X1, X2, Y1, Y2)
+    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
+        raise ValueError(f"layers must be an integer >= 1, got {layers!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    x1, x2, y1, y2 = xs_ys
+    d = x1.shape[-1]
+    rng = np.random.default_rng(seed)
+    cplx = x1.dtype.kind == "c"
+    ws = []
+    for _ in range(layers):
+        w = rng.standard_normal((d, d)) / np.sqrt(d)
+        if cplx:
+            w = (w + 1j * rng.standard_normal((d, d)) / np.sqrt(d)) / np.sqrt(2)
+        ws.append(w)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    m1 = [np.zeros_like(w) for w in ws]
+    m2 = [np.zeros(w.shape) for w in ws]
+    res = np.empty(steps + 1)
+    loss = np.empty(steps + 1)
+    t0 = time.perf_counter()
+    for step in range(steps + 1):
+        lval, worst, grads = _loss_and_grad(ws, (x1, x2), (y1, y2))
+        loss[step], res[step] = lval, worst
+        if step == steps:
+            break
+        for i, g in enumerate(grads):
+            m1[i] = b1 * m1[i] + (1 - b1) * g
+            m2[i] = b2 * m2[i] + (1 - b2) * np.abs(g) ** 2
+            mhat = m1[i] / (1 - b1 ** (step + 1))
+            vhat = m2[i] / (1 - b2 ** (step + 1))
+            ws[i] = ws[i] - lr * mhat / (np.sqrt(vhat) + eps)
+    seconds = time.perf_counter() - t0
+    return GradientFit(tuple(ws), res, loss, seconds)
+
+
+def fit_one_layer(X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike) -> OneLayerFit:
+    """Least-squares one-layer network ``Y = W X`` on both pairs.
+
+    ``W`` minimises ``||W X1 - Y1||_F^2 + ||W X2 - Y2||_F^2``: ``W = [Y1 Y2] [X1 X2]^+`` (the
+    pseudo-inverse by the SVD, batched). A single ``W`` fits both pairs only if the pairs are
+    consistent (``Y2 X2^{-1} = Y1 X1^{-1}``); for generic data the residual stays O(1), which is
+    the point of the three-layer construction.
+
+    Parameters
+    ----------
+    X1, X2, Y1, Y2 : array_like, shape (..., d, d)
+        The two input/output pairs.
+
+    Returns
+    -------
+    OneLayerFit
+        ``W`` and the residuals of both pairs.
+
+    Raises
+    ------
+    ValueError
+        For arrays that are not stacks of square matrices of one shape, or NaN/Inf entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> X1, X2 = np.eye(2), 2 * np.eye(2)
+    >>> fit = three_layer.fit_one_layer(X1, X2, 3 * X1, 3 * X2)  # consistent: W = 3 I
+    >>> bool(np.allclose(fit.W, 3 * np.eye(2), rtol=1e-14)), bool(fit.residual < 1e-14)
+    (True, True)
+    """
+    arrs, batch, d = _validate_pairs(X1, X2, Y1, Y2)
+    dt = np.result_type(np.float64, *arrs)
+    x1, x2, y1, y2 = (a.astype(dt, copy=False) for a in arrs)
+    xc = np.concatenate([x1, x2], axis=-1)
+    yc = np.concatenate([y1, y2], axis=-1)
+    w = yc @ np.linalg.pinv(xc)
+    with np.errstate(all="ignore"):
+        r = np.stack([_fro(w @ x1 - y1) / _fro(y1), _fro(w @ x2 - y2) / _fro(y2)], axis=-1)
+    return OneLayerFit(w, r)
