@@ -48,11 +48,12 @@ __all__ = [
 _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of double precision
 _LOG_TOL = 1e-10  # accepted ||expm(L) - M|| / ||M|| of the logarithm
 _DEFAULTS = (np.log(2.0), 0.5j * np.pi, -0.5j * np.pi, 1.0)
-_RADII = np.geomspace(1e-3, 20.0, 16)
-_ANGLES = np.linspace(-np.pi, np.pi, 24, endpoint=False)
+_RADII = np.geomspace(1e-3, 20.0, 10)
+_ANGLES = np.linspace(-np.pi, np.pi, 12, endpoint=False)
 _REAL_GRID = np.concatenate([np.geomspace(1e-3, 20.0, 24), -np.geomspace(1e-3, 20.0, 24)])
+_ACCEPT = 2.0**-44  # a candidate's residual at which an instance stops trying others
 _N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
-_CHUNK = 2048  # instances per block in the vectorised candidate ranking
+_CHUNK = 256  # instances per block in the vectorised candidate ranking
 
 MuSpec = Union[str, complex, float, ArrayLike]
 
@@ -121,6 +122,40 @@ def _expm_raw(a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray]:
     if status is None:
         return out, np.ones(a.shape[0], dtype=bool)
     return out, np.asarray(status) == OK
+
+
+def _lstsq_right(y: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Least-squares ``W`` of ``W e = y`` for stacks ``e, y`` of shape (n, d, 2d), by QR.
+
+    ``e^H = Q R`` (Q: 2d x d), so ``W = y Q R^{-H}``; matrices whose R is exactly singular get
+    the minimum-norm solution by the pseudo-inverse instead.
+    """
+    q, r = np.linalg.qr(np.conj(np.swapaxes(e, -1, -2)))
+    yq = y @ q
+    try:  # W R^H = y Q  <=>  conj(R) W^T = (y Q)^T
+        return np.swapaxes(np.linalg.solve(np.conj(r), np.swapaxes(yq, -1, -2)), -1, -2)
+    except np.linalg.LinAlgError:
+        return y @ np.linalg.pinv(e)
+
+
+def _inv_each(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched inverse that marks exactly singular matrices instead of raising: (inv, ok).
+
+    numpy's batched ``inv`` raises for the whole stack; only then the matrices are inverted one
+    at a time (the same LAPACK call per matrix, so the results do not depend on the batch).
+    """
+    try:
+        return np.linalg.inv(a), np.ones(a.shape[0], dtype=bool)
+    except np.linalg.LinAlgError:
+        out = np.empty_like(a)
+        ok = np.ones(a.shape[0], dtype=bool)
+        for i in range(a.shape[0]):
+            try:
+                out[i] = np.linalg.inv(a[i])
+            except np.linalg.LinAlgError:
+                out[i] = np.eye(a.shape[-1])
+                ok[i] = False
+        return out, ok
 
 
 def _inv_cond(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -293,37 +328,50 @@ def _rank_candidates(
     ell: np.ndarray,
     n_dx: np.ndarray,
 ) -> np.ndarray:
-    """Estimated log-error of each grid ``mu`` for each instance: shape (n, len(grid)).
+    """Estimated log-error of each candidate ``mu`` for each instance: shape (n, K).
 
-    The model: ``log(err/u) ~ |mu| s1 + s2 + log(magnitudes)``, where ``s1`` is the spread of
-    ``Re(mu lambda_j(G))`` (``kappa(B1) = ||e^{mu G}|| ||e^{-mu G}||``), ``s2`` the larger spread of
+    ``grid`` holds the candidates per instance, shape (n, K). The model:
+    ``log(err/u) ~ s1 + s2 + log(magnitudes)``, where ``s1`` is the spread of
+    ``Re(mu lambda_j(G))`` (``log kappa(B1)``, ``kappa(B1) = ||e^{mu G}|| ||e^{-mu G}||``; infinite
+    where ``e^{+-mu lambda_j}`` would leave the floating-point range), ``s2`` the larger spread of
     ``Re(c ell_j)`` for ``c = 1/(e^mu - 1)`` and ``e^mu/(e^mu - 1)`` (the top layer's
     cancellation ``||e^{-A}|| ||e^{A}||`` and ``||e^{-A}|| ||e^{e^mu A}|| / ||e^L||``), and the
     magnitudes the sizes of the exponents and the rounding of ``W1 X2 - W1 X1 = mu I``.
     """
-    c1 = 1.0 / np.expm1(grid)  # (K,)
+    n, k = grid.shape
+    with np.errstate(all="ignore"):
+        c1 = 1.0 / np.expm1(grid)  # (n, K)
     c2 = 1.0 + c1
-    rho_g = np.abs(lam_g).max(axis=-1)  # (n,)
-    n_l = np.abs(ell).max(axis=-1)
-    out = np.empty((lam_g.shape[0], grid.size))
-    for s in range(0, lam_g.shape[0], _CHUNK):
-        lg = lam_g[s : s + _CHUNK, None, :]
-        el = ell[s : s + _CHUNK, None, :]
-        re1 = (grid[None, :, None] * lg).real
-        s1 = _spread(re1)
-        # exp(+-mu lambda_j) must stay far inside the floating-point range.
-        s1 = np.where(np.abs(re1).max(axis=-1) < 600.0, s1, np.inf)
-        s2 = np.maximum(
-            _spread((c1[None, :, None] * el).real), _spread((c2[None, :, None] * el).real)
-        )
-        mag = (
-            2.0
-            + np.abs(grid)[None, :] * rho_g[s : s + _CHUNK, None]
-            + np.abs(c2)[None, :] * n_l[s : s + _CHUNK, None]
-            * (1.0 + np.abs(grid)[None, :] * n_dx[s : s + _CHUNK, None])
-        )
-        out[s : s + _CHUNK] = s1 + s2 + np.log(mag)
+    rho_g = np.abs(lam_g).max(axis=-1)[:, None]  # (n, 1)
+    n_l = np.abs(ell).max(axis=-1)[:, None]
+    out = np.empty((n, k))
+
+    def re_prod(z: np.ndarray, w: np.ndarray) -> np.ndarray:
+        # Re(z_k w_j) for z (m, K), w (m, d): (m, K, d), in real arithmetic.
+        return z.real[:, :, None] * w.real[:, None, :] - z.imag[:, :, None] * w.imag[:, None, :]
+
+    for s in range(0, n, _CHUNK):
+        sl = slice(s, s + _CHUNK)
+        g = grid[sl]
+        re1 = re_prod(g, lam_g[sl])
+        hi, lo = re1.max(axis=-1), re1.min(axis=-1)
+        s1 = np.where(np.maximum(hi, -lo) < 600.0, hi - lo, np.inf)
+        s2 = np.maximum(_spread(re_prod(c1[sl], ell[sl])), _spread(re_prod(c2[sl], ell[sl])))
+        ag = np.abs(g)
+        mag = 2.0 + ag * rho_g[sl] + np.abs(c2[sl]) * n_l[sl] * (1.0 + ag * n_dx[sl, None])
+        out[sl] = s1 + s2 + np.log(mag)
     return out
+
+
+def _spectral_candidates(lam_g: np.ndarray) -> np.ndarray:
+    """Per instance, ``mu`` with ``mu lambda`` purely imaginary for the two largest eigenvalues
+    ``lambda`` of ``G`` (both signs, every grid radius): shape (n, 4 len(_RADII))."""
+    top = np.take_along_axis(lam_g, np.argsort(-np.abs(lam_g), axis=1)[:, :2], axis=1)
+    if top.shape[1] == 1:
+        top = np.concatenate([top, top], axis=1)
+    theta = np.pi / 2 - np.angle(top)  # (n, 2)
+    dirs = np.exp(1j * np.concatenate([theta, theta + np.pi], axis=1))  # (n, 4)
+    return (dirs[:, :, None] * _RADII[None, None, :]).reshape(lam_g.shape[0], -1)
 
 
 def _candidate_lists(
@@ -332,18 +380,25 @@ def _candidate_lists(
     """The cascade of ``mu`` candidates per instance: a list of (n,) arrays."""
     n = lam_g.shape[0]
     if mode == "real" or real:
-        grid = _REAL_GRID if real and mode == "auto" else _REAL_GRID[_REAL_GRID > 0]
+        base = _REAL_GRID if real and mode == "auto" else _REAL_GRID[_REAL_GRID > 0]
+        grid = np.broadcast_to(base.astype(np.complex128), (n, base.size))
         defaults: tuple = (np.log(2.0), 1.0) if mode == "real" else (np.log(2.0), 1.0, -np.log(2.0))
     else:
-        grid = (_RADII[:, None] * np.exp(1j * _ANGLES)[None, :]).ravel()
-        tiny = np.abs(grid.real) < 1e-12 * np.abs(grid)
-        grid = np.where(tiny, 1j * grid.imag, grid)  # exactly imaginary on the imaginary axis
+        base = (_RADII[:, None] * np.exp(1j * _ANGLES)[None, :]).ravel()
+        tiny = np.abs(base.real) < 1e-12 * np.abs(base)
+        base = np.where(tiny, 1j * base.imag, base)  # exactly imaginary on the imaginary axis
+        grid = np.concatenate(
+            [np.broadcast_to(base, (n, base.size)), _spectral_candidates(lam_g)], axis=1
+        )
         defaults = _DEFAULTS
-    cost = _rank_candidates(grid.astype(np.complex128), lam_g, ell, n_dx)
+    cost = _rank_candidates(grid, lam_g, ell, n_dx)
     order = np.argsort(cost, axis=1, kind="stable")
-    stages = [grid[order[:, 0]]]
-    stages += [np.full(n, mu, dtype=grid.dtype) for mu in defaults]
-    stages += [grid[order[:, k]] for k in range(1, 1 + _N_GRID_FALLBACK)]
+    pick = np.take_along_axis(grid, order[:, : 1 + _N_GRID_FALLBACK], axis=1)
+    if mode == "real" or real:
+        pick = pick.real
+    stages = [pick[:, 0]]
+    stages += [np.full(n, mu, dtype=pick.dtype) for mu in defaults]
+    stages += [pick[:, k] for k in range(1, 1 + _N_GRID_FALLBACK)]
     return stages
 
 
@@ -365,7 +420,16 @@ class _Prepared:
 def _construct(
     p: _Prepared, idx: np.ndarray, mu: np.ndarray, nt: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Weights, verified residuals (n, 2) and expm(-W1 X1) for instances ``idx`` with ``mu``.
+    """Weights, their residuals (n, 2) and kappa(B1) for instances ``idx`` with ``mu``.
+
+    The construction ``W1 = mu (X2 - X1)^{-1}``, ``A = L / (e^mu - 1)``, ``W2 = A expm(-W1 X1)``,
+    ``W3 = Y1 expm(-A)`` (``expm(-W1 X1)`` as the inverse of the forward pass's ``expm(W1 X1)``),
+    then a refinement of the top layer: ``W3`` enters linearly,
+    ``f(Xk) = W3 Ek`` with ``Ek = expm(W2 expm(W1 Xk))`` evaluated as the forward pass does, and
+    the least-squares ``W3 [E1 E2] = [Y1 Y2]`` (equal to ``Y1 expm(-A)`` in exact arithmetic)
+    absorbs the rounding errors of the lower layers; per instance the ``W3`` with the smaller
+    residual is kept. These residuals rank the candidates; :func:`solve` reports those of a
+    separate forward pass of the weights it returns.
 
     Real ``mu`` (float64) means a real solution: the caller passes only instances with real data
     and a real logarithm, and everything is computed in real arithmetic.
@@ -378,16 +442,37 @@ def _construct(
     with np.errstate(all="ignore"):
         w1 = m * p.dinv[idx].astype(dt, copy=False)
         a = log.astype(dt, copy=False) / np.expm1(m)
-        binv, ok_b = _expm_raw(-(w1 @ x1), nt)
+        # B1 = expm(W1 X1) as the forward pass computes it; W2 = A B1^{-1} (LU, batched).
+        b1, ok1 = _expm_raw(w1 @ x1, nt)
+        ok_b = ok1 & np.isfinite(b1).all(axis=(-2, -1))
+        binv, ok_i = _inv_each(np.where(ok_b[:, None, None], b1, np.eye(b1.shape[-1])))
+        ok_b &= ok_i
         w2 = a @ binv
         ea, ok_a = _expm_raw(-a, nt)
         w3 = y1 @ ea
-    # Independent verification: the forward pass of the returned weights.
-    f1, ok1 = _forward_raw(w1, w2, w3, x1, nt)
-    f2, ok2 = _forward_raw(w1, w2, w3, x2, nt)
-    ok = ok_a & ok_b
-    res = np.stack([_rel_residual(f1, y1, ok & ok1), _rel_residual(f2, y2, ok & ok2)], axis=-1)
-    return w1, w2, w3, res, binv
+        e1, ok2 = _expm_raw(w2 @ b1, nt)
+        b2, ok3 = _expm_raw(w1 @ x2, nt)
+        e2, ok4 = _expm_raw(w2 @ b2, nt)
+        ok = ok_a & ok_b & ok2 & ok3 & ok4
+        ok &= np.isfinite(e1).all(axis=(-2, -1)) & np.isfinite(e2).all(axis=(-2, -1))
+        kappa = np.where(ok, _norm1(b1) * _norm1(binv), np.inf)
+        res = np.stack([_rel_residual(w3 @ e1, y1, ok), _rel_residual(w3 @ e2, y2, ok)], axis=-1)
+        if ok.any():
+            w3r = _lstsq_right(
+                np.concatenate([y1[ok], y2[ok]], axis=-1), np.concatenate([e1[ok], e2[ok]], -1)
+            )
+            rr = np.stack(
+                [
+                    _rel_residual(w3r @ e1[ok], y1[ok], np.ones(w3r.shape[0], dtype=bool)),
+                    _rel_residual(w3r @ e2[ok], y2[ok], np.ones(w3r.shape[0], dtype=bool)),
+                ],
+                axis=-1,
+            )
+            better = rr.max(axis=1) < res[ok].max(axis=1)
+            j = np.flatnonzero(ok)[better]
+            w3[j] = w3r[better]
+            res[j] = rr[better]
+    return w1, w2, w3, res, kappa
 
 
 def _validate_pairs(
@@ -634,7 +719,7 @@ def _solve_flat(
     kappa = np.full(n, np.inf)
     tried = np.zeros(n, dtype=np.int64)
     real_sol = np.zeros(n, dtype=bool)
-    accept = np.minimum(tol, np.maximum(2.0**-44, _U * cond_y1))
+    accept = np.minimum(tol, np.maximum(_ACCEPT, _U * np.maximum(cond_y1, cond_dx)))
     log_ok = log_res <= _LOG_TOL
 
     def run_stages(stages: list[np.ndarray], active: np.ndarray, real: bool) -> None:
@@ -643,7 +728,7 @@ def _solve_flat(
             if idx.size == 0:
                 return
             mu_s = mus[idx].real.astype(np.float64) if real else mus[idx].astype(np.complex128)
-            w1, w2, w3, res, binv = _construct(prep, idx, mu_s, nt)
+            w1, w2, w3, res, kap = _construct(prep, idx, mu_s, nt)
             r = res.max(axis=1)
             tried[idx] += 1
             imp = r < best[idx]
@@ -651,15 +736,11 @@ def _solve_flat(
                 continue
             j = idx[imp]
             best[j] = r[imp]
-            best_res[j] = res[imp]
             best_mu[j] = mu_s[imp]
             real_sol[j] = real
+            kappa[j] = kap[imp]
             for k, wk in enumerate((w1, w2, w3)):
                 w[k][j] = wk[imp]
-            # kappa(B1) = ||B1|| ||B1^{-1}||, B1 = expm(W1 X1) from the verification pass.
-            with np.errstate(all="ignore"):
-                b1, _ = _expm_raw(w1[imp] @ prep.x1[j].astype(w1.dtype, copy=False), nt)
-                kappa[j] = _norm1(b1) * _norm1(binv[imp])
 
     all_idx = np.ones(n, dtype=bool)
     real_ok = np.zeros(n, dtype=bool)
@@ -685,43 +766,17 @@ def _solve_flat(
             stages = _candidate_lists("auto", lam_g, ell, n_dx, real=False)
             run_stages(stages, all_idx, real=False)
 
-    # Refinement of the top layer: W3 enters linearly, f(Xk) = W3 Ek with
-    # Ek = expm(W2 expm(W1 Xk)); the least-squares W3 of W3 [E1 E2] = [Y1 Y2] equals
-    # Y1 expm(-A) in exact arithmetic and absorbs the rounding errors of the lower layers.
-    # Kept per instance only where the new forward pass has the smaller residual.
+    # Independent verification: a separate forward pass of the weights returned.
     for real in (True, False):
-        idx = np.flatnonzero(np.isfinite(best) & (real_sol == real))
+        idx = np.flatnonzero(real_sol == real)
         if idx.size == 0:
             continue
         dt = np.float64 if real else np.complex128
-        w1, w2 = (w[k][idx].real if real else w[k][idx] for k in (0, 1))
-        xs = [a[idx].astype(dt, copy=False) for a in (x1, x2)]
-        ys = [a[idx].astype(dt, copy=False) for a in (y1, y2)]
-        with np.errstate(all="ignore"):
-            es = [_expm_raw(w2 @ _expm_raw(w1 @ xk, nt)[0], nt) for xk in xs]
-            fin = es[0][1] & es[1][1]
-            fin &= np.isfinite(es[0][0]).all(axis=(-2, -1)) & np.isfinite(es[1][0]).all(
-                axis=(-2, -1)
-            )
-            if not fin.all():
-                idx, w1, w2 = idx[fin], w1[fin], w2[fin]
-                xs, ys = [a[fin] for a in xs], [a[fin] for a in ys]
-                es = [(e[0][fin], e[1][fin]) for e in es]
-            if idx.size == 0:
-                continue
-            ec = np.concatenate([es[0][0], es[1][0]], axis=-1)
-            try:
-                w3 = np.concatenate(ys, axis=-1) @ np.linalg.pinv(ec)
-            except np.linalg.LinAlgError:  # pragma: no cover - SVD non-convergence
-                continue
-        f1, ok1 = _forward_raw(w1, w2, w3, xs[0], nt)
-        f2, ok2 = _forward_raw(w1, w2, w3, xs[1], nt)
-        res = np.stack([_rel_residual(f1, ys[0], ok1), _rel_residual(f2, ys[1], ok2)], axis=-1)
-        imp = res.max(axis=1) < best[idx]
-        j = idx[imp]
-        best[j] = res[imp].max(axis=1)
-        best_res[j] = res[imp]
-        w[2][j] = w3[imp]
+        ws_ = [(w[k][idx].real if real else w[k][idx]) for k in range(3)]
+        for k, (xk, yk) in enumerate(((x1, y1), (x2, y2))):
+            fk, okk = _forward_raw(*ws_, xk[idx].astype(dt, copy=False), nt)
+            best_res[idx, k] = _rel_residual(fk, yk[idx].astype(dt, copy=False), okk)
+    best = best_res.max(axis=1)
 
     all_real = bool(real_if_possible and real_sol.all())
     out_dt = np.float64 if all_real else np.complex128
