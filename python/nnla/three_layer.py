@@ -51,6 +51,9 @@ _DEFAULTS = (np.log(2.0), 0.5j * np.pi, -0.5j * np.pi, 1.0)
 _RADII = np.geomspace(1e-3, 20.0, 10)
 _ANGLES = np.linspace(-np.pi, np.pi, 12, endpoint=False)
 _REAL_GRID = np.concatenate([np.geomspace(1e-3, 20.0, 24), -np.geomspace(1e-3, 20.0, 24)])
+_RADII_DENSE = np.geomspace(1e-4, 30.0, 24)
+_ANGLES_DENSE = np.linspace(-np.pi, np.pi, 32, endpoint=False)
+_N_DENSE = 16
 _ACCEPT = 2.0**-44  # a candidate's residual at which an instance stops trying others
 _N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
 _CHUNK = 256  # instances per block in the vectorised candidate ranking
@@ -363,22 +366,42 @@ def _rank_candidates(
     return out
 
 
-def _spectral_candidates(lam_g: np.ndarray) -> np.ndarray:
+def _spectral_candidates(lam_g: np.ndarray, radii: np.ndarray = _RADII) -> np.ndarray:
     """Per instance, ``mu`` with ``mu lambda`` purely imaginary for the two largest eigenvalues
-    ``lambda`` of ``G`` (both signs, every grid radius): shape (n, 4 len(_RADII))."""
+    ``lambda`` of ``G`` (both signs, every radius): shape (n, 4 len(radii))."""
     top = np.take_along_axis(lam_g, np.argsort(-np.abs(lam_g), axis=1)[:, :2], axis=1)
     if top.shape[1] == 1:
         top = np.concatenate([top, top], axis=1)
     theta = np.pi / 2 - np.angle(top)  # (n, 2)
     dirs = np.exp(1j * np.concatenate([theta, theta + np.pi], axis=1))  # (n, 4)
-    return (dirs[:, :, None] * _RADII[None, None, :]).reshape(lam_g.shape[0], -1)
+    return (dirs[:, :, None] * radii[None, None, :]).reshape(lam_g.shape[0], -1)
 
 
 def _candidate_lists(
-    mode: str, lam_g: np.ndarray, ell: np.ndarray, n_dx: np.ndarray, real: bool
+    mode: str,
+    lam_g: np.ndarray,
+    ell: np.ndarray,
+    n_dx: np.ndarray,
+    real: bool,
+    dense: bool = False,
 ) -> list[np.ndarray]:
-    """The cascade of ``mu`` candidates per instance: a list of (n,) arrays."""
+    """The cascade of ``mu`` candidates per instance: a list of (n,) arrays.
+
+    ``dense``: the last resort for instances that missed the tolerance, a finer grid
+    (``_RADII_DENSE`` x ``_ANGLES_DENSE`` plus the spectral directions), its best ranked
+    ``_N_DENSE`` candidates and no defaults.
+    """
     n = lam_g.shape[0]
+    if dense:
+        base = (_RADII_DENSE[:, None] * np.exp(1j * _ANGLES_DENSE)[None, :]).ravel()
+        grid = np.concatenate(
+            [np.broadcast_to(base, (n, base.size)), _spectral_candidates(lam_g, _RADII_DENSE)],
+            axis=1,
+        )
+        cost = _rank_candidates(grid, lam_g, ell, n_dx)
+        order = np.argsort(cost, axis=1, kind="stable")[:, :_N_DENSE]
+        pick = np.take_along_axis(grid, order, axis=1)
+        return [pick[:, k] for k in range(_N_DENSE)]
     if mode == "real" or real:
         base = _REAL_GRID if real and mode == "auto" else _REAL_GRID[_REAL_GRID > 0]
         grid = np.broadcast_to(base.astype(np.complex128), (n, base.size))
@@ -537,17 +560,24 @@ def solve(
     """Exact weights of ``f(X) = W3 expm(W2 expm(W1 X))`` with ``f(X1) = Y1`` and ``f(X2) = Y2``.
 
     The construction of the module docstring, for one problem ``(d, d)`` or a batch
-    ``(..., d, d)`` of independent problems. Every solution is verified by an independent forward
-    pass (:func:`forward` on the returned weights, max over the two pairs of
-    ``||f(Xk) - Yk||_F / ||Yk||_F``), and ``mu`` is chosen per instance:
+    ``(..., d, d)`` of independent problems, with ``expm(-W1 X1)`` taken as the (LU) inverse of
+    ``expm(W1 X1)``. The top layer is then refined: ``f(Xk) = W3 Ek`` is linear in ``W3``, and the
+    least-squares ``W3`` of ``W3 [E1 E2] = [Y1 Y2]`` (QR; equal to ``Y1 expm(-A)`` in exact
+    arithmetic) replaces ``Y1 expm(-A)`` where it has the smaller residual. The returned
+    residuals come from a separate forward pass of the returned weights (the computation of
+    :func:`forward`, nothing reused from the construction; max over the two pairs of
+    ``||f(Xk) - Yk||_F / ||Yk||_F``). ``mu`` is chosen per instance:
 
     - ``"auto"``: candidates ranked by an error model (the spread of ``Re(mu lambda_j)`` over the
       eigenvalues of ``G = (X2 - X1)^{-1} X1`` measures ``kappa(expm(W1 X1))``, the spread of
-      ``Re(ell_j / (e^mu - 1))`` over the eigenvalues of ``L`` the cancellation in the top layer)
-      on a grid ``|mu|`` in [1e-3, 20] x 24 angles; the best ranked candidate is verified for
-      all instances at once, the instances whose residual is not yet at round-off level try the
-      defaults ``ln 2, i pi/2, -i pi/2, 1`` and then the next ranked grid points (each stage
-      batched over the instances still trying). Each instance keeps its best verified candidate.
+      ``Re(ell_j / (e^mu - 1))`` over the eigenvalues of ``L`` the cancellation in the top layer,
+      plus the sizes of the exponents) on a grid ``|mu|`` in [1e-3, 20] x 12 angles and the
+      directions making ``mu lambda`` purely imaginary for the two largest eigenvalues of ``G``.
+      The best ranked candidate is verified for all instances at once; the instances whose
+      residual is above ``max(2^-44, u cond(Y1), u cond(X2 - X1))`` then try the defaults
+      ``ln 2, i pi/2, -i pi/2, 1`` and the next ranked candidates, and those still above ``tol``
+      a denser grid (each stage batched over the instances still trying). Each instance keeps
+      its best candidate.
     - ``"real"``: the paper's real ``alpha > 0``, searched in the same way over ``[1e-3, 20]``.
     - a number (or an array of the batch shape): that ``mu``.
 
@@ -643,7 +673,17 @@ def _logarithm(
     ok = np.ones(n, dtype=bool) if status is None else np.asarray(status) == OK
     log = np.where(ok[:, None, None], log, 0)
     with np.errstate(all="ignore"):
-        e, ok_e = _expm_raw(log, nt)
+        if m.dtype.kind == "f" and log.dtype.kind == "c":
+            # logm decides the dtype for the whole batch; check each real logarithm in real
+            # arithmetic so that an instance's result does not depend on its batch.
+            e = np.empty_like(log)
+            ok_e = np.empty(n, dtype=bool)
+            isreal = (log.imag == 0).all(axis=(-2, -1))
+            for sel, part in ((isreal, log.real), (~isreal, log)):
+                if sel.any():
+                    e[sel], ok_e[sel] = _expm_raw(np.ascontiguousarray(part[sel]), nt)
+        else:
+            e, ok_e = _expm_raw(log, nt)
         res = _norm1(e - m) / _norm1(m)
     res = np.where(ok & ok_e & np.isfinite(res), res, np.inf)
     phi = np.zeros(n)
@@ -742,7 +782,6 @@ def _solve_flat(
             for k, wk in enumerate((w1, w2, w3)):
                 w[k][j] = wk[imp]
 
-    all_idx = np.ones(n, dtype=bool)
     real_ok = np.zeros(n, dtype=bool)
     if real_if_possible and x1.dtype.kind == "f":
         # Real data whose principal logarithm is real: real mu gives real weights.
@@ -763,8 +802,23 @@ def _solve_flat(
             stages = _candidate_lists("real", lam_g, ell, n_dx, real=True)
             run_stages(stages, ~real_ok, real=False)
         else:
+            # Instances with a verified real solution keep it (real_if_possible).
+            active = ~(real_sol & (best <= tol))
             stages = _candidate_lists("auto", lam_g, ell, n_dx, real=False)
-            run_stages(stages, all_idx, real=False)
+            run_stages(stages, active, real=False)
+            miss = np.flatnonzero(active & (best > tol) & log_ok)
+            if miss.size:  # last resort, only for the instances above the tolerance
+                sub = _candidate_lists(
+                    "auto", lam_g[miss], ell[miss], n_dx[miss], real=False, dense=True
+                )
+                stages = []
+                for mus in sub:
+                    full = np.zeros(n, dtype=np.complex128)
+                    full[miss] = mus
+                    stages.append(full)
+                flag = np.zeros(n, dtype=bool)
+                flag[miss] = True
+                run_stages(stages, flag, real=False)
 
     # Independent verification: a separate forward pass of the weights returned.
     for real in (True, False):
