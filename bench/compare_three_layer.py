@@ -6,7 +6,8 @@ One run measures:
   d in {1, 2, 3, 5, 8, 16} with ``mu="auto"``: median and max of the verified residual
   ``max_k ||f(Xk) - Yk||_F / ||Yk||_F`` and the fraction <= 1e-10 (instances above ``tol`` are
   taken from the ``VerificationError``'s result, so they are counted, not dropped);
-* nearly singular ``X2 - X1`` (singular values geomspace(1, s_min), d = 5, 200 instances);
+* nearly singular ``X2 - X1`` (d = 5, 200 instances; one small singular value s_min, and a
+  graded spectrum geomspace(1, s_min));
 * batched speed: 10^4 instances with d = 8 solved and verified in one call (median of 3 calls),
   with a profile of where the time goes (cProfile, top entries by own time);
 * the "power of depth" comparison for d = 4: analytic residual and time, Adam training
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import platform
 import pstats
 import time
@@ -69,37 +71,55 @@ def accuracy(n: int) -> None:
 
 
 def nearly_singular(n: int) -> None:
-    print(f"\n### Nearly singular X2 - X1, d = 5, real data, {n} instances\n")
-    print("| sigma_min | median | max | <= 1e-8 |")
-    print("|---:|---:|---:|---:|")
+    print(f"\n### Nearly singular X2 - X1, d = 5, {n} instances, mu='auto'\n")
+    print("X2 = X1 + U diag(s) V^H with random unitary U, V: 'one' has s = (1, 1, 1, 1, s_min),")
+    print("'graded' s = geomspace(1, s_min, 5) (two to four small singular values).\n")
+    print("| data | singular values | s_min | median | max | <= 1e-9 |")
+    print("|---|---|---:|---:|---:|---:|")
     d = 5
-    for smin in (1e-2, 1e-3, 1e-4):
-        rng = np.random.default_rng(7)
-        x1, _, y1, y2 = _pairs(rng, n, d, False)
-        u_, _, vt = np.linalg.svd(rng.standard_normal((n, d, d)))
-        x2 = x1 + (u_ * np.geomspace(1.0, smin, d)[None, None, :]) @ vt
-        r = _solve(x1, x2, y1, y2, tol=1.0).residual
-        frac = 100 * np.mean(r <= 1e-8)
-        print(f"| {smin:g} | {np.median(r):.1e} | {r.max():.1e} | {frac:.1f}% |")
+    for cplx in (False, True):
+        for kind in ("one", "graded"):
+            for smin in (1e-2, 1e-4, 1e-6):
+                rng = np.random.default_rng(7)
+                x1, _, y1, y2 = _pairs(rng, n, d, cplx)
+                u_, _, vh = np.linalg.svd(_pairs(rng, n, d, cplx)[0])
+                sig = np.ones(d) if kind == "one" else np.geomspace(1.0, smin, d)
+                sig[-1] = smin
+                x2 = x1 + (u_ * sig[None, None, :]) @ vh
+                r = _solve(x1, x2, y1, y2, tol=1.0).residual
+                print(
+                    f"| {'complex' if cplx else 'real'} | {kind} | {smin:g} | {np.median(r):.1e} "
+                    f"| {r.max():.1e} | {100 * np.mean(r <= 1e-9):.1f}% |"
+                )
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on this platform
+        return "n/a"
 
 
 def batched(n: int, profile: bool) -> None:
     d = 8
     print(f"\n### Batched: {n} instances, d = {d}, threads = {nnla.get_num_threads()}\n")
-    print("| data | median time (s) | instances/s | median residual | max residual |")
-    print("|---|---:|---:|---:|---:|")
+    print("Wall time, and the CPU time of the process (all threads; on a loaded machine the wall")
+    print(f"time is inflated, CPU time / 2 is a rough quiet 2-core estimate). Load: {_load()}\n")
+    print("| data | median wall (s) | CPU (s) | instances/s | median residual | max residual |")
+    print("|---|---:|---:|---:|---:|---:|")
     for cplx in (False, True):
         args = _pairs(np.random.default_rng(5), n, d, cplx)
-        times = []
+        times, cpus = [], []
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sol = _solve(*args)
             times.append(time.perf_counter() - t0)
-        t = float(np.median(times))
+            cpus.append(time.process_time() - c0)
+        t, c = float(np.median(times)), float(np.median(cpus))
         r = sol.residual
         print(
-            f"| {'complex' if cplx else 'real'} | {t:.2f} | {n / t:,.0f} | {np.median(r):.1e} "
-            f"| {r.max():.1e} |"
+            f"| {'complex' if cplx else 'real'} | {t:.2f} | {c:.2f} | {n / t:,.0f} "
+            f"| {np.median(r):.1e} | {r.max():.1e} |"
         )
     if profile:
         args = _pairs(np.random.default_rng(5), n, d, True)

@@ -212,16 +212,22 @@ def test_random_instances_are_exact(d: int, cplx: bool) -> None:
         np.testing.assert_allclose(r, sol.residuals[..., k], rtol=1e-12, atol=0)
 
 
-def test_nearly_singular_difference() -> None:
+@pytest.mark.parametrize("cplx", [False, True])
+def test_nearly_singular_difference(cplx: bool) -> None:
+    """sigma_min(X2 - X1) = 1e-4 (one small singular value), d = 5: median residual <= 1e-9."""
     rng = np.random.default_rng(11)
-    d, n = 5, 20
-    x1, _, y1, y2 = _pairs(rng, n, d, cplx=False)
-    u_, _, vt = np.linalg.svd(rng.standard_normal((n, d, d)))
-    sig = np.geomspace(1.0, 1e-2, d)
-    x2 = x1 + (u_ * sig[None, None, :]) @ vt
-    sol = tl.solve(x1, x2, y1, y2, tol=1.0)
-    assert np.median(sol.residual) <= 1e-8
-    assert np.all(sol.diagnostics["cond_dx"] > 1e2)
+    d, n = 5, 40
+    x1, _, y1, y2 = _pairs(rng, n, d, cplx)
+    u_, _, vh = np.linalg.svd(_gauss(rng, (n, d, d), cplx))
+    sig = np.ones(d)
+    sig[-1] = 1e-4
+    x2 = x1 + (u_ * sig[None, None, :]) @ vh
+    try:
+        sol = tl.solve(x1, x2, y1, y2)
+    except VerificationError as err:  # a few instances may exceed tol; they count as failures
+        sol = err.result
+    assert np.median(sol.residual) <= 1e-9
+    assert np.all(sol.diagnostics["cond_dx"] > 1e4)
 
 
 def _mp_forward_residual(w: tuple[np.ndarray, ...], x: np.ndarray, y: np.ndarray) -> float:

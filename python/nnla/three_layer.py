@@ -350,20 +350,23 @@ def _rank_candidates(
     out = np.empty((n, k))
 
     def re_prod(z: np.ndarray, w: np.ndarray) -> np.ndarray:
-        # Re(z_k w_j) for z (m, K), w (m, d): (m, K, d), in real arithmetic.
-        return z.real[:, :, None] * w.real[:, None, :] - z.imag[:, :, None] * w.imag[:, None, :]
+        # Re(z_k w_j) for z (m, K), w (m, d): (m, K, d), in real single precision (a ranking).
+        zr, zi = z.real.astype(np.float32), z.imag.astype(np.float32)
+        wr, wi = w.real.astype(np.float32), w.imag.astype(np.float32)
+        return zr[:, :, None] * wr[:, None, :] - zi[:, :, None] * wi[:, None, :]
 
     for s in range(0, n, _CHUNK):
         sl = slice(s, s + _CHUNK)
         g = grid[sl]
-        re1 = re_prod(g, lam_g[sl])
-        hi, lo = re1.max(axis=-1), re1.min(axis=-1)
-        s1 = np.where(np.maximum(hi, -lo) < 600.0, hi - lo, np.inf)
-        s2 = np.maximum(_spread(re_prod(c1[sl], ell[sl])), _spread(re_prod(c2[sl], ell[sl])))
-        ag = np.abs(g)
-        mag = 2.0 + ag * rho_g[sl] + np.abs(c2[sl]) * n_l[sl] * (1.0 + ag * n_dx[sl, None])
-        out[sl] = s1 + s2 + np.log(mag)
-    return out
+        with np.errstate(all="ignore"):  # huge inputs rank last (inf or nan cost)
+            re1 = re_prod(g, lam_g[sl])
+            hi, lo = re1.max(axis=-1), re1.min(axis=-1)
+            s1 = np.where(np.maximum(hi, -lo) < 600.0, hi - lo, np.inf)
+            s2 = np.maximum(_spread(re_prod(c1[sl], ell[sl])), _spread(re_prod(c2[sl], ell[sl])))
+            ag = np.abs(g)
+            mag = 2.0 + ag * rho_g[sl] + np.abs(c2[sl]) * n_l[sl] * (1.0 + ag * n_dx[sl, None])
+            out[sl] = s1 + s2 + np.log(mag)
+    return np.where(np.isnan(out), np.inf, out)
 
 
 def _spectral_candidates(lam_g: np.ndarray, radii: np.ndarray = _RADII) -> np.ndarray:
@@ -445,14 +448,13 @@ def _construct(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weights, their residuals (n, 2) and kappa(B1) for instances ``idx`` with ``mu``.
 
-    The construction ``W1 = mu (X2 - X1)^{-1}``, ``A = L / (e^mu - 1)``, ``W2 = A expm(-W1 X1)``,
-    ``W3 = Y1 expm(-A)`` (``expm(-W1 X1)`` as the inverse of the forward pass's ``expm(W1 X1)``),
-    then a refinement of the top layer: ``W3`` enters linearly,
+    The construction ``W1 = mu (X2 - X1)^{-1}``, ``A = L / (e^mu - 1)``, ``W2 = A expm(-W1 X1)``
+    (``expm(-W1 X1)`` as the LU inverse of ``expm(W1 X1)``). The top layer enters linearly,
     ``f(Xk) = W3 Ek`` with ``Ek = expm(W2 expm(W1 Xk))`` evaluated as the forward pass does, and
-    the least-squares ``W3 [E1 E2] = [Y1 Y2]`` (equal to ``Y1 expm(-A)`` in exact arithmetic)
-    absorbs the rounding errors of the lower layers; per instance the ``W3`` with the smaller
-    residual is kept. These residuals rank the candidates; :func:`solve` reports those of a
-    separate forward pass of the weights it returns.
+    ``W3`` is the least-squares solution of ``W3 [E1 E2] = [Y1 Y2]`` (each pair weighted by
+    ``1/||Yk||_F``). In exact arithmetic it equals ``Y1 expm(-A)``; in floating point it absorbs
+    the rounding errors of the lower layers. These residuals rank the candidates;
+    :func:`solve` reports those of a separate forward pass of the weights it returns.
 
     Real ``mu`` (float64) means a real solution: the caller passes only instances with real data
     and a real logarithm, and everything is computed in real arithmetic.
@@ -471,30 +473,24 @@ def _construct(
         binv, ok_i = _inv_each(np.where(ok_b[:, None, None], b1, np.eye(b1.shape[-1])))
         ok_b &= ok_i
         w2 = a @ binv
-        ea, ok_a = _expm_raw(-a, nt)
-        w3 = y1 @ ea
         e1, ok2 = _expm_raw(w2 @ b1, nt)
         b2, ok3 = _expm_raw(w1 @ x2, nt)
         e2, ok4 = _expm_raw(w2 @ b2, nt)
-        ok = ok_a & ok_b & ok2 & ok3 & ok4
+        ok = ok_b & ok2 & ok3 & ok4
         ok &= np.isfinite(e1).all(axis=(-2, -1)) & np.isfinite(e2).all(axis=(-2, -1))
         kappa = np.where(ok, _norm1(b1) * _norm1(binv), np.inf)
-        res = np.stack([_rel_residual(w3 @ e1, y1, ok), _rel_residual(w3 @ e2, y2, ok)], axis=-1)
+        w3 = np.zeros_like(w1)
+        res = np.full((w1.shape[0], 2), np.inf)
         if ok.any():
-            w3r = _lstsq_right(
-                np.concatenate([y1[ok], y2[ok]], axis=-1), np.concatenate([e1[ok], e2[ok]], -1)
+            # Each pair weighted by 1/||Yk||_F, so that the fit balances the relative residuals.
+            s1, s2 = (1.0 / _fro(yk[ok])[:, None, None] for yk in (y1, y2))
+            w3[ok] = _lstsq_right(
+                np.concatenate([y1[ok] * s1, y2[ok] * s2], axis=-1),
+                np.concatenate([e1[ok] * s1, e2[ok] * s2], axis=-1),
             )
-            rr = np.stack(
-                [
-                    _rel_residual(w3r @ e1[ok], y1[ok], np.ones(w3r.shape[0], dtype=bool)),
-                    _rel_residual(w3r @ e2[ok], y2[ok], np.ones(w3r.shape[0], dtype=bool)),
-                ],
-                axis=-1,
-            )
-            better = rr.max(axis=1) < res[ok].max(axis=1)
-            j = np.flatnonzero(ok)[better]
-            w3[j] = w3r[better]
-            res[j] = rr[better]
+            w3k, okk = w3[ok], ok[ok]
+            r1 = _rel_residual(w3k @ e1[ok], y1[ok], okk)
+            res[ok] = np.stack([r1, _rel_residual(w3k @ e2[ok], y2[ok], okk)], axis=-1)
     return w1, w2, w3, res, kappa
 
 
