@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -139,6 +140,21 @@ def _lstsq_right(y: np.ndarray, e: np.ndarray) -> np.ndarray:
         return np.swapaxes(np.linalg.solve(np.conj(r), np.swapaxes(yq, -1, -2)), -1, -2)
     except np.linalg.LinAlgError:
         return y @ np.linalg.pinv(e)
+
+
+def _eigvals(a: np.ndarray, nt: int) -> np.ndarray:
+    """Eigenvalues (complex128) of a stack, over ``nt`` Python threads for large stacks.
+
+    numpy's LAPACK loops release the GIL; each matrix is one ``geev`` call whatever the split,
+    so the result does not depend on ``nt``.
+    """
+    n = a.shape[0]
+    if nt <= 1 or n < 256:
+        return np.linalg.eigvals(a).astype(np.complex128, copy=False)
+    parts = np.array_split(np.arange(n), nt)
+    with ThreadPoolExecutor(max_workers=nt) as pool:
+        outs = list(pool.map(lambda ix: np.linalg.eigvals(a[ix]).astype(np.complex128), parts))
+    return np.concatenate(outs)
 
 
 def _inv_each(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -330,6 +346,7 @@ def _rank_candidates(
     lam_g: np.ndarray,
     ell: np.ndarray,
     n_dx: np.ndarray,
+    nt: int = 1,
 ) -> np.ndarray:
     """Estimated log-error of each candidate ``mu`` for each instance: shape (n, K).
 
@@ -355,7 +372,7 @@ def _rank_candidates(
         wr, wi = w.real.astype(np.float32), w.imag.astype(np.float32)
         return zr[:, :, None] * wr[:, None, :] - zi[:, :, None] * wi[:, None, :]
 
-    for s in range(0, n, _CHUNK):
+    def block(s: int) -> None:
         sl = slice(s, s + _CHUNK)
         g = grid[sl]
         with np.errstate(all="ignore"):  # huge inputs rank last (inf or nan cost)
@@ -366,6 +383,14 @@ def _rank_candidates(
             ag = np.abs(g)
             mag = 2.0 + ag * rho_g[sl] + np.abs(c2[sl]) * n_l[sl] * (1.0 + ag * n_dx[sl, None])
             out[sl] = s1 + s2 + np.log(mag)
+
+    starts = range(0, n, _CHUNK)
+    if nt > 1 and n > 2 * _CHUNK:  # numpy's loops release the GIL; blocks are disjoint
+        with ThreadPoolExecutor(max_workers=nt) as pool:
+            list(pool.map(block, starts))
+    else:
+        for s in starts:
+            block(s)
     return np.where(np.isnan(out), np.inf, out)
 
 
@@ -387,6 +412,7 @@ def _candidate_lists(
     n_dx: np.ndarray,
     real: bool,
     dense: bool = False,
+    nt: int = 1,
 ) -> list[np.ndarray]:
     """The cascade of ``mu`` candidates per instance: a list of (n,) arrays.
 
@@ -401,7 +427,7 @@ def _candidate_lists(
             [np.broadcast_to(base, (n, base.size)), _spectral_candidates(lam_g, _RADII_DENSE)],
             axis=1,
         )
-        cost = _rank_candidates(grid, lam_g, ell, n_dx)
+        cost = _rank_candidates(grid, lam_g, ell, n_dx, nt)
         order = np.argsort(cost, axis=1, kind="stable")[:, :_N_DENSE]
         pick = np.take_along_axis(grid, order, axis=1)
         return [pick[:, k] for k in range(_N_DENSE)]
@@ -417,7 +443,7 @@ def _candidate_lists(
             [np.broadcast_to(base, (n, base.size)), _spectral_candidates(lam_g)], axis=1
         )
         defaults = _DEFAULTS
-    cost = _rank_candidates(grid, lam_g, ell, n_dx)
+    cost = _rank_candidates(grid, lam_g, ell, n_dx, nt)
     order = np.argsort(cost, axis=1, kind="stable")
     pick = np.take_along_axis(grid, order[:, : 1 + _N_GRID_FALLBACK], axis=1)
     if mode == "real" or real:
@@ -740,7 +766,7 @@ def _solve_flat(
         minv = y2inv @ y1
     norm_g = _norm1(g)
     cond_m = _norm1(m) * _norm1(minv)
-    eig = np.linalg.eigvals(np.concatenate([g, m]))
+    eig = _eigvals(np.concatenate([g, m]), nt)
     lam_g, eig_m = eig[:n], eig[n:]
     log, phi, log_res = _logarithm(np.ascontiguousarray(m), eig_m, nt)
     ell = np.log(eig_m * np.exp(-1j * phi)[:, None]) + 1j * phi[:, None]
@@ -791,16 +817,16 @@ def _solve_flat(
         run_stages([mu_given], ~real_mu, real=False)
     else:
         if real_ok.any():
-            stages = _candidate_lists(mode, lam_g, ell, n_dx, real=True)
+            stages = _candidate_lists(mode, lam_g, ell, n_dx, real=True, nt=nt)
             run_stages(stages, real_ok, real=True)
             # Real candidates that did not verify fall back to complex ones below.
         if mode == "real":
-            stages = _candidate_lists("real", lam_g, ell, n_dx, real=True)
+            stages = _candidate_lists("real", lam_g, ell, n_dx, real=True, nt=nt)
             run_stages(stages, ~real_ok, real=False)
         else:
             # Instances with a verified real solution keep it (real_if_possible).
             active = ~(real_sol & (best <= tol))
-            stages = _candidate_lists("auto", lam_g, ell, n_dx, real=False)
+            stages = _candidate_lists("auto", lam_g, ell, n_dx, real=False, nt=nt)
             run_stages(stages, active, real=False)
             miss = np.flatnonzero(active & (best > tol) & log_ok)
             if miss.size:  # last resort, only for the instances above the tolerance
