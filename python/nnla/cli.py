@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
@@ -49,12 +48,12 @@ def _cmd_three_layer(args: argparse.Namespace) -> int:
     one = three_layer.fit_one_layer(x1, x2, y1, y2)
     print(f"one layer Y = W X : residual {float(one.residual):.3e}  (least squares)")
     if not args.no_plot:
-        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig = Figure(figsize=(6, 4), layout="constrained")  # Agg, no global pyplot state
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
         ax.semilogy(fit.residuals, label=f"3 layers, Adam (lr={args.lr:g})")
         ax.axhline(float(sol.residual), color="C2", ls="--", label="3 layers, analytic")
         ax.axhline(float(one.residual), color="C3", ls=":", label="1 layer, least squares")
@@ -62,19 +61,30 @@ def _cmd_three_layer(args: argparse.Namespace) -> int:
         ax.set_ylabel("max_k ||f(X_k) - Y_k|| / ||Y_k||")
         ax.set_title(f"Two pairs, d = {args.d}")
         ax.legend()
-        fig.tight_layout()
         fig.savefig(args.out)
-        plt.close(fig)
         print(f"plot written to {args.out}")
     return 0
 
 
-def _one_line_error(prog: str) -> Callable[[str], NoReturn]:
-    def error(message: str) -> NoReturn:
-        print(f"{prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
+def _three_layer_error(message: str) -> None:
+    """argparse errors of ``nnla three-layer`` as one line, exit status 2."""
+    print(f"nnla three-layer: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
-    return error
+
+def _add_three_layer_parser(sub: argparse._SubParsersAction) -> None:
+    tl = sub.add_parser(
+        "three-layer",
+        help="exact three-layer matrix-exponential network vs gradient training vs one layer",
+    )
+    tl.add_argument("--d", type=int, default=4, help="matrix size (default 4)")
+    tl.add_argument("--seed", type=int, default=0, help="seed of the random data (default 0)")
+    tl.add_argument("--steps", type=int, default=2000, help="Adam steps (default 2000)")
+    tl.add_argument("--lr", type=float, default=1e-2, help="Adam step size (default 1e-2)")
+    tl.add_argument("--out", default="three_layer.png", help="plot file (default three_layer.png)")
+    tl.add_argument("--no-plot", action="store_true", help="do not write the plot")
+    tl.error = _three_layer_error  # type: ignore[method-assign,assignment]
+    tl.set_defaults(func=_cmd_three_layer)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,18 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="build flags, BLAS library and thread settings")
     info.set_defaults(func=_cmd_info)
-    tl = sub.add_parser(
-        "three-layer",
-        help="exact three-layer matrix-exponential network vs gradient training vs one layer",
-    )
-    tl.add_argument("--d", type=int, default=4, help="matrix size (default 4)")
-    tl.add_argument("--seed", type=int, default=0, help="seed of the random data (default 0)")
-    tl.add_argument("--steps", type=int, default=2000, help="Adam steps (default 2000)")
-    tl.add_argument("--lr", type=float, default=1e-2, help="Adam step size (default 1e-2)")
-    tl.add_argument("--out", default="three_layer.png", help="plot file (default three_layer.png)")
-    tl.add_argument("--no-plot", action="store_true", help="do not write the plot")
-    tl.error = _one_line_error("nnla three-layer")  # type: ignore[method-assign]
-    tl.set_defaults(func=_cmd_three_layer)
+    _add_three_layer_parser(sub)
     return p
 
 
