@@ -17,6 +17,7 @@ Usage::
 
     python bench/compare_three_layer.py            # about a minute on 2 cores
     python bench/compare_three_layer.py --quick    # fewer instances, no profile
+    python bench/compare_three_layer.py --mpmath   # plus the exact-arithmetic residual check
 """
 
 from __future__ import annotations
@@ -150,9 +151,32 @@ def depth(d: int, steps: int) -> None:
     print(f"| 1 layer, least squares | {float(one.residual):.1e} | |")
 
 
+def mpmath_check() -> None:
+    """The residual of the returned weights in exact arithmetic (mpmath, 40 digits)."""
+    import mpmath as mp
+
+    print("\n### Exact-arithmetic residual of the returned weights (mpmath, 40 digits)\n")
+    print("| d | instance | double forward pass | mpmath forward pass |")
+    print("|---:|---:|---:|---:|")
+    with mp.workdps(40):
+        for d, n in ((8, 5), (16, 3)):
+            rng = np.random.default_rng(42)
+            x1, x2, y1, y2 = rng.standard_normal((4, n, d, d))
+            sol = _solve(x1, x2, y1, y2, tol=1.0)
+            for i in range(n):
+                w = [mp.matrix(a[i].tolist()) for a in sol.weights]
+                out = []
+                for x, y in ((x1[i], y1[i]), (x2[i], y2[i])):
+                    f = w[2] * mp.expm(w[1] * mp.expm(w[0] * mp.matrix(x.tolist())))
+                    ym = mp.matrix(y.tolist())
+                    out.append(float(mp.mnorm(f - ym, "f") / mp.mnorm(ym, "f")))
+                print(f"| {d} | {i} | {sol.residual[i]:.1e} | {max(out):.1e} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--mpmath", action="store_true", help="also the mpmath check (minutes)")
     a = p.parse_args()
     print(f"nnla {nnla.__version__}, numpy {np.__version__}, {platform.processor()}, "
           f"{nnla.get_num_threads()} threads, {time.strftime('%Y-%m-%d %H:%M')}")
@@ -160,6 +184,8 @@ def main() -> None:
     nearly_singular(40 if a.quick else 200)
     batched(1000 if a.quick else 10_000, profile=not a.quick)
     depth(4, 300 if a.quick else 2000)
+    if a.mpmath:
+        mpmath_check()
 
 
 if __name__ == "__main__":
