@@ -583,9 +583,10 @@ def solve(
 
     The construction of the module docstring, for one problem ``(d, d)`` or a batch
     ``(..., d, d)`` of independent problems, with ``expm(-W1 X1)`` taken as the (LU) inverse of
-    ``expm(W1 X1)``. The top layer is then refined: ``f(Xk) = W3 Ek`` is linear in ``W3``, and the
-    least-squares ``W3`` of ``W3 [E1 E2] = [Y1 Y2]`` (QR; equal to ``Y1 expm(-A)`` in exact
-    arithmetic) replaces ``Y1 expm(-A)`` where it has the smaller residual. The returned
+    ``expm(W1 X1)``. The top layer is fitted: ``f(Xk) = W3 Ek`` with
+    ``Ek = expm(W2 expm(W1 Xk))`` is linear in ``W3``, and ``W3`` is the least-squares solution of
+    ``W3 [E1 E2] = [Y1 Y2]`` (QR, each pair weighted by ``1/||Yk||_F``; equal to ``Y1 expm(-A)``
+    in exact arithmetic, so the closed forms below hold to rounding). The returned
     residuals come from a separate forward pass of the returned weights (the computation of
     :func:`forward`, nothing reused from the construction; max over the two pairs of
     ``||f(Xk) - Yk||_F / ||Yk||_F``). Because the least-squares ``W3`` absorbs part of the
