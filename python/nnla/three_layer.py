@@ -586,7 +586,7 @@ def solve(
     ``expm(W1 X1)``. The top layer is fitted: ``f(Xk) = W3 Ek`` with
     ``Ek = expm(W2 expm(W1 Xk))`` is linear in ``W3``, and ``W3`` is the least-squares solution of
     ``W3 [E1 E2] = [Y1 Y2]`` (QR, each pair weighted by ``1/||Yk||_F``; equal to ``Y1 expm(-A)``
-    in exact arithmetic, so the closed forms below hold to rounding). The returned
+    in exact arithmetic, so the closed forms of the construction hold to rounding). The returned
     residuals come from a separate forward pass of the returned weights (the computation of
     :func:`forward`, nothing reused from the construction; max over the two pairs of
     ``||f(Xk) - Yk||_F / ||Yk||_F``). Because the least-squares ``W3`` absorbs part of the
