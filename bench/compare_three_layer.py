@@ -15,7 +15,7 @@ One run measures:
 
 Usage::
 
-    python bench/compare_three_layer.py            # about a minute on 2 cores
+    python bench/compare_three_layer.py            # a few minutes on 2 cores
     python bench/compare_three_layer.py --quick    # fewer instances, no profile
     python bench/compare_three_layer.py --mpmath   # plus the exact-arithmetic residual check
 """
