@@ -217,7 +217,10 @@ def test_cli_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as info:
         nnla.cli.main(argv)
     assert info.value.code == 2
-    assert "usage: nnla" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("nnla")
+    assert "error:" in err
+    assert err.count("\n") == 1  # one line, no usage block
 
 
 def test_console_script_entry_point() -> None:

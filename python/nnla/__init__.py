@@ -23,6 +23,8 @@ relu
     Exact matrices of shallow ReLU networks (1D and 2D) and the exact O(n) 1D solvers.
 sggn
     Structure-guided Gauss-Newton training of shallow ReLU networks (``nnla fit``) and baselines.
+three_layer
+    Exact, verified weights of the three-layer matrix-exponential network (batched).
 errors
     Exception classes.
 """
@@ -33,7 +35,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors, hss, relu, sggn
+from nnla import analysis, datasets, errors, hss, relu, sggn, three_layer
 from nnla._native import _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -57,6 +59,7 @@ __all__ = [
     "sggn",
     "signm",
     "sqrtm",
+    "three_layer",
 ]
 
 

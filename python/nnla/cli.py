@@ -33,9 +33,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _one_line_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
-    """argparse's error as one line (no usage block), exit status 2."""
-    parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (no usage block), exit status 2.
+
+    The subcommands' parsers are of this class too (argparse creates them with the root's class),
+    so every command reports bad options the same way.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _plot_fit(result: Any, u: Any, path: Path) -> None:
@@ -119,7 +125,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_fit_parser(sub: Any, root: argparse.ArgumentParser) -> None:
+def _add_fit_parser(sub: Any) -> None:
     fitp = sub.add_parser(
         "fit",
         help="fit a shallow ReLU network to a built-in target by SgGN",
@@ -130,23 +136,6 @@ def _add_fit_parser(sub: Any, root: argparse.ArgumentParser) -> None:
         "breakpoints, and the error curve). Without options: the 1D sharp layer "
         "tanh((x - 1/2)/0.01) with 32 neurons.",
     )
-    fitp.error = lambda message: _one_line_error(fitp, message)  # type: ignore[method-assign]
-    # Arguments that the fit subparser does not know are reported by the root parser: as one
-    # line too when the command is fit (other commands keep argparse's usage block).
-    chosen: dict[str, bool] = {"fit": False}
-    fit_parse_known, root_error = fitp.parse_known_args, root.error
-
-    def parse_known(*a: Any, **k: Any) -> Any:
-        chosen["fit"] = True
-        return fit_parse_known(*a, **k)
-
-    def error(message: str) -> NoReturn:
-        if chosen["fit"]:
-            _one_line_error(fitp, message)
-        root_error(message)
-
-    fitp.parse_known_args = parse_known  # type: ignore[method-assign]
-    root.error = error  # type: ignore[method-assign]
     fitp.add_argument("--target", default=None, metavar="NAME",
                       help="built-in target: jump, layer, cusp, sine_jump (1D); line_jump, "
                       "circle_jump, circle_layer (2D, when the 2D engine is installed). "
@@ -165,10 +154,71 @@ def _add_fit_parser(sub: Any, root: argparse.ArgumentParser) -> None:
     fitp.set_defaults(func=_cmd_fit)
 
 
+def _cmd_three_layer(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from nnla import three_layer
+
+    for name, value, low in (("--d", args.d, 1), ("--steps", args.steps, 0)):
+        if value < low:
+            print(f"nnla three-layer: error: {name} must be >= {low}, got {value}", file=sys.stderr)
+            return 2
+    if not (np.isfinite(args.lr) and args.lr > 0):
+        print(f"nnla three-layer: error: --lr must be > 0, got {args.lr}", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
+    x1, x2, y1, y2 = rng.standard_normal((4, args.d, args.d))
+    t0 = time.perf_counter()
+    sol = three_layer.solve(x1, x2, y1, y2)
+    t_analytic = time.perf_counter() - t0
+    print(f"three-layer network f(X) = W3 expm(W2 expm(W1 X)), d = {args.d}, seed = {args.seed}")
+    print(
+        f"analytic solution : residual {float(sol.residual):.3e}  time {t_analytic * 1e3:.2f} ms"
+        f"  (mu = {complex(sol.mu):.4g})"
+    )
+    fit = three_layer.fit_gradient(x1, x2, y1, y2, steps=args.steps, lr=args.lr, seed=args.seed)
+    marks = sorted({0, args.steps // 10, args.steps // 4, args.steps // 2, args.steps})
+    curve = "  ".join(f"{k}: {fit.residuals[k]:.2e}" for k in marks)
+    print(f"gradient (Adam)   : residual {fit.residual:.3e}  time {fit.seconds:.2f} s  ({curve})")
+    one = three_layer.fit_one_layer(x1, x2, y1, y2)
+    print(f"one layer Y = W X : residual {float(one.residual):.3e}  (least squares)")
+    if not args.no_plot:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 4), layout="constrained")  # Agg, no global pyplot state
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.semilogy(fit.residuals, label=f"3 layers, Adam (lr={args.lr:g})")
+        ax.axhline(float(sol.residual), color="C2", ls="--", label="3 layers, analytic")
+        ax.axhline(float(one.residual), color="C3", ls=":", label="1 layer, least squares")
+        ax.set_xlabel("Adam step")
+        ax.set_ylabel("max_k ||f(X_k) - Y_k|| / ||Y_k||")
+        ax.set_title(f"Two pairs, d = {args.d}")
+        ax.legend()
+        fig.savefig(args.out)
+        print(f"plot written to {args.out}")
+    return 0
+
+
+def _add_three_layer_parser(sub: argparse._SubParsersAction) -> None:
+    tl = sub.add_parser(
+        "three-layer",
+        help="exact three-layer matrix-exponential network vs gradient training vs one layer",
+    )
+    tl.add_argument("--d", type=int, default=4, help="matrix size (default 4)")
+    tl.add_argument("--seed", type=int, default=0, help="seed of the random data (default 0)")
+    tl.add_argument("--steps", type=int, default=2000, help="Adam steps (default 2000)")
+    tl.add_argument("--lr", type=float, default=1e-2, help="Adam step size (default 1e-2)")
+    tl.add_argument("--out", default="three_layer.png", help="plot file (default three_layer.png)")
+    tl.add_argument("--no-plot", action="store_true", help="do not write the plot")
+    tl.set_defaults(func=_cmd_three_layer)
+
+
 def _parser() -> argparse.ArgumentParser:
     import nnla
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="nnla",
         description="nnla: fast, accurate matrix computations for neural-network research.",
     )
@@ -176,7 +226,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="build flags, BLAS library and thread settings")
     info.set_defaults(func=_cmd_info)
-    _add_fit_parser(sub, p)
+    _add_fit_parser(sub)
+    _add_three_layer_parser(sub)
     return p
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "NotPositiveDefiniteError",
     "SingularMatrixError",
     "UndefinedFunctionError",
+    "VerificationError",
 ]
 
 
@@ -121,3 +122,41 @@ class DegenerateNeuronsError(LinAlgError):
             for k in ("dead", "duplicate", "linear")
         }
         self.indices = np.unique(np.concatenate(list(self.reasons.values())))
+
+
+class VerificationError(LinAlgError):
+    """A computed solution failed its verification (its checked residual exceeds the tolerance).
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    hint : str, optional
+        What the caller can do about it.
+    indices : sequence of tuple of int, optional
+        For batched functions, the batch indices of the failing instances.
+    result : object, optional
+        The complete (unverified where failing) result, for inspection.
+    diagnostics : dict, optional
+        Per-instance diagnostics of the computation.
+
+    Examples
+    --------
+    >>> import nnla
+    >>> err = nnla.errors.VerificationError("residual 1e-3 > tol", indices=[(2,)])
+    >>> err.indices, err.result
+    ([(2,)], None)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        indices: Sequence[tuple[int, ...]] | None = None,
+        result: object = None,
+        diagnostics: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, indices=indices)
+        self.result = result
+        self.diagnostics = dict(diagnostics) if diagnostics is not None else {}

@@ -1,0 +1,524 @@
+"""``nnla.three_layer``: the analytic three-layer matrix-exponential network.
+
+References are independent of the code under test: the closed forms of the construction
+(mu = ln 2, mu = i pi, Y1 = Y2), numpy/scipy LAPACK inverses and square roots, an mpmath forward
+pass at 50 digits, central finite differences for the gradient.
+"""
+
+from __future__ import annotations
+
+import doctest
+import io
+from pathlib import Path
+
+import mpmath
+import nnla
+import numpy as np
+import pytest
+import scipy.linalg
+from nnla import three_layer as tl
+from nnla.cli import main
+from nnla.errors import SingularMatrixError, VerificationError
+
+U = np.finfo(np.float64).eps / 2
+
+
+def _gauss(rng: np.random.Generator, shape: tuple[int, ...], cplx: bool) -> np.ndarray:
+    a = rng.standard_normal(shape)
+    if cplx:
+        a = (a + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+    return a
+
+
+def _pairs(rng: np.random.Generator, n: int | None, d: int, cplx: bool) -> list[np.ndarray]:
+    shape = (d, d) if n is None else (n, d, d)
+    return [_gauss(rng, shape, cplx) for _ in range(4)]
+
+
+def _well_conditioned(rng: np.random.Generator, d: int, cplx: bool = False) -> list[np.ndarray]:
+    """Pairs with X2 - X1, Y1, Y2 close to the identity (condition numbers O(1))."""
+    eye = np.eye(d)
+    x1 = _gauss(rng, (d, d), cplx)
+    x2 = x1 + eye + 0.2 * _gauss(rng, (d, d), cplx)
+    y1 = eye + 0.2 * _gauss(rng, (d, d), cplx)
+    y2 = eye + 0.2 * _gauss(rng, (d, d), cplx)
+    return [x1, x2, y1, y2]
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+# ------------------------------------------------------------------------------------------------
+# Closed forms and invariances
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_mu_ln2_gives_w3_y1_y2inv_y1(cplx: bool) -> None:
+    x1, x2, y1, y2 = _well_conditioned(np.random.default_rng(1), 4, cplx)
+    sol = tl.solve(x1, x2, y1, y2, mu=np.log(2.0))
+    assert _rel(sol.W3, y1 @ np.linalg.solve(y2, y1)) < 1e-13
+    assert _rel(sol.W1, np.log(2.0) * np.linalg.inv(x2 - x1)) < 1e-14
+    assert sol.residual < 1e-14
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_mu_i_pi_gives_w3_y1_sqrt_m(cplx: bool) -> None:
+    x1, x2, y1, y2 = _well_conditioned(np.random.default_rng(2), 4, cplx)
+    sol = tl.solve(x1, x2, y1, y2, mu=1j * np.pi)
+    m = np.linalg.solve(y1, y2)
+    # |mu| = pi: kappa(expm(W1 X1)) amplifies rounding more than the automatic choice does.
+    assert _rel(sol.W3, y1 @ scipy.linalg.sqrtm(m.astype(complex))) < 1e-12
+    assert sol.residual < 1e-12
+
+
+def test_equal_outputs_give_w2_zero() -> None:
+    rng = np.random.default_rng(3)
+    x1, x2, y1, _ = _pairs(rng, None, 3, cplx=False)
+    sol = tl.solve(x1, x2, y1, y1.copy(), mu=np.log(2.0))
+    # L = logm(Y1^-1 Y1) is zero up to rounding, so W2 = L expm(-W1 X1) is too.
+    bound = 10 * U * float(sol.diagnostics["cond_y1"]) * np.linalg.norm(
+        scipy.linalg.expm(-(sol.W1 @ x1))
+    )
+    assert np.linalg.norm(sol.W2) <= bound
+    assert sol.residual < 1e-14
+
+
+@pytest.mark.parametrize(("s", "t"), [(3.0, 1.0), (1.0, 0.25), (-0.5, 2.0 - 1j)])
+def test_invariances_under_scaling(s: complex, t: complex) -> None:
+    x1, x2, y1, y2 = _well_conditioned(np.random.default_rng(4), 3, cplx=True)
+    mu = 0.3 + 1.2j
+    a = tl.solve(x1, x2, y1, y2, mu=mu)
+    b = tl.solve(s * x1, s * x2, t * y1, t * y2, mu=mu)
+    assert _rel(b.W1, a.W1 / s) < 1e-14
+    assert _rel(b.W2, a.W2) < 1e-13
+    assert _rel(b.W3, t * a.W3) < 1e-13
+
+
+def test_real_solution_for_data_with_real_logarithm() -> None:
+    rng = np.random.default_rng(5)
+    d = 4
+    x1, x2 = _gauss(rng, (2, d, d), cplx=False)
+    y1 = np.eye(d) + 0.3 * rng.standard_normal((d, d))
+    y2 = y1 @ scipy.linalg.expm(0.4 * rng.standard_normal((d, d)))  # M = expm(S): real log
+    sol = tl.solve(x1, x2, y1, y2, real_if_possible=True)
+    assert sol.W1.dtype == sol.W2.dtype == sol.W3.dtype == np.float64
+    assert np.isrealobj(sol.mu)
+    assert sol.residual < 1e-13
+    # Without the request the weights are complex (and also exact).
+    c = tl.solve(x1, x2, y1, y2)
+    assert c.W1.dtype == np.complex128
+    assert c.residual < 1e-13
+    # A real given mu gives the same real weights as the closed form W1 = mu (X2 - X1)^-1.
+    r = tl.solve(x1, x2, y1, y2, mu=0.7, real_if_possible=True)
+    assert r.W3.dtype == np.float64
+    assert _rel(r.W1, 0.7 * np.linalg.inv(x2 - x1)) < 1e-14
+
+
+def test_mu_real_searches_positive_alpha() -> None:
+    rng = np.random.default_rng(6)
+    x1, x2, y1, y2 = _pairs(rng, 10, 3, cplx=False)
+    sol = tl.solve(x1, x2, y1, y2, mu="real")
+    assert np.all(sol.mu.imag == 0)
+    assert np.all(sol.mu.real > 0)
+    assert sol.residual.max() < 1e-10
+
+
+def test_real_if_possible_falls_back_to_complex_for_negative_eigenvalues() -> None:
+    rng = np.random.default_rng(7)
+    x1, x2 = _gauss(rng, (2, 3, 3), cplx=False)
+    y1 = np.eye(3)
+    y2 = np.diag([-1.0, 2.0, 3.0])  # M has a negative eigenvalue: no real principal logarithm
+    sol = tl.solve(x1, x2, y1, y2, real_if_possible=True)
+    assert sol.W1.dtype == np.complex128
+    assert sol.residual < 1e-14
+
+
+# ------------------------------------------------------------------------------------------------
+# Branch cut
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        np.diag([-1.0, -2.0, 3.0]),
+        np.array([[-2.0, 1.0], [0.0, -2.0]]),  # Jordan block at -2 (scipy's logm gives NaN)
+        np.array([[-2.0, 1.0, 0.0], [0.0, -2.0, 1.0], [0.0, 0.0, -2.0]]),
+        np.array([[-1.0, 1e-8], [0.0, -1.0 - 1e-12]]),
+    ],
+)
+def test_branch_cut_cases(m: np.ndarray) -> None:
+    rng = np.random.default_rng(8)
+    d = m.shape[0]
+    q = scipy.linalg.qr(rng.standard_normal((d, d)))[0]
+    y1 = np.eye(d) + 0.2 * rng.standard_normal((d, d))
+    y2 = y1 @ q @ m @ q.T
+    x1, x2 = _gauss(rng, (2, d, d), cplx=False)
+    sol = tl.solve(x1, x2, y1, y2)
+    assert sol.residual < 1e-12
+    assert sol.diagnostics["log_residual"] < 1e-12
+
+
+def test_rotated_branch_is_a_logarithm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the principal logm fails, L = logm(e^{-i phi} M) + i phi I is used and checked."""
+    real_core = tl._core
+    calls = []
+
+    class PrincipalFails:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real_core, name)
+
+        def logm(self, a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray | None]:
+            calls.append(a.shape)
+            if len(calls) == 1:  # the principal logarithm "does not converge"
+                return np.full(a.shape, np.nan), np.full(a.shape[0], 8, dtype=np.int32)
+            return real_core.logm(a, nt)
+
+    monkeypatch.setattr(tl, "_core", PrincipalFails())
+    rng = np.random.default_rng(9)
+    d = 3
+    y1 = np.eye(d)
+    y2 = np.array([[-2.0, 1.0, 0.0], [0.0, -2.0, 0.0], [0.0, 0.0, 0.5]])
+    x1, x2 = _gauss(rng, (2, d, d), cplx=False)
+    sol = tl.solve(x1, x2, y1, y2)
+    assert len(calls) == 2
+    phi = float(sol.diagnostics["log_branch"])
+    assert phi != 0
+    rotated = np.angle(np.array([-2.0, 0.5]) * np.exp(-1j * phi))
+    assert np.all(np.abs(rotated) < np.pi - 0.5)  # turned away from the negative axis
+    assert sol.diagnostics["log_residual"] < 1e-14
+    assert sol.residual < 1e-13
+
+
+# ------------------------------------------------------------------------------------------------
+# Residuals on random instances (a subset of bench/compare_three_layer.py) and mpmath
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+@pytest.mark.parametrize("d", [1, 2, 3, 5, 8])
+def test_random_instances_are_exact(d: int, cplx: bool) -> None:
+    rng = np.random.default_rng(100 + d + 50 * cplx)
+    x1, x2, y1, y2 = _pairs(rng, 40, d, cplx)
+    sol = tl.solve(x1, x2, y1, y2)
+    assert sol.residual.max() <= 1e-10
+    assert np.median(sol.residual) <= 1e-13
+    # The reported residuals are those of the public forward pass.
+    for x, y, k in ((x1, y1, 0), (x2, y2, 1)):
+        f = tl.forward(sol, x)
+        r = np.linalg.norm(f - y, axis=(-2, -1)) / np.linalg.norm(y, axis=(-2, -1))
+        np.testing.assert_allclose(r, sol.residuals[..., k], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_nearly_singular_difference(cplx: bool) -> None:
+    """sigma_min(X2 - X1) = 1e-4 (one small singular value), d = 5: median residual <= 1e-9."""
+    rng = np.random.default_rng(11)
+    d, n = 5, 40
+    x1, _, y1, y2 = _pairs(rng, n, d, cplx)
+    u_, _, vh = np.linalg.svd(_gauss(rng, (n, d, d), cplx))
+    sig = np.ones(d)
+    sig[-1] = 1e-4
+    x2 = x1 + (u_ * sig[None, None, :]) @ vh
+    try:
+        sol = tl.solve(x1, x2, y1, y2)
+    except VerificationError as err:  # a few instances may exceed tol; they count as failures
+        sol = err.result
+    assert np.median(sol.residual) <= 1e-9
+    assert np.all(sol.diagnostics["cond_dx"] > 1e4)
+
+
+def _mp_forward_residual(w: tuple[np.ndarray, ...], x: np.ndarray, y: np.ndarray) -> float:
+    m = [mpmath.matrix(a.tolist()) for a in (*w, x, y)]
+    f = m[2] * mpmath.expm(m[1] * mpmath.expm(m[0] * m[3]))
+    return float(mpmath.mnorm(f - m[4], "f") / mpmath.mnorm(m[4], "f"))
+
+
+@pytest.mark.parametrize(("d", "cplx", "seed"), [(1, False, 0), (2, True, 1), (3, False, 2)])
+def test_mpmath_forward_pass(d: int, cplx: bool, seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    x1, x2, y1, y2 = _pairs(rng, None, d, cplx)
+    sol = tl.solve(x1, x2, y1, y2)
+    with mpmath.workdps(50):
+        r1 = _mp_forward_residual(sol.weights, x1, y1)
+        r2 = _mp_forward_residual(sol.weights, x2, y2)
+    bound = 1e-13 * max(1.0, float(sol.diagnostics["cond_y1"]) / 100)
+    assert max(r1, r2) < bound
+
+
+def test_forward_matches_scipy_on_complex_data() -> None:
+    rng = np.random.default_rng(12)
+    w = [_gauss(rng, (3, 3), True) * 0.5 for _ in range(3)]
+    x = _gauss(rng, (3, 3), True)
+    ref = w[2] @ scipy.linalg.expm(w[1] @ scipy.linalg.expm(w[0] @ x))
+    assert _rel(tl.forward(tuple(w), x), ref) < 1e-13
+
+
+# ------------------------------------------------------------------------------------------------
+# Batches
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_batched_equals_one_at_a_time(cplx: bool) -> None:
+    rng = np.random.default_rng(13)
+    x1, x2, y1, y2 = (a.reshape(2, 3, 4, 4) for a in _pairs(rng, 6, 4, cplx))
+    y2[1, 2] = -y1[1, 2]  # M = -I: at the branch cut
+    sol = tl.solve(x1, x2, y1, y2)
+    assert sol.W1.shape == (2, 3, 4, 4)
+    assert sol.residuals.shape == (2, 3, 2)
+    assert sol.mu.shape == (2, 3)
+    for i in np.ndindex(2, 3):
+        one = tl.solve(x1[i], x2[i], y1[i], y2[i])
+        for a, b in zip(one.weights, sol.weights):
+            np.testing.assert_array_equal(a, b[i])
+        np.testing.assert_array_equal(one.residuals, sol.residuals[i])
+        assert one.mu == sol.mu[i]
+        for key, val in one.diagnostics.items():
+            np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
+
+
+def test_thread_count_does_not_change_results() -> None:
+    rng = np.random.default_rng(14)
+    x1, x2, y1, y2 = _pairs(rng, 8, 5, True)
+    a = tl.solve(x1, x2, y1, y2, n_threads=1)
+    b = tl.solve(x1, x2, y1, y2, n_threads=2)
+    for p, q in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_empty_batch() -> None:
+    z = np.zeros((0, 3, 3))
+    sol = tl.solve(z, z, z, z)
+    assert sol.W1.shape == (0, 3, 3)
+    assert sol.residuals.shape == (0, 2)
+
+
+def test_batch_failure_names_indices_and_keeps_result() -> None:
+    rng = np.random.default_rng(15)
+    x1, x2, y1, y2 = _pairs(rng, 4, 3, False)
+    with pytest.raises(VerificationError, match=r"exceeds tol = 1e-30 at batch indices") as exc:
+        tl.solve(x1, x2, y1, y2, tol=1e-30)
+    err = exc.value
+    assert err.indices == [(0,), (1,), (2,), (3,)]
+    assert isinstance(err.result, tl.ThreeLayerSolution)
+    assert err.result.residual.max() < 1e-10
+    assert "cond_dx" in err.diagnostics
+    assert isinstance(err, np.linalg.LinAlgError)
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------------
+
+_E = np.eye(3)
+_A = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [1.0, 0.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((np.eye(3), np.eye(2), _E, _E), {}, "same shape"),
+        ((np.ones((3, 2)), np.ones((3, 2)), _E, _E), {}, "square"),
+        ((np.ones(3), np.ones(3), _E, _E), {}, "stack of square"),
+        ((np.zeros((0, 0)),) * 4, {}, "at least 1 x 1"),
+        ((np.full((3, 3), np.nan), _A, _E, _E), {}, "X1 contains NaN"),
+        ((_E, np.full((3, 3), np.inf), _E, _E), {}, "X2 contains NaN or Inf"),
+        ((_E, _A, np.full((3, 3), np.nan), _E), {}, "Y1 contains NaN"),
+        ((_E, _A, _E, np.full((3, 3), np.nan)), {}, "Y2 contains NaN"),
+        ((_E, _A, _E, _E), {"mu": 0.0}, r"e\^mu = 1"),
+        ((_E, _A, _E, _E), {"mu": 2j * np.pi}, r"e\^mu = 1"),
+        ((_E, _A, _E, _E), {"mu": -4j * np.pi}, r"e\^mu = 1"),
+        ((_E, _A, _E, _E), {"mu": "best"}, "mu must be 'auto', 'real' or a number"),
+        ((_E, _A, _E, _E), {"mu": np.nan}, "mu must be finite"),
+        ((_E, _A, _E, _E), {"mu": [1.0, 2.0]}, "mu must be"),
+        ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a positive"),
+        ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a positive"),
+        ((_E.astype(bool), _A, _E, _E), {}, "X1 has dtype bool"),
+    ],
+)
+def test_bad_input(args: tuple, kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        tl.solve(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((_A, _A.copy(), _E, _E), r"X2 - X1 is singular .*condition number"),
+        ((_A, _A + np.diag([1.0, 1.0, 1e-17]), _E, _E), r"X2 - X1 is singular .*\|\|\(X2 - X1\)"),
+        ((_E, _A, np.diag([1.0, 1.0, 0.0]), _E), "Y1 is singular or numerically singular"),
+        ((_E, _A, _E, np.diag([1.0, 1e-300, 1.0])), "Y2 is singular or numerically singular"),
+    ],
+)
+def test_singular_matrices(args: tuple, match: str) -> None:
+    with pytest.raises(SingularMatrixError, match=match):
+        tl.solve(*args)
+
+
+def test_singular_in_batch_names_indices() -> None:
+    x1 = np.stack([_A, _A, _E])
+    x2 = np.stack([_A + _E, _A, 2 * _E])
+    y = np.stack([_E] * 3)
+    with pytest.raises(SingularMatrixError, match=r"at batch indices \[\(1,\)\]") as exc:
+        tl.solve(x1, x2, y, y)
+    assert exc.value.indices == [(1,)]
+
+
+def test_ill_conditioned_problem_raises_verification_error() -> None:
+    rng = np.random.default_rng(16)
+    d = 5
+    x1, _, y1, y2 = _pairs(rng, None, d, cplx=False)
+    u_, _, vt = np.linalg.svd(rng.standard_normal((d, d)))
+    x2 = x1 + (u_ * np.geomspace(1.0, 1e-12, d)) @ vt
+    with pytest.raises(VerificationError, match="cond\\(X2 - X1\\)"):
+        tl.solve(x1, x2, y1, y2, tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("w", "x", "match"),
+    [
+        ((_E, _E), _E, "three weight matrices"),
+        ((_E, _E, np.eye(2)), _E, "W3 must be 3 x 3"),
+        ((_E, _E, _E), np.full((3, 3), np.nan), "X contains NaN"),
+        ((np.stack([_E, _E]), _E, _E), np.stack([_E] * 3), "do not broadcast"),
+    ],
+)
+def test_forward_bad_input(w: tuple, x: np.ndarray, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        tl.forward(w, x)
+
+
+def test_forward_overflow_raises() -> None:
+    with pytest.raises(nnla.errors.NonFiniteResultError, match="overflowed"):
+        tl.forward((1e3 * _E, 1e3 * _E, _E), _E)
+
+
+# ------------------------------------------------------------------------------------------------
+# Gradient training and the one-layer fit
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("layers", "cplx"), [(3, False), (3, True), (2, True), (1, False)])
+def test_gradient_matches_finite_differences(layers: int, cplx: bool) -> None:
+    rng = np.random.default_rng(17 + layers)
+    d = 3
+    xs = [_gauss(rng, (d, d), cplx) for _ in range(2)]
+    ys = [_gauss(rng, (d, d), cplx) for _ in range(2)]
+    ws = [0.5 * _gauss(rng, (d, d), cplx) for _ in range(layers)]
+    loss, _, grads = tl._loss_and_grad(ws, xs, ys)
+    dirs = [_gauss(rng, (d, d), cplx) for _ in range(layers)]
+    h = 1e-5
+
+    def at(t: float) -> float:
+        return tl._loss_and_grad([w + t * e for w, e in zip(ws, dirs)], xs, ys)[0]
+
+    fd = (at(h) - at(-h)) / (2 * h)
+    analytic = sum(float(np.vdot(g, e).real) for g, e in zip(grads, dirs))
+    assert abs(fd - analytic) <= 1e-7 * max(1.0, abs(analytic))
+    assert loss == pytest.approx(at(0.0), rel=1e-15)
+
+
+def test_fit_gradient_decreases_residual() -> None:
+    rng = np.random.default_rng(18)
+    x1, x2, y1, y2 = _pairs(rng, None, 2, cplx=False)
+    fit = tl.fit_gradient(x1, x2, y1, y2, steps=200, lr=2e-2)
+    assert fit.residuals.shape == (201,)
+    assert fit.loss.shape == (201,)
+    assert fit.residual < 0.5 * fit.residuals[0]
+    assert fit.seconds > 0
+    assert len(fit.weights) == 3
+    again = tl.fit_gradient(x1, x2, y1, y2, steps=200, lr=2e-2)
+    np.testing.assert_array_equal(fit.residuals, again.residuals)  # seeded
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"layers": 0}, "layers must be"),
+        ({"steps": -1}, "steps must be"),
+        ({"lr": 0.0}, "lr must be"),
+        ({"lr": np.inf}, "lr must be"),
+    ],
+)
+def test_fit_gradient_bad_input(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        tl.fit_gradient(_E, _A, _E, _A, **kwargs)
+
+
+def test_fit_gradient_rejects_batches() -> None:
+    z = np.stack([_E, _A])
+    with pytest.raises(ValueError, match="single d x d"):
+        tl.fit_gradient(z, z, z, z)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_one_layer_least_squares(cplx: bool) -> None:
+    rng = np.random.default_rng(19)
+    x1, x2, y1, y2 = _pairs(rng, None, 3, cplx)
+    fit = tl.fit_one_layer(x1, x2, y1, y2)
+    # Reference: numpy's lstsq on the transposed system [X1 X2]^T W^T = [Y1 Y2]^T.
+    xc, yc = np.hstack([x1, x2]), np.hstack([y1, y2])
+    ref = np.linalg.lstsq(xc.T, yc.T, rcond=None)[0].T
+    assert _rel(fit.W, ref) < 1e-13
+    assert fit.residual > 0.1  # one layer cannot fit two generic pairs
+    exact = tl.solve(x1, x2, y1, y2)
+    assert exact.residual < 1e-13
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI and docstrings
+# ------------------------------------------------------------------------------------------------
+
+
+def test_cli_three_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tl.png"
+    assert main(["three-layer", "--d", "2", "--steps", "30", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "analytic solution" in text
+    assert "gradient (Adam)" in text
+    assert "one layer" in text
+    assert out.exists()
+    assert out.stat().st_size > 1000
+
+
+def test_cli_three_layer_no_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "none.png"
+    assert main(["three-layer", "--d", "3", "--steps", "5", "--no-plot", "--out", str(out)]) == 0
+    assert not out.exists()
+    assert "plot written" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--d", "0"], "--d must be >= 1"),
+        (["--steps", "-3"], "--steps must be >= 0"),
+        (["--lr", "-1"], "--lr must be > 0"),
+        (["--d", "two"], "invalid int value"),
+    ],
+)
+def test_cli_three_layer_bad_options(
+    argv: list[str], match: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        rc = main(["three-layer", *argv])
+    except SystemExit as exc:
+        rc = exc.code
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert match in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_docstring_examples() -> None:
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    for test in finder.find(tl, "nnla.three_layer"):
+        runner.run(test, out=report.write)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 4
+    assert result.failed == 0, report.getvalue()
