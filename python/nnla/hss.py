@@ -50,10 +50,9 @@ float64; complex input raises ``ValueError``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
-
-import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -435,7 +434,7 @@ class HSSMatrix:
                 if fail is not None:
                     _raise_failure(fail, "HSSMatrix.from_entries", "")
                 err = _row_check(core, exact_rows, nn, nt)
-                if _accepted(err, t):
+                if _accepted(err, t, _ROW_CHECK_FACTOR):
                     break
             else:
                 _warn_accuracy("HSSMatrix.from_entries", err, t)
@@ -536,7 +535,7 @@ class HSSMatrix:
             if fail is not None:
                 _raise_failure(fail, "HSSMatrix.from_kernel", "")
             err = _row_check(core, exact_rows, pts.shape[0], nt)
-            if _accepted(err, t):
+            if _accepted(err, t, _ROW_CHECK_FACTOR):
                 break
         else:
             _warn_accuracy("HSSMatrix.from_kernel", err, t)
@@ -981,7 +980,11 @@ class HSSAccuracyWarning(RuntimeWarning):
 
 _EPS = float(np.finfo(np.float64).eps)
 # a sampled compression is accepted when its estimated ||A - H||_F / ||A||_F is below
-# max(_CHECK_FACTOR * tol, _CHECK_FLOOR) (the floor: rounding of the check itself)
+# max(factor * tol, _CHECK_FLOOR) (the floor: rounding of the check itself). The row check sees
+# a few exact rows, and the errors of a sampled ID concentrate in a few rows (in 2D/3D the
+# estimate was 3-5x below the true error): factor 2 there; the randomized check (products with
+# Gaussian vectors, an unbiased estimate of ||A - H||_F^2) uses 10.
+_ROW_CHECK_FACTOR = 2.0
 _CHECK_FACTOR = 10.0
 _CHECK_FLOOR = 2e-14
 _CHECK_ROWS = 32  # rows of the exact matrix used by the a posteriori check of sampled builds
@@ -989,14 +992,14 @@ _CHECK_COLS = 4
 _RETRIES = 3  # sampled builds: rebuilt with 2x, 4x, 8x the sample when the check fails
 
 
-def _accepted(err: float, tol: float) -> bool:
-    return err <= max(_CHECK_FACTOR * tol, _CHECK_FLOOR)
+def _accepted(err: float, tol: float, factor: float = _CHECK_FACTOR) -> bool:
+    return err <= max(factor * tol, _CHECK_FLOOR)
 
 
 def _warn_accuracy(what: str, err: float, tol: float) -> None:
     warnings.warn(
         f"{what}: the compression error estimate ||A - H||_F/||A||_F ~ {err:.1e} is above "
-        f"tol = {tol:.0e} after {_RETRIES} resampling retries; use the factor as a "
+        f"tol = {tol:.0e} after resampling with larger samples; use the factor as a "
         "preconditioner (CG on the exact matrix), or from_dense / from_entries(matvec=...)",
         HSSAccuracyWarning,
         stacklevel=3,
