@@ -112,6 +112,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
                 "total": tot,
                 "res_hss": res_h,
                 "res_true_rows": res_t,
+                "error_estimate": h.error_estimate,
                 "ranks": h.ranks,
                 "factor_MB": f.nbytes / 1e6,
             }
@@ -126,6 +127,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
                 f"{tot:.2f}",
                 f"{res_h:.1e}",
                 f"{res_t:.1e}",
+                f"{h.error_estimate:.1e}",
                 max(h.ranks),
                 f"{f.nbytes / 1e6:.0f}",
             ]
@@ -141,6 +143,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
             "total",
             "resid (HSS matvec)",
             "resid (64 exact rows)",
+            "check estimate",
             "max rank",
             "factor MB",
         ],

@@ -574,10 +574,17 @@ void KernelSource::rows_times(const std::vector<int>& rows, const double* x, int
     const int m = static_cast<int>(rows.size());
 #pragma omp parallel for schedule(dynamic) num_threads(n_threads)
     for (int q = 0; q < m; ++q) {
-        std::vector<double> acc(k, 0.0);
+        // compensated (Kahan) sums: the check compares with H x to ~tol, and a plain sum of n
+        // terms would carry ~sqrt(n) eps of its own (1e-13 at n = 2^20)
+        std::vector<double> acc(k, 0.0), comp(k, 0.0);
         for (int j = 0; j < n_; ++j) {
             const double a = entry(rows[q], j);
-            for (int c = 0; c < k; ++c) acc[c] += a * x[j + static_cast<std::size_t>(c) * n_];
+            for (int c = 0; c < k; ++c) {
+                const double yv = a * x[j + static_cast<std::size_t>(c) * n_] - comp[c];
+                const double t = acc[c] + yv;
+                comp[c] = (t - acc[c]) - yv;
+                acc[c] = t;
+            }
         }
         for (int c = 0; c < k; ++c) out[q + static_cast<std::size_t>(c) * m] = acc[c];
     }
