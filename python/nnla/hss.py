@@ -358,7 +358,7 @@ class HSSMatrix:
             columns (48 first) samples every off-diagonal block row at once, each node's local
             sample (its block row times ``Omega``, the contributions inside the node removed
             through the children's generators) gets a rank-revealing row ID with threshold
-            ``max(tol / 10, 30 eps) ||A||_est sqrt(s)``, and ``entries`` is asked only for the
+            ``max(tol / 50, 30 eps) ||A||_est sqrt(s)``, and ``entries`` is asked only for the
             diagonal leaf blocks and the skeleton couplings. An a posteriori check on independent
             Gaussian vectors estimates ``||A - H||_F / ||A||_F`` (``H.error_estimate``); ``s`` is
             doubled (up to n) while a rank comes within 8 of ``s`` or the estimate is above
@@ -1113,7 +1113,7 @@ def _randomized(
     """Randomized HSS compression (Martinsson 2011) from ``matvec`` samples; adaptive sample size.
 
     Samples ``Y = A Omega`` with Gaussian ``Omega`` (fixed seed: deterministic), a rank-revealing
-    row ID of every node's local sample with threshold ``max(tol / 10, 30 eps) ||A||_est
+    row ID of every node's local sample with threshold ``max(tol / 50, 30 eps) ||A||_est
     sqrt(s)`` (``||A||_est`` from one power step), then the a posteriori check
     ``||(A - H) G||_F / ||A G||_F`` on independent Gaussian ``G``; the sample is doubled (up to n
     columns, where the compression is exact) while a node's rank comes within 8 of the sample
@@ -1138,7 +1138,7 @@ def _randomized(
     y = apply_p(omega)
     core, err = None, np.inf
     while True:
-        thr = max(0.1 * tol, 30 * _EPS) * anorm * np.sqrt(s)
+        thr = max(0.02 * tol, 30 * _EPS) * anorm * np.sqrt(s)
         core, fail = _core.hss_from_randomized(block, omega, y, leaf_size, thr, nt)
         if fail is not None:
             _raise_failure(fail, "HSSMatrix.from_entries", "")
