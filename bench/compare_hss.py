@@ -16,6 +16,9 @@ Sections (the figures of issue 5 / spec/hierarchical-solver.md):
 6. (printed first) 1D ReLU mass matrix n = 8192 from exact analytic generators
    (``HSSMatrix.from_relu``): build + factor, solve, residual against the dense A (and after one
    refinement step with the HSS matvec), memory, on 1 and ``--threads`` threads.
+8. Accuracy of the sampled constructions on kernels in 1D-3D (n = 2000): ``from_kernel`` (sampled
+   ID with the a posteriori check and resampling) and ``from_entries(..., matvec=...)`` (randomized
+   compression), true error against the dense A and the estimate.
 7. (printed second) 2D ReLU mass matrix, n = 2048 random lines through the unit square
    (``nnla.relu`` assembly): ``from_relu`` at tol 1e-6 as a preconditioner of scipy CG on the exact
    matrix vs unpreconditioned CG vs scipy dense Cholesky, to a 1e-10 relative residual.
@@ -40,6 +43,7 @@ import json
 import platform
 import statistics
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +112,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
                 "total": tot,
                 "res_hss": res_h,
                 "res_true_rows": res_t,
+                "error_estimate": h.error_estimate,
                 "ranks": h.ranks,
                 "factor_MB": f.nbytes / 1e6,
             }
@@ -122,6 +127,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
                 f"{tot:.2f}",
                 f"{res_h:.1e}",
                 f"{res_t:.1e}",
+                f"{h.error_estimate:.1e}",
                 max(h.ranks),
                 f"{f.nbytes / 1e6:.0f}",
             ]
@@ -137,6 +143,7 @@ def kernel_scaling(sizes: list[int], nt: int, out: dict[str, Any]) -> None:
             "total",
             "resid (HSS matvec)",
             "resid (64 exact rows)",
+            "check estimate",
             "max rank",
             "factor MB",
         ],
@@ -158,6 +165,8 @@ def relu_8192(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
     tf, f = med(lambda: h.cholesky(n_threads=nt), repeats)
     ts, x = med(lambda: f.solve(b, n_threads=nt), repeats)
     res = np.linalg.norm(a @ x - b) / np.linalg.norm(b)
+    x0 = f.solve(b, refine=0, n_threads=nt)
+    res0 = np.linalg.norm(a @ x0 - b) / np.linalg.norm(b)
     td, c = timed(lambda: scipy.linalg.cho_factor(a))
     tds, xd = timed(lambda: scipy.linalg.cho_solve(c, b))
     resd = np.linalg.norm(a @ xd - b) / np.linalg.norm(b)
@@ -167,7 +176,7 @@ def relu_8192(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
             f"{tb:.3f}",
             f"{tf:.4f}",
             f"{ts:.4f}",
-            f"{res:.1e}",
+            f"{res:.1e} ({res0:.1e} plain)",
             f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)",
             max(h.ranks),
         ],
@@ -196,6 +205,7 @@ def relu_8192(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
         "factor": tf,
         "solve": ts,
         "residual": res,
+        "residual_plain": res0,
         "factor_MB": f.nbytes / 1e6,
         "dense_factor": td,
         "dense_solve": tds,
@@ -293,29 +303,138 @@ def vs_dense(sizes: list[int], nt: int, repeats: int, out: dict[str, Any]) -> No
     out["vs_dense"] = recs
 
 
+def relu_logdet_exact(n: int) -> float:
+    """log det of the 1D ReLU mass matrix, well conditioned: 2 n log h + log det(P1 mass matrix).
+
+    The ReLUs (x - s_i)_+ = sum_j C_ij phi_j in the hat basis (nodes jh, h = 1/n, last a half
+    hat) with C upper triangular, diagonal h: M = C G C^T, G = tridiag(h/6, 2h/3, h/6) (last
+    diagonal h/3, condition < 6), so log det M = 2 n log h + sum log(LDL^T pivots of G).
+    """
+    h = 1.0 / n
+    d = np.full(n, 2.0 * h / 3.0)
+    d[-1] = h / 3.0
+    piv = np.empty(n)
+    piv[0] = d[0]
+    for i in range(1, n):
+        piv[i] = d[i] - (h / 6.0) ** 2 / piv[i - 1]
+    return 2.0 * n * np.log(h) + float(np.log(piv).sum())
+
+
 def logdets(n: int, nt: int, out: dict[str, Any]) -> None:
     rng = np.random.default_rng(2)
     x = np.sort(rng.uniform(-1.0, 1.0, n))
+    w, bias = np.ones(n), -np.arange(n) / n
+    exact = relu_logdet_exact(n)
     cases = {
-        "ReLU mass": (relu_mass(n), lambda a: HSSMatrix.from_dense(a, tol=1e-12, n_threads=nt)),
+        "ReLU mass, from_dense": (
+            relu_mass(n),
+            lambda a: HSSMatrix.from_dense(a, tol=1e-12, n_threads=nt),
+            exact,
+        ),
+        "ReLU mass, from_relu": (
+            relu_mass(n),
+            lambda a: HSSMatrix.from_relu("mass", w, bias, n_threads=nt),
+            exact,
+        ),
         "kernel 0.1 I + exp(-r^2)": (
             np.exp(-(np.subtract.outer(x, x) ** 2)) + 0.1 * np.eye(n),
             lambda a: HSSMatrix.from_kernel(x, "gaussian", 1.0, 0.1, 1e-13, n_threads=nt),
+            None,
         ),
     }
     rows, recs = [], []
-    for name, (a, build) in cases.items():
+    for name, (a, build, ex) in cases.items():
         ref = 2.0 * np.log(np.diag(scipy.linalg.cholesky(a))).sum()
         ld = build(a).cholesky(n_threads=nt).logdet()
         r = abs(ld - ref) / abs(ref)
-        rows.append([name, f"{ld:.12g}", f"{ref:.12g}", f"{r:.1e}"])
-        recs.append({"case": name, "hss": ld, "dense": ref, "rel": r})
+        rx = "-" if ex is None else f"{abs(ld - ex) / abs(ex):.1e}"
+        rdx = "-" if ex is None else f"{abs(ref - ex) / abs(ex):.1e}"
+        rows.append([name, f"{ld:.12g}", f"{ref:.12g}", f"{r:.1e}", rx, rdx])
+        recs.append({"case": name, "hss": ld, "dense": ref, "rel": r, "exact": ex})
     table(
-        f"logdet at n = {n}: HSS (sum of logs) vs dense Cholesky",
-        ["matrix", "nnla HSS", "dense", "relative difference"],
+        f"logdet at n = {n}: HSS (sum of logs) vs dense Cholesky (2 sum log diag) and, for the "
+        "ReLU matrix, vs its exact value (well-conditioned change of basis to hat functions)",
+        ["matrix", "nnla HSS", "dense", "HSS vs dense", "HSS vs exact", "dense vs exact"],
         rows,
     )
     out["logdet"] = recs
+
+
+def kernel_accuracy(n: int, nt: int, out: dict[str, Any]) -> None:
+    """Sampled ID (with its a posteriori check) and the randomized matvec path vs the dense A."""
+    rng = np.random.default_rng(4)
+    rows, recs = [], []
+    for d, kernel, ls in [
+        (1, "exponential", 0.3),
+        (2, "exponential", 0.5),
+        (2, "matern32", 0.3),
+        (3, "gaussian", 0.5),
+    ]:
+        p = rng.uniform(0.0, 1.0, (n, d))
+        r = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)) / ls
+        if kernel == "gaussian":
+            a = np.exp(-(r**2))
+        elif kernel == "exponential":
+            a = np.exp(-r)
+        else:
+            a = (1 + np.sqrt(3) * r) * np.exp(-np.sqrt(3) * r)
+        a += 1e-2 * np.eye(n)
+        anorm = np.linalg.norm(a)
+        for tol in (1e-6, 1e-10):
+            for path in ("from_kernel", "from_entries(matvec)"):
+                with warnings.catch_warnings(record=True) as wl:
+                    warnings.simplefilter("always")
+                    if path == "from_kernel":
+                        t, h = timed(
+                            lambda p=p, kernel=kernel, ls=ls, tol=tol: HSSMatrix.from_kernel(
+                                p, kernel, ls, 1e-2, tol, n_threads=nt
+                            )
+                        )
+                    else:
+                        t, h = timed(
+                            lambda a=a, p=p, tol=tol: HSSMatrix.from_entries(
+                                lambda i, j: a[np.ix_(i, j)],
+                                n,
+                                tol=tol,
+                                points=p,
+                                matvec=lambda v: a @ v,
+                                n_threads=nt,
+                            )
+                        )
+                err = np.linalg.norm(h.to_dense() - a) / anorm
+                warned = any(issubclass(x.category, nnla.hss.HSSAccuracyWarning) for x in wl)
+                rows.append(
+                    [
+                        f"{d}D {kernel}",
+                        f"{tol:.0e}",
+                        path,
+                        f"{t:.2f}",
+                        f"{err:.1e}",
+                        f"{h.error_estimate:.1e}",
+                        max(h.ranks),
+                        "yes" if warned else "no",
+                    ]
+                )
+                recs.append(
+                    {
+                        "d": d,
+                        "kernel": kernel,
+                        "tol": tol,
+                        "path": path,
+                        "time": t,
+                        "err": err,
+                        "estimate": h.error_estimate,
+                        "rank": max(h.ranks),
+                        "warned": warned,
+                    }
+                )
+    table(
+        f"Kernel matrices (nugget 1e-2) on n = {n} uniform points in the unit cube: "
+        "||A - H||_F/||A||_F vs the dense A and the a posteriori estimate (seconds)",
+        ["matrix", "tol", "path", "build", "error vs A", "estimate", "max rank", "warning"],
+        rows,
+    )
+    out["kernel_accuracy"] = recs
 
 
 def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
@@ -333,19 +452,26 @@ def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
             return h, h.cholesky(n_threads=threads)
 
         tbf, (h, f) = med(build, max(repeats, 5))
-        ts, x = med(lambda f=f, threads=threads: f.solve(b, n_threads=threads), max(repeats, 5))
+        ts0, x = med(
+            lambda f=f, threads=threads: f.solve(b, refine=0, n_threads=threads), max(repeats, 5)
+        )
         res = np.linalg.norm(a @ x - b) / np.linalg.norm(b)
-        # one step of iterative refinement with the HSS product (exact to rounding, O(n r))
-        x2 = x + f.solve(b - h.matvec(x, n_threads=threads), n_threads=threads)
+        # the default solve: one step of iterative refinement against H (exact to rounding)
+        ts, x2 = med(lambda f=f, threads=threads: f.solve(b, n_threads=threads), max(repeats, 5))
         res2 = np.linalg.norm(a @ x2 - b) / np.linalg.norm(b)
+        resh = np.linalg.norm(h.matvec(x2, n_threads=threads) - b) / np.linalg.norm(b)
+        herr = np.linalg.norm(h.matvec(np.ones(n)) - b) / np.linalg.norm(b)
         mem = f"{f.nbytes / 1e6:.1f} MB (H {h.nbytes / 1e6:.1f} MB)"
         rows.append(
             [
                 f"nnla from_relu + ULV, {threads} thread(s)",
                 f"{tbf:.4f}",
-                f"{ts:.4f}",
+                f"{ts0:.4f}",
                 f"{res:.1e}",
+                f"{ts:.4f}",
                 f"{res2:.1e}",
+                f"{resh:.1e}",
+                f"{herr:.1e}",
                 mem,
                 max(h.ranks),
                 h.compensated,
@@ -355,9 +481,12 @@ def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
             {
                 "threads": threads,
                 "build_factor": tbf,
+                "solve_plain": ts0,
                 "solve": ts,
-                "residual": res,
-                "residual_refined": res2,
+                "residual_plain": res,
+                "residual": res2,
+                "residual_vs_H": resh,
+                "H_error_on_ones": herr,
                 "factor_MB": f.nbytes / 1e6,
                 "H_MB": h.nbytes / 1e6,
                 "ranks": h.ranks,
@@ -366,13 +495,16 @@ def relu_from_relu(n: int, nt: int, repeats: int, out: dict[str, Any]) -> None:
         )
     table(
         f"1D ReLU mass matrix n = {n} from exact generators, tol 1e-12, b = A 1 (seconds); "
-        "refined = one step of iterative refinement with the HSS matvec",
+        "plain = solve(refine=0), default = solve() (one refinement step against H)",
         [
             "solver",
             "build + factor",
-            "solve",
-            "residual vs A",
-            "refined",
+            "solve plain",
+            "residual vs A, plain",
+            "solve default",
+            "residual vs A, default",
+            "residual vs H, default",
+            "||(H - A) 1|| / ||A 1||",
             "memory",
             "max rank",
             "fallback",
@@ -490,6 +622,7 @@ def main() -> None:
             out,
         )
         logdets(2048 if args.quick else 4096, nt, out)
+        kernel_accuracy(1000 if args.quick else 2000, nt, out)
     if args.out != "":
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
         path = Path(args.out or Path(__file__).parent / "results" / f"compare_hss-{stamp}.json")

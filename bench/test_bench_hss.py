@@ -10,7 +10,8 @@ Cases: the Gaussian kernel ``10 I + exp(-r^2)`` on sorted uniform points in (-1,
 (``from_kernel`` build, factor, solve; n = 2^14 and 2^16), the 1D ReLU mass matrix of the spec
 (closed form, n = 4096, tol 1e-12: ``from_dense`` build, factor, solve) and scipy's
 ``cho_factor`` + ``cho_solve`` on the same ReLU matrix, and ``from_relu`` (exact 1D generators)
-+ factor + solve of the ReLU mass matrix at n = 4096 and 8192. Inputs are built outside the
++ factor + solve of the ReLU mass matrix at n = 4096 and 8192, the plain vs refined solve at
+n = 8192, and the randomized compression from a matvec (n = 4096). Inputs are built outside the
 timed body; nnla runs on ``NNLA_BENCH_THREADS`` threads (default 1). The full figures with
 residuals and ratios come from ``bench/compare_hss.py``. No timing assertions.
 """
@@ -99,3 +100,30 @@ def test_relu_from_relu(benchmark, n):
 
     x = benchmark(run)
     assert np.linalg.norm(relu_mass(n) @ x - b) <= 1e-13 * np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("refine", [0, 1])
+def test_relu_solve_refine(benchmark, refine):
+    # HSSCholesky.solve at n = 8192: plain ULV solve vs the default (one refinement step vs H)
+    n = 8192
+    w, bias = np.ones(n), -np.arange(n) / n
+    f = hss.HSSMatrix.from_relu("mass", w, bias, n_threads=THREADS).cholesky(n_threads=THREADS)
+    b = np.random.default_rng(2).standard_normal(n)
+    benchmark.extra_info.update({"threads": THREADS, "n": n, "refine": refine})
+    benchmark(f.solve, b, refine=refine, n_threads=THREADS)
+
+
+def test_kernel_from_matvec(benchmark):
+    # randomized compression from products (the dense matrix as the product) at n = 4096
+    n = 4096
+    x = _points(n)
+    a = np.exp(-np.subtract.outer(x, x) ** 2) + 10.0 * np.eye(n)
+    benchmark.extra_info.update({"threads": THREADS, "n": n})
+
+    def run():
+        return hss.HSSMatrix.from_entries(
+            lambda i, j: a[np.ix_(i, j)], n, tol=1e-12, matvec=lambda v: a @ v, n_threads=THREADS
+        )
+
+    h = benchmark(run)
+    assert h.error_estimate <= 1e-11

@@ -79,7 +79,7 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_dense(const FArray& a, int
 
 std::pair<std::shared_ptr<hss::HSS>, py::object> from_kernel(const CArray& pts, int kernel, double ls,
                                                              double nugget, int leaf_size, double tol,
-                                                             int n_threads) {
+                                                             int n_threads, int effort) {
     check_threads(n_threads);
     if (pts.ndim() != 2 || pts.shape(1) < 1 || pts.shape(1) > 3)
         throw std::invalid_argument("points must have shape (n, d) with d in 1..3");
@@ -91,14 +91,60 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_kernel(const CArray& pts, 
         py::gil_scoped_release release;
         hss::KernelSource src(pts.data(), n, dim, static_cast<hss::Kernel>(kernel), ls, nugget);
         const hss::Tree t = hss::make_tree(n, leaf_size);
-        f = hss::build_sampled(t, src, tol, dim, n_threads, *h);
+        f = hss::build_sampled(t, src, tol, dim, n_threads, *h, std::max(1, effort));
+    }
+    if (f.code != 0) h.reset();  // never hand out a partial HSS
+    return {h, fail_or_none(f)};
+}
+
+// A(rows, :) x for the kernel matrix on permuted points (x: n x k).
+FArray kernel_rows(const CArray& pts, int kernel, double ls, double nugget,
+                   const py::array_t<std::int64_t, py::array::c_style>& rows, const FArray& x, int n_threads) {
+    check_threads(n_threads);
+    if (pts.ndim() != 2 || pts.shape(1) < 1 || pts.shape(1) > 3)
+        throw std::invalid_argument("points must have shape (n, d) with d in 1..3");
+    if (kernel < 0 || kernel > 2) throw std::invalid_argument("unknown kernel");
+    const int n = static_cast<int>(pts.shape(0)), dim = static_cast<int>(pts.shape(1));
+    const int k = rhs_columns(x, n, "x");
+    std::vector<int> r(static_cast<std::size_t>(rows.size()));
+    for (std::size_t q = 0; q < r.size(); ++q) {
+        const std::int64_t v = rows.data()[q];
+        if (v < 0 || v >= n) throw std::invalid_argument("rows out of range");
+        r[q] = static_cast<int>(v);
+    }
+    FArray out(std::vector<py::ssize_t>{static_cast<py::ssize_t>(r.size()), k});
+    double* op = out.mutable_data();
+    const double* xp = x.data();
+    {
+        py::gil_scoped_release release;
+        hss::KernelSource src(pts.data(), n, dim, static_cast<hss::Kernel>(kernel), ls, nugget);
+        if (k > 0 && !r.empty()) src.rows_times(r, xp, k, op, n_threads);
+    }
+    return out;
+}
+
+std::pair<std::shared_ptr<hss::HSS>, py::object> from_randomized(py::function fn, const FArray& omega,
+                                                                 const FArray& y, int leaf_size, double abs_thr,
+                                                                 int n_threads) {
+    check_threads(n_threads);
+    if (omega.ndim() != 2 || y.ndim() != 2 || omega.shape(0) != y.shape(0) || omega.shape(1) != y.shape(1) ||
+        omega.shape(0) < 1 || omega.shape(1) < 1)
+        throw std::invalid_argument("omega and y must be (n, s) arrays of the same shape");
+    const int n = static_cast<int>(omega.shape(0)), s = static_cast<int>(omega.shape(1));
+    auto h = std::make_shared<hss::HSS>();
+    PySource src(std::move(fn));
+    hss::Fail f;
+    {
+        py::gil_scoped_release release;
+        const hss::Tree t = hss::make_tree(n, leaf_size);
+        f = hss::build_randomized(t, src, omega.data(), y.data(), s, abs_thr, n_threads, *h);
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
 }
 
 std::pair<std::shared_ptr<hss::HSS>, py::object> from_entries(py::function fn, int n, int leaf_size,
-                                                              double tol, int dim, int n_threads) {
+                                                              double tol, int dim, int n_threads, int effort) {
     check_threads(n_threads);
     auto h = std::make_shared<hss::HSS>();
     PySource src(std::move(fn));
@@ -106,7 +152,7 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_entries(py::function fn, i
     {
         py::gil_scoped_release release;
         const hss::Tree t = hss::make_tree(n, leaf_size);
-        f = hss::build_sampled(t, src, tol, dim, n_threads, *h);
+        f = hss::build_sampled(t, src, tol, dim, n_threads, *h, std::max(1, effort));
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
@@ -218,10 +264,17 @@ void bind_hss(py::module_& m) {
           py::arg("n_threads"),
           "SPD-preserving HSS compression of a permuted dense symmetric matrix; returns (HSS, failure or None).");
     m.def("hss_from_kernel", &from_kernel, py::arg("points"), py::arg("kernel"), py::arg("length_scale"),
-          py::arg("nugget"), py::arg("leaf_size"), py::arg("tol"), py::arg("n_threads"),
+          py::arg("nugget"), py::arg("leaf_size"), py::arg("tol"), py::arg("n_threads"), py::arg("effort") = 1,
           "HSS of a kernel matrix on permuted points by sampled interpolative decomposition.");
     m.def("hss_from_entries", &from_entries, py::arg("entries"), py::arg("n"), py::arg("leaf_size"), py::arg("tol"),
-          py::arg("dim"), py::arg("n_threads"), "HSS from a block entry callable (permuted indices) by sampled ID.");
+          py::arg("dim"), py::arg("n_threads"), py::arg("effort") = 1,
+          "HSS from a block entry callable (permuted indices) by sampled ID.");
+    m.def("hss_from_randomized", &from_randomized, py::arg("entries"), py::arg("omega"), py::arg("y"),
+          py::arg("leaf_size"), py::arg("abs_thr"), py::arg("n_threads"),
+          "Randomized HSS compression from samples y = A omega (tree order) and a block entry callable.");
+    m.def("hss_kernel_rows", &kernel_rows, py::arg("points"), py::arg("kernel"), py::arg("length_scale"),
+          py::arg("nugget"), py::arg("rows"), py::arg("x"), py::arg("n_threads"),
+          "A(rows, :) x for the kernel matrix on (permuted) points.");
     m.def("hss_from_relu1d", &from_relu1d, py::arg("kind"), py::arg("w"), py::arg("b"), py::arg("lo"), py::arg("hi"),
           py::arg("order"), py::arg("leaf_size"), py::arg("n_threads"),
           "Exact HSS of a 1D ReLU matrix from analytic generators (order: neurons sorted by breakpoint).");

@@ -95,7 +95,7 @@ struct Splitmix {
 };
 
 // Sampled columns outside [a, b) for node `node` (see the header comment).
-std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int rows) {
+std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int rows, int effort) {
     const int n = tree.n, a = tree.lo[node], b = tree.hi[node];
     std::vector<int> j;
     // w random indices from the sibling of the node and of its first three ancestors: the
@@ -103,8 +103,8 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int 
     {
         Splitmix rng{0xB15EC7ULL + static_cast<std::uint64_t>(node) * 0x100000001B3ULL};
         int c = node;
-        const int per = std::max(w, rows);
-        for (int up = 0; up < 4 && c > 0 && dim > 1; ++up) {
+        const int per = std::max(w, rows) * effort;
+        for (int up = 0; up < 4 * effort && c > 0 && dim > 1; ++up) {
             const int sib = (c % 2 == 1) ? c + 1 : c - 1;
             const int len = tree.hi[sib] - tree.lo[sib];
             for (int r = 0; r < per && len > 0; ++r)
@@ -122,7 +122,7 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int 
     const int outside = n - (b - a);
     if (outside > 0) {
         Splitmix rng{0x5EEDULL + static_cast<std::uint64_t>(node) * 0x1000193ULL};
-        const int nrand = std::max(w / 2, dim > 1 ? 2 * rows : rows);
+        const int nrand = std::max(w / 2, dim > 1 ? 2 * rows : rows) * effort;
         for (int r = 0; r < nrand; ++r) {
             int t = static_cast<int>(rng.next() % static_cast<std::uint64_t>(outside));
             j.push_back(t < a ? t : t + (b - a));
@@ -135,7 +135,7 @@ std::vector<int> sample_columns(const Tree& tree, int w, int node, int dim, int 
 
 // Row ID of the r x s matrix f (column-major): f ~ T f(skel, :). Returns info; fills t (r x k) and
 // skel (local row indices, k of them).
-int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& skel) {
+int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& skel, double abs_thr = 0.0) {
     skel.clear();
     t.clear();
     if (r <= 0 || s <= 0) return 0;
@@ -166,9 +166,10 @@ int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& 
     // plain tol left ||A - H|| ~ 10-30 tol ||A|| (measured); the floor stays above rounding.
     const double r00 = std::abs(g[0]);
     const double tol_id = std::max(tol * 1e-2, 1e-15);
+    const double thr = std::max(tol_id * r00, abs_thr);
     int k = 0;
     if (r00 > 0)
-        while (k < mn && std::abs(g[k + static_cast<std::size_t>(k) * rows]) > tol_id * r00) ++k;
+        while (k < mn && std::abs(g[k + static_cast<std::size_t>(k) * rows]) > thr) ++k;
     // X = R11^{-1} R12 (k x (r - k))
     Mat x(static_cast<std::size_t>(k) * (r - k));
     for (int j = 0; j < r - k; ++j)
@@ -404,7 +405,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
     return fail;
 }
 
-Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h) {
+Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h, int effort) {
     lapack::ensure_single_threaded_blas();
     const int nodes = tree.num_nodes();
     h.tree = tree;
@@ -435,7 +436,7 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
             req[b].rows = cand;
             req[b].cols = cand;
             if (i != 0) {
-                const std::vector<int> j = sample_columns(tree, w, i, dim, ncand[b]);
+                const std::vector<int> j = sample_columns(tree, w, i, dim, ncand[b], effort);
                 req[b].cols.insert(req[b].cols.end(), j.begin(), j.end());
             }
         }
@@ -468,6 +469,94 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
     return {};
 }
 
+Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, const double* y, int s,
+                      double abs_thr, int n_threads, HSS& h) {
+    lapack::ensure_single_threaded_blas();
+    const int nodes = tree.num_nodes();
+    const std::size_t ld = static_cast<std::size_t>(tree.n);
+    h.tree = tree;
+    h.rank.assign(nodes, 0);
+    h.D.assign(nodes, {});
+    h.U.assign(nodes, {});
+    h.B.assign(nodes, {});
+    std::vector<std::vector<int>> skel(nodes);  // skeleton rows (permuted indices) of each node
+    // per node: ysk = the local sample on its skeleton rows (k x s), om = U^T Omega(I) (k x s);
+    // released once the parent has used them
+    std::vector<Mat> ysk(nodes), om(nodes);
+    constexpr int kChunk = 1024;
+    for (int l = tree.levels; l >= 0; --l)
+    for (int f = Tree::first(l); f < Tree::first(l + 1); f += kChunk) {
+        const int e = std::min(Tree::first(l + 1), f + kChunk), nb = e - f;
+        std::vector<BlockRequest> req(nb);
+        for (int b = 0; b < nb; ++b) {
+            const int i = f + b;
+            std::vector<int> cand;
+            if (tree.is_leaf(i)) {
+                for (int t = tree.lo[i]; t < tree.hi[i]; ++t) cand.push_back(t);
+            } else {
+                cand = skel[2 * i + 1];
+                cand.insert(cand.end(), skel[2 * i + 2].begin(), skel[2 * i + 2].end());
+            }
+            req[b].rows = cand;
+            req[b].cols = cand;
+        }
+        src.fill(req, n_threads);
+        std::vector<Fail> fails(nb);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+        for (int b = 0; b < nb; ++b) {
+            const int i = f + b;
+            const int r = static_cast<int>(req[b].rows.size());
+            const double* e0 = req[b].out.data();
+            Mat yl(static_cast<std::size_t>(r) * s), os(static_cast<std::size_t>(r) * s);
+            if (tree.is_leaf(i)) {
+                const int lo = tree.lo[i];
+                h.D[i] = detail::block(e0, r, 0, 0, r, r);
+                for (int j = 0; j < s; ++j) {
+                    detail::copy_n(yl.data() + static_cast<std::size_t>(j) * r, y + lo + j * ld, r);
+                    detail::copy_n(os.data() + static_cast<std::size_t>(j) * r, omega + lo + j * ld, r);
+                }
+                // the sample of the off-diagonal block row: Y(I) - A(I, I) Omega(I)
+                detail::gemm('N', 'N', r, s, r, -1.0, h.D[i].data(), r, os.data(), r, 1.0, yl.data(), r);
+            } else {
+                const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = h.rank[c1], k2 = h.rank[c2];
+                h.B[i] = detail::block(e0, r, 0, k1, k1, k2);
+                for (int j = 0; j < s; ++j) {
+                    detail::copy_n(yl.data() + static_cast<std::size_t>(j) * r, ysk[c1].data() + static_cast<std::size_t>(j) * k1, k1);
+                    detail::copy_n(yl.data() + static_cast<std::size_t>(j) * r + k1, ysk[c2].data() + static_cast<std::size_t>(j) * k2, k2);
+                    detail::copy_n(os.data() + static_cast<std::size_t>(j) * r, om[c1].data() + static_cast<std::size_t>(j) * k1, k1);
+                    detail::copy_n(os.data() + static_cast<std::size_t>(j) * r + k1, om[c2].data() + static_cast<std::size_t>(j) * k2, k2);
+                }
+                // remove the sibling's contribution: A(S_c1, I_c2) Omega(I_c2) = B om_c2, and B^T om_c1
+                detail::gemm('N', 'N', k1, s, k2, -1.0, h.B[i].data(), k1, om[c2].data(), k2, 1.0, yl.data(), r);
+                detail::gemm('T', 'N', k2, s, k1, -1.0, h.B[i].data(), k1, om[c1].data(), k1, 1.0, yl.data() + k1, r);
+                Mat().swap(ysk[c1]);
+                Mat().swap(ysk[c2]);
+                Mat().swap(om[c1]);
+                Mat().swap(om[c2]);
+            }
+            if (i == 0) continue;
+            std::vector<int> loc;
+            const int info = row_id(yl.data(), r, s, 0.0, h.U[i], loc, abs_thr);
+            if (info != 0) {
+                fails[b] = {4, i, l, info};
+                continue;
+            }
+            const int k = static_cast<int>(loc.size());
+            h.rank[i] = k;
+            for (int q : loc) skel[i].push_back(req[b].rows[q]);
+            ysk[i].assign(static_cast<std::size_t>(k) * s, 0.0);
+            for (int j = 0; j < s; ++j)
+                for (int q = 0; q < k; ++q)
+                    ysk[i][q + static_cast<std::size_t>(j) * k] = yl[loc[q] + static_cast<std::size_t>(j) * r];
+            om[i].assign(static_cast<std::size_t>(k) * s, 0.0);
+            detail::gemm('T', 'N', k, s, r, 1.0, h.U[i].data(), r, os.data(), r, 0.0, om[i].data(), k);
+        }
+        for (const Fail& fl : fails)
+            if (fl.code != 0) return fl;
+    }
+    return {};
+}
+
 void KernelSource::fill(std::vector<BlockRequest>& reqs, int n_threads) {
     const int nr = static_cast<int>(reqs.size());
 #pragma omp parallel for schedule(dynamic) num_threads(n_threads)
@@ -477,6 +566,27 @@ void KernelSource::fill(std::vector<BlockRequest>& reqs, int n_threads) {
         rq.out.resize(m * nc);
         for (std::size_t j = 0; j < nc; ++j)
             for (std::size_t i = 0; i < m; ++i) rq.out[i + j * m] = entry(rq.rows[i], rq.cols[j]);
+    }
+}
+
+void KernelSource::rows_times(const std::vector<int>& rows, const double* x, int k, double* out,
+                              int n_threads) const {
+    const int m = static_cast<int>(rows.size());
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+    for (int q = 0; q < m; ++q) {
+        // compensated (Kahan) sums: the check compares with H x to ~tol, and a plain sum of n
+        // terms would carry ~sqrt(n) eps of its own (1e-13 at n = 2^20)
+        std::vector<double> acc(k, 0.0), comp(k, 0.0);
+        for (int j = 0; j < n_; ++j) {
+            const double a = entry(rows[q], j);
+            for (int c = 0; c < k; ++c) {
+                const double yv = a * x[j + static_cast<std::size_t>(c) * n_] - comp[c];
+                const double t = acc[c] + yv;
+                comp[c] = (t - acc[c]) - yv;
+                acc[c] = t;
+            }
+        }
+        for (int c = 0; c < k; ++c) out[q + static_cast<std::size_t>(c) * m] = acc[c];
     }
 }
 

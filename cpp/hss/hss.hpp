@@ -79,6 +79,8 @@ public:
         : p_(points), n_(n), dim_(dim), kernel_(kernel), ls_(length_scale), nugget_(nugget) {}
     void fill(std::vector<BlockRequest>& reqs, int n_threads) override;
     double entry(int i, int j) const;
+    // out (m x k, column-major) = A(rows, :) x for x n x k column-major (a posteriori checks).
+    void rows_times(const std::vector<int>& rows, const double* x, int k, double* out, int n_threads) const;
 
 private:
     const double* p_;
@@ -88,8 +90,19 @@ private:
 };
 
 // Interpolative-decomposition construction from entries on sampled columns (see compress.cpp);
-// dim: the dimension of the points that ordered the tree (1 also when there are none).
-Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h);
+// dim: the dimension of the points that ordered the tree (1 also when there are none); effort >= 1
+// multiplies the numbers of random and sibling sample columns (the retry after a failed check).
+Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h,
+                   int effort = 1);
+
+// Randomized HSS compression (Martinsson, "A fast randomized algorithm for computing a hierarchically
+// semiseparable representation of a matrix", SIMAX 2011), symmetric form: omega and y = A omega
+// (n x s, column-major, tree order) sample every off-diagonal block row; entries only for the
+// diagonal leaf blocks and the skeleton couplings. Row ID of each node's local sample (its block
+// row times omega, the contributions inside the node removed through the children's generators)
+// with |R_kk| > max(abs_thr, 1e-15 |R_11|). U_i = interpolation matrices, B_p = A(S_c1, S_c2).
+Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, const double* y, int s,
+                      double abs_thr, int n_threads, HSS& h);
 
 // Exact HSS of a 1D ReLU-network matrix (kind 0 mass, 1 Heaviside, 2 layer Gauss-Newton) from
 // analytic generators (see relu_gen.cpp); order: the neurons sorted by breakpoint (w = 0 last);
