@@ -654,7 +654,7 @@ class _Recorder:
         self.t0 = time.perf_counter()
         self.bar = None
         if progress:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=True)
 
