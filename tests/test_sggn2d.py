@@ -277,7 +277,8 @@ def test_recovers_an_exact_network() -> None:
     b = -np.sum(w * np.array([[0.4, 0.5], [0.5, 0.6], [0.6, 0.3]]), axis=1)
     target = ShallowNetwork(w, b, [2.0, -1.0, 1.5], 0.25)
     rng = np.random.default_rng(6)
-    start = ShallowNetwork(w + 0.03 * rng.standard_normal(w.shape), b + 0.03 * rng.standard_normal(3))
+    start = ShallowNetwork(w + 0.03 * rng.standard_normal(w.shape),
+                           b + 0.03 * rng.standard_normal(3))
     res = sg.fit_2d(target, 3, init=start, max_iter=30, tol=0.0)
     assert res.rel_error <= 1e-8
     net = res.network
@@ -311,7 +312,8 @@ def test_lines_stay_in_the_domain_and_result_fields() -> None:
     net = res.network
     np.testing.assert_allclose(np.hypot(net.w[:, 0], net.w[:, 1]), 1.0, rtol=1e-15)
     vals = net.w @ SQUARE.T + net.b[:, None]
-    assert np.all(vals.max(axis=1) > 0) and np.all(vals.min(axis=1) < 0)
+    assert np.all(vals.max(axis=1) > 0)
+    assert np.all(vals.min(axis=1) < 0)
     np.testing.assert_allclose(res.history["rel_error"],
                                np.sqrt(2 * res.history["loss"] / 0.65), rtol=1e-12)
 
@@ -319,16 +321,19 @@ def test_lines_stay_in_the_domain_and_result_fields() -> None:
 def test_callback_stops_and_progress(capsys: pytest.CaptureFixture[str]) -> None:
     res = sg.fit_2d("circle_jump", 8, max_iter=10, callback=lambda r: r["iteration"] >= 2,
                     progress=True)
-    assert res.reason == "callback" and res.iterations == 2
+    assert res.reason == "callback"
+    assert res.iterations == 2
     assert "loss" in capsys.readouterr().err
 
 
 def test_start_from_network_and_other_box() -> None:
     res = sg.fit_2d("line_jump", 5, domain=(0.0, 2.0, -1.0, 1.0), max_iter=2, seed=1)
-    assert res.domain == (0.0, 2.0, -1.0, 1.0) and res.info["quadrature"] == "exact"
+    assert res.domain == (0.0, 2.0, -1.0, 1.0)
+    assert res.info["quadrature"] == "exact"
     again = sg.fit_2d("line_jump", 5, domain=(0.0, 2.0, -1.0, 1.0), init=res.network,
                       max_iter=0)
-    assert again.iterations == 0 and again.reason == "max_iter"
+    assert again.iterations == 0
+    assert again.reason == "max_iter"
     np.testing.assert_allclose(again.loss, res.loss, rtol=1e-10)
     # circle_jump does not fit in this box: the generic triangle rule is used
     small = sg.fit_2d("circle_jump", 4, domain=(0.0, 0.6, 0.0, 0.6), max_iter=1, seed=1)
@@ -340,7 +345,8 @@ def test_generic_callable_target() -> None:
         return np.sin(3 * p[:, 0]) + p[:, 1] ** 2
 
     res = sg.fit_2d(u, 6, max_iter=3, seed=2)
-    assert res.target is None and res.loss < res.history["loss"][0]
+    assert res.target is None
+    assert res.loss < res.history["loss"][0]
     # the loss from the rule equals an independent slicing integral (u smooth)
     net = res.network
     fine = _fine_rel_error(net, u, order=16)
@@ -354,14 +360,17 @@ def test_generic_callable_target() -> None:
 
 def test_adam_decreases_the_loss() -> None:
     res = sg.adam_2d("line_jump", 10, steps=30, lr=1e-2, seed=1)
-    assert res.method == "adam" and res.iterations == 30 and res.reason == "max_iter"
+    assert res.method == "adam"
+    assert res.iterations == 30
+    assert res.reason == "max_iter"
     assert res.loss < res.history["loss"][0]
     start = sg.fit_2d("line_jump", 10, max_iter=0, seed=1)
     assert res.history["loss"][0] == start.loss  # the same start as SgGN
     timed = sg.adam_2d("circle_jump", 10, steps=10**6, time_limit=0.2)
     assert timed.reason == "time_limit"
     stopped = sg.adam_2d("circle_jump", 5, steps=10, callback=lambda r: r["iteration"] == 3)
-    assert stopped.reason == "callback" and stopped.iterations == 3
+    assert stopped.reason == "callback"
+    assert stopped.iterations == 3
 
 
 # ------------------------------------------------------------------------------------------------
@@ -397,3 +406,15 @@ def test_bad_input(kwargs: dict, match: str) -> None:
 def test_adam_bad_input(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         sg.adam_2d("line_jump", 3, **kwargs)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(sg, "nnla._sggn2d"):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0

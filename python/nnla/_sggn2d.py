@@ -4,8 +4,8 @@ Private module; :func:`nnla.sggn.fit` and :func:`nnla.sggn.fit_adam` with ``dim=
 :func:`fit_2d` and :func:`adam_2d` (spec: ``sggn.md``, ``relu-matrices.md``).
 
 The network is ``u_n(x) = c0 + sum_i c_i sigma(w_i . x + b_i)`` on the box
-``Omega = (x0, x1) x (y0, y1)`` (the unit square by default). With ``y = (1, x)``, ``r_i = (b_i, w_i)``
-and the constant written as an extra neuron ``r = (1, 0, 0)``, the loss is
+``Omega = (x0, x1) x (y0, y1)`` (the unit square by default). With ``y = (1, x)``,
+``r_i = (b_i, w_i)`` and the constant written as an extra neuron ``r = (1, 0, 0)``, the loss is
 
     J = 1/2 int (u_n - u)^2 = 1/2 c^T A c - c^T f + 1/2 int u^2,
     f_i = int u sigma_i = r_i . T_i,   T_i = int_{Omega and r_i . y > 0} u y dx,
@@ -348,7 +348,8 @@ class _CircleLayer(_Target):
             sel = np.flatnonzero(beta[..., k] > 0)  # nodes where the circle leaves the box
             if sel.size == 0:
                 continue
-            t_k, a_k, b_k = th.reshape(-1)[sel], alpha.reshape(-1)[sel], beta[..., k].reshape(-1)[sel]
+            t_k, a_k = th.reshape(-1)[sel], alpha.reshape(-1)[sel]
+            b_k = beta[..., k].reshape(-1)[sel]
             shift = np.remainder(psi[k] - t_k + math.pi, 2 * math.pi) - math.pi
             for m in (-1, 0, 1):
                 c = t_k + shift + 2 * math.pi * m
@@ -832,7 +833,7 @@ def adam_2d(
     callback: Callable[[dict[str, Any]], Any] | None = None,
     progress: bool = False,
 ) -> FitResult:
-    """Fit a 2D shallow ReLU network by Adam with exact gradients of the same loss as :func:`fit_2d`.
+    """Fit a 2D shallow ReLU network by Adam with exact gradients of :func:`fit_2d`'s loss.
 
     All parameters ``(c0, c, b, w)`` are trained (``w`` unnormalised, as usual for Adam; betas
     0.9, 0.999, epsilon 1e-8). The start is the same as :func:`fit_2d`'s iteration 0: the seeded
