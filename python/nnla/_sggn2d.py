@@ -739,7 +739,7 @@ def fit_2d(
     --------
     >>> from nnla._sggn2d import fit_2d
     >>> res = fit_2d("line_jump", 8, max_iter=5, seed=1)
-    >>> res.method, res.dim, res.iterations <= 5, res.rel_error < res.history["rel_error"][0]
+    >>> res.method, res.dim, res.iterations <= 5, bool(res.rel_error < res.history["rel_error"][0])
     ('sggn', 2, True, True)
     """
     n = _check_int(n_neurons, "n_neurons", 1)
@@ -860,7 +860,7 @@ def adam_2d(
     --------
     >>> from nnla._sggn2d import adam_2d
     >>> res = adam_2d("circle_jump", 8, steps=20, lr=1e-2)
-    >>> res.method, res.iterations, res.loss < res.history["loss"][0]
+    >>> res.method, res.iterations, bool(res.loss < res.history["loss"][0])
     ('adam', 20, True)
     """
     n = _check_int(n_neurons, "n_neurons", 1)
