@@ -418,3 +418,8 @@ def test_docstring_examples() -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_loss_rounding_bound_is_small() -> None:
+    res = sg.fit_2d("line_jump", 16, max_iter=5, seed=4)
+    assert 0 < res.info["loss_rounding_bound"] < 1e-6 * res.loss

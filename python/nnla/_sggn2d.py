@@ -54,7 +54,10 @@ Nonlinear step
     (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
     re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
     contribution was zero). Backtracking line search on ``J`` with ``c`` re-solved at every trial
-    (variable projection), from ``gamma = 1`` halving up to 30 times, Armijo constant 1e-4.
+    (variable projection), from ``gamma = 1`` halving up to 30 times, Armijo constant 1e-4;
+    after an accepted full step up to three doublings are tried while the loss keeps falling.
+    The fit stops as ``"stalled"`` when no step length lowers the loss (near the optimum the
+    decrease falls below the rounding level of the loss, see ``loss_rounding_bound``).
 
 Parametrisation and safeguards
     Directions on the unit circle plus offsets: after every step each ``(b_i, w_i)`` is divided by
@@ -113,6 +116,7 @@ _NEGLIGIBLE = 1e-10  # relative contribution below which a neuron is left out an
 _CLAMP = 1e-6  # lines are kept this fraction of their offset range inside Omega
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 30
+_MAX_EXPANSIONS = 3  # doublings tried after an accepted full step
 _GENERIC_LEVEL = 3  # sub-triangle level of the rule for generic callables
 # circle_layer: tanh(z) - sign(z) is below 1e-17 for |z| > 20
 _LAYER_CUT = 20.0
@@ -569,6 +573,14 @@ class _Problem:
     def loss(self, c: np.ndarray, a: np.ndarray, f: np.ndarray) -> float:
         return float(0.5 * (c @ (a @ c)) - c @ f + 0.5 * self.int_u2)
 
+    def rounding_bound(self, st: dict[str, Any]) -> float:
+        """Worst-case rounding error of the loss ``1/2 c^T A c - c^T f + 1/2 int u^2`` (the three
+        terms cancel when the coefficients are large): ``eps (|c|^T |A| |c| + 2 |c|^T |f| +
+        int u^2)``."""
+        c = np.abs(st["c"])
+        return float(np.finfo(np.float64).eps
+                     * (c @ np.abs(st["a"]) @ c + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
+
     def rel_error(self, loss: float) -> float:
         return math.sqrt(max(2.0 * loss, 0.0) / self.int_u2)
 
@@ -733,7 +745,10 @@ def fit_2d(
     -------
     FitResult
         ``method="sggn"``, ``dim=2``, ``domain=(x0, x1, y0, y1)``; ``info`` holds
-        ``reinitialised`` (neurons re-initialised), ``quadrature`` and ``n_neurons``.
+        ``reinitialised`` (neurons re-initialised), ``quadrature``, ``n_neurons`` and
+        ``loss_rounding_bound`` (a worst-case bound on the rounding error of the final loss:
+        the loss is ``1/2 c^T A c - c^T f + 1/2 int u^2``, whose terms cancel when clustered
+        lines carry large opposite coefficients).
 
     Examples
     --------
@@ -792,6 +807,15 @@ def fit_2d(
                 accepted = trial
                 break
             gamma *= 0.5
+        if accepted is not None and gamma == 1.0:
+            # the full step was accepted: try longer ones while they lower the loss further
+            for _ in range(_MAX_EXPANSIONS):
+                r = r0 + 2.0 * gamma * p
+                wt, bt = _normalise(r[:, 1:], r[:, 0], verts, st["w"])
+                trial = prob.linear(wt, bt)
+                if not trial["loss"] < accepted["loss"]:
+                    break
+                accepted, gamma = trial, 2.0 * gamma
         if accepted is None:
             reason = "stalled"
             it -= 1
@@ -811,7 +835,8 @@ def fit_2d(
     hist = rec.close()
     info = {"n_neurons": n, "reinitialised": reinit,
             "quadrature": "exact" if not isinstance(target, _Generic) else
-            f"triangle rule (level {_GENERIC_LEVEL})"}
+            f"triangle rule (level {_GENERIC_LEVEL})",
+            "loss_rounding_bound": prob.rounding_bound(st)}
     return FitResult(_network(st), hist, reason, "sggn", name, 2, box, info)
 
 
