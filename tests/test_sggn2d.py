@@ -423,3 +423,11 @@ def test_docstring_examples() -> None:
 def test_loss_rounding_bound_is_small() -> None:
     res = sg.fit_2d("line_jump", 16, max_iter=5, seed=4)
     assert 0 < res.info["loss_rounding_bound"] < 1e-6 * res.loss
+
+
+def test_constant_target_converges_at_once() -> None:
+    res = sg.fit_2d(lambda p: np.full(p.shape[0], 2.0), 3, max_iter=5)
+    assert res.reason == "converged"
+    assert res.iterations == 0
+    assert res.rel_error < 1e-7
+    assert res.network.c0 == pytest.approx(2.0, abs=1e-7)

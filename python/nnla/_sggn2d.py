@@ -789,8 +789,12 @@ def fit_2d(
                 c = st["c"][:n]
                 size = np.abs(c) * np.sqrt(np.maximum(np.diag(st["a"])[:n], 0.0))
                 small = size <= _NEGLIGIBLE * float(size.max())
-        g, h = prob.gradient(st)
         act = np.flatnonzero(~small)
+        if act.size == 0 or st["loss"] <= 0:  # nothing to improve (e.g. u is a constant)
+            it -= 1
+            reason = "converged"
+            break
+        g, h = prob.gradient(st)
         idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
         q = _psd_solve(h[np.ix_(idx, idx)], g[act].reshape(-1)).reshape(-1, 3)
         p = np.zeros((n, 3))
