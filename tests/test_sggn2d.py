@@ -431,3 +431,27 @@ def test_constant_target_converges_at_once() -> None:
     assert res.iterations == 0
     assert res.rel_error < 1e-7
     assert res.network.c0 == pytest.approx(2.0, abs=1e-7)
+
+
+def test_wrapped_builtin_target_keeps_exact_moments() -> None:
+    class Wrapper:  # like nnla.sggn.Target: a callable holding the function as ``func``
+        def __init__(self, func):
+            self.func = func
+
+        def __call__(self, p):
+            return self.func(p)
+
+    res = sg.fit_2d(Wrapper(sg.TARGETS_2D["line_jump"]), 8, max_iter=1, target_name="line_jump")
+    ref_ = sg.fit_2d("line_jump", 8, max_iter=1)
+    assert res.info["quadrature"] == "exact"
+    assert res.loss == ref_.loss
+
+
+def test_inconsistent_generic_quadrature_raises() -> None:
+    from nnla.errors import ConvergenceError
+
+    def jump(p: np.ndarray) -> np.ndarray:  # discontinuous: the generic rule is not enough
+        return (p[:, 0] + 2 * p[:, 1] > 1.2).astype(np.float64)
+
+    with pytest.raises(ConvergenceError, match="negative"):
+        sg.fit_2d(jump, 16, max_iter=3)

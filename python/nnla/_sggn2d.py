@@ -87,6 +87,7 @@ import numpy as np
 
 from nnla import _relu2d
 from nnla._native import _core
+from nnla.errors import ConvergenceError
 from nnla.relu import ShallowNetwork
 from nnla.sggn import HISTORY_KEYS, FitResult
 
@@ -511,6 +512,9 @@ def _resolve_target(u: object, box: tuple[float, float, float, float],
         u = TARGETS_2D[u]
     if not callable(u):
         raise ValueError("u must be a callable taking an (m, 2) array of points, or a target name")
+    inner = getattr(u, "func", None)  # a wrapper (nnla.sggn.Target) of a built-in target
+    if isinstance(inner, _Target):
+        u = inner
     if isinstance(u, ShallowNetwork):
         if u.dim != 2 or u.c is None:
             raise ValueError("u: a network target must be 2D with its output layer c set")
@@ -591,7 +595,15 @@ class _Problem:
         a = _relu2d.assemble_2d("mass", we, be, self.verts, n_threads=None)
         t, f = self.load(w, b)
         c = _psd_solve(a, f)
-        return {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
+        st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
+        if st["loss"] < -2.0 * self.rounding_bound(st) - 1e-12 * self.int_u2:
+            raise ConvergenceError(
+                f"the loss came out negative ({st['loss']:.3e}): the quadrature of the target "
+                "is not accurate enough for it",
+                hint="the generic triangle rule needs a smooth target; pass a built-in target "
+                "name or a ShallowNetwork (exact moments), or smooth the target",
+            )
+        return st
 
     def gradient(self, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """(g (n, 3), Gauss-Newton matrix H (3n, 3n)) at a linear-step state."""
