@@ -3,10 +3,10 @@
 For every row of the reference table of the spec (``sggn.md``: target, n, and the reference
 reconstruction's numbers) it prints SgGN's iterations, relative L2 error, reason and wall time
 (at most ``--max-iter`` = 50 iterations), least squares on the uniform initial breakpoints, and Adam
-(exact gradients, learning rate 1e-3) given the same wall time as SgGN; then the ratios. When the
-2D engine ``nnla._sggn2d`` is installed, the same for each 2D target at n = 256 with Adam given
-10x SgGN's wall time. Last, SgGN's cost per iteration for n = 1024 ... 8192 (1D, median over the
-iterations of a 10-iteration fit, best of ``--repeats`` fits).
+(exact gradients, learning rate 1e-3) given the same wall time as SgGN; then the ratios. Then the
+same for each 2D target at n = 256 with Adam given 10x SgGN's wall time. Last, SgGN's cost per
+iteration for n = 1024 ... 8192 (1D, median over the iterations of a 10-iteration fit, best of
+``--repeats`` fits).
 
 Usage::
 
@@ -74,12 +74,9 @@ def run_1d(max_iter: int, adam_steps: int) -> bool:
     return ok_all
 
 
-def run_2d(n: int, max_iter: int) -> bool | None:
-    try:
-        from nnla import _sggn2d
-    except ImportError:
-        print("2D: nnla._sggn2d is not installed; skipped\n")
-        return None
+def run_2d(n: int, max_iter: int) -> bool:
+    from nnla import _sggn2d
+
     print(f"2D (unit square, n = {n}; Adam given 10x SgGN's wall time)")
     head = (f"{'target':>13} | {'SgGN':>8} {'it':>3} {'reason':>9} {'time s':>7} | "
             f"{'Adam 10x t':>10} {'steps':>6} | {'Adam/SgGN':>9}")

@@ -138,7 +138,7 @@ def _add_fit_parser(sub: Any) -> None:
     )
     fitp.add_argument("--target", default=None, metavar="NAME",
                       help="built-in target: jump, layer, cusp, sine_jump (1D); line_jump, "
-                      "circle_jump, circle_layer (2D, when the 2D engine is installed). "
+                      "circle_jump, circle_layer (2D). "
                       "Default: layer (1D), circle_layer (2D)")
     fitp.add_argument("--dim", type=int, choices=(1, 2), default=1,
                       help="input dimension (default 1)")

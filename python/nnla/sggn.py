@@ -249,17 +249,15 @@ _TARGETS_1D: dict[str, Target] = {
 
 
 def _sggn2d() -> Any:
-    """The 2D engine module, or None when it is not installed."""
-    try:
-        from nnla import _sggn2d  # imported at call time: the 2D engine lives in its own module
-    except ImportError:
-        return None
+    """The 2D engine module (imported at call time: it imports this module for FitResult)."""
+    from nnla import _sggn2d
+
     return _sggn2d
 
 
 class _Targets(Mapping[str, Target]):
-    """The built-in targets: the 1D ones, plus the 2D ones of ``nnla._sggn2d`` when present
-    (looked up at first use, so importing this module never imports the 2D engine)."""
+    """The built-in targets: the 1D ones, plus the 2D ones of ``nnla._sggn2d`` (looked up at
+    first use, so importing this module does not import the 2D engine)."""
 
     def __init__(self) -> None:
         self._items: dict[str, Target] | None = None
@@ -267,11 +265,9 @@ class _Targets(Mapping[str, Target]):
     def _load(self) -> dict[str, Target]:
         if self._items is None:
             items = dict(_TARGETS_1D)
-            mod = _sggn2d()
-            if mod is not None:
-                for name, func in mod.TARGETS_2D.items():
-                    doc = (getattr(func, "__doc__", None) or name).strip().splitlines()[0]
-                    items[name] = Target(name, func, 2, (), doc)
+            for name, func in _sggn2d().TARGETS_2D.items():
+                doc = (getattr(func, "__doc__", None) or name).strip().splitlines()[0]
+                items[name] = Target(name, func, 2, (), doc)
             self._items = items
         return self._items
 
@@ -290,8 +286,8 @@ class _Targets(Mapping[str, Target]):
 
 #: The built-in targets by name: 1D ``"jump"`` = ``1{x > 1/3}``, ``"layer"`` =
 #: ``tanh((x - 1/2)/0.01)``, ``"cusp"`` = ``x^(2/3)``, ``"sine_jump"`` =
-#: ``sin 2 pi x + 1/2 1{x > 0.7}`` (domain (0, 1)); 2D (unit square, when ``nnla._sggn2d`` is
-#: present) ``"line_jump"``, ``"circle_jump"``, ``"circle_layer"``.
+#: ``sin 2 pi x + 1/2 1{x > 0.7}`` (domain (0, 1)); 2D (unit square) ``"line_jump"``,
+#: ``"circle_jump"``, ``"circle_layer"``.
 TARGETS: Mapping[str, Target] = _Targets()
 
 
@@ -796,7 +792,7 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
     if dim == 2:
-        mod = _require_2d("fit")
+        mod = _sggn2d()
         return mod.fit_2d(u, n, domain=dom, init=init, max_iter=max_iter, tol=tol,
                           callback=callback, progress=bool(progress), seed=seed,
                           target_name=name)
@@ -812,13 +808,6 @@ def _check_tol(tol: object) -> float:
     if not (np.isfinite(val) and val >= 0):
         raise ValueError(f"tol must be a non-negative number, got {tol!r}")
     return val
-
-
-def _require_2d(func: str) -> Any:
-    mod = _sggn2d()
-    if mod is None:
-        raise ValueError(f"dim=2: {func} needs the 2D engine nnla._sggn2d, which is not installed")
-    return mod
 
 
 def fit_least_squares(target: str | Callable[..., Any], n_neurons: int, *,
@@ -914,7 +903,7 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
     if dim == 2:
-        mod = _require_2d("fit_adam")
+        mod = _sggn2d()
         return mod.adam_2d(u, n, domain=dom, steps=steps, lr=lr_val, time_limit=time_limit,
                            seed=seed, target_name=name, callback=callback,
                            progress=bool(progress))
