@@ -280,6 +280,40 @@ def test_batched_equals_one_at_a_time(cplx: bool) -> None:
             np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
 
 
+def test_batch_with_ranked_and_default_instances_equals_one_at_a_time() -> None:
+    """Instances solved by the first default mu and instances that reach the ranked candidates
+    (eigenvalues computed for them only) and the tail of the cascade give the results they get
+    alone."""
+    rng = np.random.default_rng(16)
+    x1, x2, y1, y2 = _pairs(rng, 120, 8, False)
+    sol = tl.solve(x1, x2, y1, y2, tol=1.0)
+    cand = sol.diagnostics["candidates"]
+    picks = [int(np.argmax(cand == 1)), int(np.argmax(cand > 1)), int(np.argmax(cand))]
+    assert cand[picks[0]] == 1
+    assert cand[picks[1]] > 1
+    assert cand[picks[2]] > 5
+    for i in picks:
+        one = tl.solve(x1[i], x2[i], y1[i], y2[i], tol=1.0)
+        for a, b in zip(one.weights, sol.weights):
+            np.testing.assert_array_equal(a, b[i])
+        np.testing.assert_array_equal(one.residuals, sol.residuals[i])
+        assert one.mu == sol.mu[i]
+    assert sol.residual.max() <= 1e-10
+
+
+def test_inverse_of_a_stack_with_a_singular_matrix() -> None:
+    """The batched inverse isolates exactly singular matrices; the others are numpy's inverse."""
+    rng = np.random.default_rng(17)
+    a = _gauss(rng, (9, 4, 4), True)
+    a[3] = 0.0
+    a[7, 2, :] = 0.0  # a zero row: an exactly zero pivot
+    inv, ok = tl._inv_each(a)
+    np.testing.assert_array_equal(ok, [i not in (3, 7) for i in range(9)])
+    for i in np.flatnonzero(ok):
+        np.testing.assert_array_equal(inv[i], np.linalg.inv(a[i]))
+        assert _rel(inv[i] @ a[i], np.eye(4)) < 1e-13
+
+
 def test_thread_count_does_not_change_results() -> None:
     rng = np.random.default_rng(14)
     x1, x2, y1, y2 = _pairs(rng, 8, 5, True)
