@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -224,6 +225,262 @@ struct Work {
         v = absA + nn;
         v2 = v + d;
         colsum = v2 + d;
+    }
+};
+
+// 1 / x in real arithmetic (no call to the library's NaN-recovering complex division); x finite,
+// nonzero and not near the limits of the exponent range (a pivot of the Pade denominator).
+template <class T>
+inline T recip(const T& x) {
+    if constexpr (is_complex_v<T>) {
+        using R = real_t<T>;
+        const R xr = x.real(), xi = x.imag();
+        const R s = std::max(std::abs(xr), std::abs(xi));
+        const R yr = xr / s, yi = xi / s;
+        const R r = R(1) / (s * (yr * yr + yi * yi));
+        return T(yr * r, -yi * r);
+    } else {
+        return T(1) / x;
+    }
+}
+
+// Products and the LU solve of the Pade denominator for d = D fixed at compile time, written for the
+// expm kernel (cpp/core/dense.hpp's SmallOps stays as the other kernels use it):
+//   * real: GCC vector extensions, a block of RB rows of C held in registers while k runs, so each
+//     row of B is loaded once per block (a single-row loop is load bound);
+//   * complex: the operands are split into real and imaginary planes, and the products are four
+//     real ones in plain FMAs (interleaved std::complex arithmetic needs shuffles, and the library
+//     complex multiply/divide carries NaN-recovery branches);
+//   * the LU updates whole rows (length D, vectorised; the columns left of the pivot are dead).
+// The order of operations for each entry is fixed, so results do not depend on the thread or batch.
+template <class R, int W>
+struct VecOf {
+    typedef R type __attribute__((vector_size(W * sizeof(R))));
+};
+
+template <class T, int D>
+struct FusedOps {
+    static constexpr int kD = D;
+    static constexpr int d() { return D; }
+    using R = real_t<T>;
+    static constexpr int W = D >= 8 ? 8 : D;  // vector width (entries of one row per vector)
+    static constexpr int NV = D / W;          // vectors per row
+    static_assert(D % W == 0, "FusedOps needs D in {2, 4, 8, 16}");
+    using V = typename VecOf<R, W>::type;
+
+    static V load(const R* p) {
+        V v;
+        std::memcpy(&v, p, sizeof(V));
+        return v;
+    }
+    static void store(R* p, const V& v) { std::memcpy(p, &v, sizeof(V)); }
+
+    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
+    void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
+        product<true>(a, b, c);
+    }
+
+    template <bool kAdd>
+    static void product(const T* __restrict a, const T* __restrict b, T* __restrict c) {
+        if constexpr (is_complex_v<T>) {
+            alignas(64) R br[D * D], bi[D * D], cr[D * D], ci[D * D];
+            split(b, br, bi);
+            if constexpr (kAdd) split(c, cr, ci);
+            constexpr int RB = D >= 16 ? 2 : D >= 4 ? 4 : D;
+            static_assert(D % RB == 0);
+#pragma GCC unroll 1
+            for (int i0 = 0; i0 < D; i0 += RB) {
+                V accr[RB][NV], acci[RB][NV];
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        accr[r][v] = kAdd ? load(cr + (i0 + r) * D + v * W) : V{};
+                        acci[r][v] = kAdd ? load(ci + (i0 + r) * D + v * W) : V{};
+                    }
+#pragma GCC unroll 2
+                for (int k = 0; k < D; ++k) {
+                    V bkr[NV], bki[NV];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        bkr[v] = load(br + k * D + v * W);
+                        bki[v] = load(bi + k * D + v * W);
+                    }
+#pragma GCC unroll 16
+                    for (int r = 0; r < RB; ++r) {
+                        const T x = a[(i0 + r) * D + k];
+                        const R xr = x.real(), xi = x.imag();
+#pragma GCC unroll 16
+                        for (int v = 0; v < NV; ++v) {
+                            accr[r][v] += xr * bkr[v];
+                            accr[r][v] -= xi * bki[v];
+                            acci[r][v] += xr * bki[v];
+                            acci[r][v] += xi * bkr[v];
+                        }
+                    }
+                }
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        store(cr + (i0 + r) * D + v * W, accr[r][v]);
+                        store(ci + (i0 + r) * D + v * W, acci[r][v]);
+                    }
+            }
+            merge(cr, ci, c);
+        } else {
+            constexpr int RB = D >= 16 ? 4 : D;
+#pragma GCC unroll 1
+            for (int i0 = 0; i0 < D; i0 += RB) {
+                V acc[RB][NV];
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) acc[r][v] = kAdd ? load(c + (i0 + r) * D + v * W) : V{};
+#pragma GCC unroll 2
+                for (int k = 0; k < D; ++k) {
+                    V bk[NV];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) bk[v] = load(b + k * D + v * W);
+#pragma GCC unroll 16
+                    for (int r = 0; r < RB; ++r) {
+                        const R x = a[(i0 + r) * D + k];
+#pragma GCC unroll 16
+                        for (int v = 0; v < NV; ++v) acc[r][v] += x * bk[v];
+                    }
+                }
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) store(c + (i0 + r) * D + v * W, acc[r][v]);
+            }
+        }
+    }
+
+    static void split(const T* __restrict x, R* __restrict xr, R* __restrict xi) {
+        for (int k = 0; k < D * D; ++k) {
+            xr[k] = x[k].real();
+            xi[k] = x[k].imag();
+        }
+    }
+    static void merge(const R* __restrict xr, const R* __restrict xi, T* __restrict x) {
+        for (int k = 0; k < D * D; ++k) x[k] = T(xr[k], xi[k]);
+    }
+
+    // P <- Q^{-1} P by Gaussian elimination with partial pivoting (Q is overwritten); Q and P commute,
+    // so this is also P Q^{-1}. Returns 0, or k+1 if the k-th pivot is exactly zero.
+    int solve_commuting(T* __restrict q, T* __restrict p, int* /*ipiv*/) const {
+        if constexpr (is_complex_v<T>) {
+            alignas(64) R qr[D * D], qi[D * D], pr[D * D], pi[D * D];
+            split(q, qr, qi);
+            split(p, pr, pi);
+            R invr[D], invi[D];
+            for (int k = 0; k < D; ++k) {
+                int piv = k;
+                R best = std::abs(qr[k * D + k]) + std::abs(qi[k * D + k]);
+                for (int i = k + 1; i < D; ++i) {
+                    const R v = std::abs(qr[i * D + k]) + std::abs(qi[i * D + k]);
+                    if (v > best) {
+                        best = v;
+                        piv = i;
+                    }
+                }
+                if (best == R(0)) return k + 1;
+                if (piv != k) {
+                    swap_rows(qr, k, piv);
+                    swap_rows(qi, k, piv);
+                    swap_rows(pr, k, piv);
+                    swap_rows(pi, k, piv);
+                }
+                const T inv = recip(T(qr[k * D + k], qi[k * D + k]));
+                invr[k] = inv.real();
+                invi[k] = inv.imag();
+                for (int i = k + 1; i < D; ++i) {
+                    const R ar = qr[i * D + k], ai = qi[i * D + k];
+                    const R lr = ar * inv.real() - ai * inv.imag();
+                    const R li = ar * inv.imag() + ai * inv.real();
+                    if (lr == R(0) && li == R(0)) continue;
+                    axpy_c(-lr, -li, qr + k * D, qi + k * D, qr + i * D, qi + i * D);
+                    axpy_c(-lr, -li, pr + k * D, pi + k * D, pr + i * D, pi + i * D);
+                }
+            }
+            for (int k = D - 1; k >= 0; --k) {
+                for (int i = k + 1; i < D; ++i)
+                    axpy_c(-qr[k * D + i], -qi[k * D + i], pr + i * D, pi + i * D, pr + k * D, pi + k * D);
+                scal_c(invr[k], invi[k], pr + k * D, pi + k * D);
+            }
+            merge(pr, pi, p);
+        } else {
+            for (int k = 0; k < D; ++k) {
+                int piv = k;
+                R best = std::abs(q[k * D + k]);
+                for (int i = k + 1; i < D; ++i) {
+                    const R v = std::abs(q[i * D + k]);
+                    if (v > best) {
+                        best = v;
+                        piv = i;
+                    }
+                }
+                if (best == R(0)) return k + 1;
+                if (piv != k) {
+                    swap_rows(q, k, piv);
+                    swap_rows(p, k, piv);
+                }
+                const R inv = R(1) / q[k * D + k];
+                for (int i = k + 1; i < D; ++i) {
+                    const R l = q[i * D + k] * inv;
+                    if (l == R(0)) continue;
+                    axpy(-l, q + k * D, q + i * D);
+                    axpy(-l, p + k * D, p + i * D);
+                }
+            }
+            for (int k = D - 1; k >= 0; --k) {
+                R* pk = p + k * D;
+                for (int i = k + 1; i < D; ++i) axpy(-q[k * D + i], p + i * D, pk);
+                const R piv = q[k * D + k];
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; ++v) store(pk + v * W, load(pk + v * W) / piv);
+            }
+        }
+        return 0;
+    }
+
+    static void swap_rows(R* x, int i, int j) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) {
+            const V a = load(x + i * D + v * W), b = load(x + j * D + v * W);
+            store(x + i * D + v * W, b);
+            store(x + j * D + v * W, a);
+        }
+    }
+    // y += alpha x over a whole row
+    static void axpy(R alpha, const R* __restrict x, R* __restrict y) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) store(y + v * W, load(y + v * W) + alpha * load(x + v * W));
+    }
+    // (yr + i yi) += (ar + i ai)(xr + i xi) over a whole row
+    static void axpy_c(R ar, R ai, const R* __restrict xr, const R* __restrict xi, R* __restrict yr,
+                       R* __restrict yi) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) {
+            const V a = load(xr + v * W), b = load(xi + v * W);
+            V re = load(yr + v * W), im = load(yi + v * W);
+            re += ar * a;
+            re -= ai * b;
+            im += ar * b;
+            im += ai * a;
+            store(yr + v * W, re);
+            store(yi + v * W, im);
+        }
+    }
+    // x *= (sr + i si) over a whole row
+    static void scal_c(R sr, R si, R* __restrict xr, R* __restrict xi) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) {
+            const V a = load(xr + v * W), b = load(xi + v * W);
+            store(xr + v * W, sr * a - si * b);
+            store(xi + v * W, sr * b + si * a);
+        }
     }
 };
 
@@ -457,11 +714,11 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         const int top = (m - 1) / 2;  // highest power index 2*top
         for (std::size_t k = 0; k < nn; ++k) dst[k] = T(0);
         for (int p = 1; p <= top; ++p) {
-            const T cp = T(static_cast<real_t<T>>(c[2 * p + odd]));
+            const real_t<T> cp = static_cast<real_t<T>>(c[2 * p + odd]);  // real: no complex multiply
             const T* src = pw[p];
             for (std::size_t k = 0; k < nn; ++k) dst[k] += cp * src[k];
         }
-        const T c0 = T(static_cast<real_t<T>>(c[odd]));
+        const real_t<T> c0 = static_cast<real_t<T>>(c[odd]);
         for (int i = 0; i < n; ++i) dst[static_cast<std::size_t>(i) * n + i] += c0;
     };
     auto pade_low = [&](int m) {  // m in {3, 5, 7, 9}
@@ -472,7 +729,7 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     };
     auto pade13 = [&]() {
         const double* b = kB13;
-        auto R = [](double x) { return T(static_cast<real_t<T>>(x)); };
+        auto R = [](double x) { return static_cast<real_t<T>>(x); };  // real coefficients
         for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
         for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
         for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
@@ -632,14 +889,14 @@ std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
         }
     }
     switch (d) {
-        case 2: return expm_one(a, out, SmallOps<T, 2>{}, w);
+        case 2: return expm_one(a, out, FusedOps<T, 2>{}, w);
         case 3: return expm_one(a, out, SmallOps<T, 3>{}, w);
-        case 4: return expm_one(a, out, SmallOps<T, 4>{}, w);
+        case 4: return expm_one(a, out, FusedOps<T, 4>{}, w);
         case 5: return expm_one(a, out, SmallOps<T, 5>{}, w);
         case 6: return expm_one(a, out, SmallOps<T, 6>{}, w);
         case 7: return expm_one(a, out, SmallOps<T, 7>{}, w);
-        case 8: return expm_one(a, out, SmallOps<T, 8>{}, w);
-        case 16: return expm_one(a, out, SmallOps<T, 16>{}, w);
+        case 8: return expm_one(a, out, FusedOps<T, 8>{}, w);
+        case 16: return expm_one(a, out, FusedOps<T, 16>{}, w);
         default:  // d = 9..15 and d > 16: BLAS-3 was measured faster than the fused kernel there
             return expm_one(a, out, BlasOps<T>(d), w);
     }
