@@ -590,7 +590,7 @@ def test_large_d_estimated_norms(d: int, dtype: type, scale: float) -> None:
 
 
 def _near_defective(lam: complex, v: np.ndarray, eps: float) -> np.ndarray:
-    """V [[lam, 1], [eps, lam]] V^-1 in floating point: delta^2 = eps, cancelling in h^2 + a12 a21."""
+    """V [[lam, 1], [eps, lam]] V^-1 in floating point: delta^2 = eps, cancelling in h^2 + bc."""
     j = np.array([[lam, 1.0], [eps, lam]])
     return v @ j @ np.linalg.inv(v)
 
