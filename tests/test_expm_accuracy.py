@@ -582,3 +582,62 @@ def test_large_d_estimated_norms(d: int, dtype: type, scale: float) -> None:
     ref = scipy.sparse.linalg.expm(a)
     err = np.linalg.norm(nnla.expm(a) - ref) / np.linalg.norm(ref)
     assert err <= 40 * U64, err  # measured <= 9 u; the reference itself carries a few u
+
+
+# ------------------------------------------------------------------------------------------------
+# General 2x2 matrices: the closed form c0 I + c1 (A - mu I) of the kernel, every branch
+# ------------------------------------------------------------------------------------------------
+
+
+def _near_defective(lam: complex, v: np.ndarray, eps: float) -> np.ndarray:
+    """V [[lam, 1], [eps, lam]] V^-1 in floating point: delta^2 = eps, cancelling in h^2 + bc."""
+    j = np.array([[lam, 1.0], [eps, lam]])
+    return v @ j @ np.linalg.inv(v)
+
+
+_V2 = np.array([[1.0, 0.3], [-0.7, 1.1]])
+_V2C = np.array([[1.0 + 0.5j, 0.3], [-0.7j, 1.1 - 0.2j]])
+GENERAL_2X2 = {
+    # real, delta^2 > 0 (cosh/sinh), small and large delta
+    "real_small_delta": np.array([[0.3, 0.2], [0.1, 0.25]]),
+    "real_moler_van_loan": np.array([[-49.0, 24.0], [-64.0, 31.0]]),
+    "real_large_delta": np.array([[0.0, 1.0], [400.0, 0.0]]),
+    "real_mu_underflows": np.array([[-740.0, 700.0], [700.0, -740.0]]),  # e^mu alone underflows
+    "real_near_overflow": np.array([[705.0, 0.5], [0.5, 705.0]]),
+    "real_cancelling_diagonal": np.array([[-30.0, 1e-3], [2e-3, 30.0]]),  # e^(mu-delta) tiny entry
+    "real_nilpotent_general": np.array([[3.0, 9.0], [-1.0, -3.0]]),  # delta^2 = 0 exactly
+    "real_near_defective": _near_defective(2.0, _V2, 1e-12),
+    "real_near_defective_large": _near_defective(-5.0, _V2 * 40, 1e-9),
+    # real, delta^2 < 0 (cos/sin)
+    "real_rotation_like": np.array([[1.0, -30.0], [2.0, 1.5]]),
+    # complex: Re(delta) >= 1 and < 1, delta near i*pi (sinh(delta) near 0), nilpotent
+    "complex_small": np.array([[0.2 + 0.1j, 0.3 - 0.2j], [-0.1j, 0.1 + 0.4j]]),
+    "complex_large_re_delta": np.array([[3.0 + 1.0j, 4.0 - 2.0j], [5.0 + 1.0j, -2.0 + 3.0j]]),
+    "complex_delta_near_i_pi": np.array([[0.1j, np.pi * (1 + 1e-9j)], [-np.pi, 0.1j]]),
+    "complex_nilpotent": np.array([[1.0 + 1.0j, 1.0], [-2.0j, -1.0 - 1.0j]]),  # delta^2 = 0
+    "complex_near_defective": _near_defective(1.0 - 2.0j, _V2C, 1e-11),
+    "complex_mu_underflows": np.array([[-740.0 + 1.0j, 700.0], [700.0, -740.0 - 2.0j]]),
+}
+
+
+@pytest.mark.parametrize("name", list(GENERAL_2X2))
+def test_general_2x2_closed_form(name: str) -> None:
+    a = GENERAL_2X2[name]
+    x = nnla.expm(a)
+    kappa = kappa_exp(a)
+    err = rel_err(x, mp_expm(a))
+    assert err <= tol_kappa(kappa), f"{name}: err {err:.3e}, kappa {kappa:.3e}"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_general_2x2_random_wide_norms(dtype: type) -> None:
+    """Random 2x2 matrices with 1-norms 1e-6..1e2, both branches of every coefficient."""
+    rng = np.random.default_rng(2024)
+    for k, scale in enumerate(np.logspace(-6, 2, 17)):
+        a = rng.standard_normal((2, 2))
+        if dtype is np.complex128:
+            a = a + 1j * rng.standard_normal((2, 2))
+        a = a * (scale / np.linalg.norm(a, 1))
+        kappa = kappa_exp(a)
+        err = rel_err(nnla.expm(a), mp_expm(a))
+        assert err <= tol_kappa(kappa), f"member {k}, norm {scale:.1e}: err {err:.3e}"

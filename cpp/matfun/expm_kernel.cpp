@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -227,6 +228,382 @@ struct Work {
     }
 };
 
+// ||A||_1 (colsum[j] = sum_i |a_ij|). For complex data |z| = sqrt(re^2 + im^2) in a loop that
+// vectorises; where the squares could over- or underflow (a column sum outside [1e-140, 1e140]) it
+// falls back to norm1's hypot-guarded modulus.
+template <int D, class T>
+double norm1_exact(const T* a, int n, double* colsum) {
+    if constexpr (!is_complex_v<T> || D == 0) {
+        return norm1<D>(a, n, colsum);
+    } else {
+        const real_t<T>* p = reinterpret_cast<const real_t<T>*>(a);  // std::complex is array-compatible
+        double r[D * D];
+        for (int k = 0; k < D * D; ++k) {
+            const double re = p[2 * k], im = p[2 * k + 1];
+            r[k] = std::sqrt(re * re + im * im);
+        }
+        for (int j = 0; j < D; ++j) colsum[j] = r[j];
+        for (int i = 1; i < D; ++i)
+            for (int j = 0; j < D; ++j) colsum[j] += r[i * D + j];
+        double mx = 0.0, mn = std::numeric_limits<double>::infinity();
+        for (int j = 0; j < D; ++j) {
+            mx = std::max(mx, colsum[j]);
+            mn = std::min(mn, colsum[j]);
+        }
+        if (mx < 1e140 && mn > 1e-140) return mx;
+        return norm1<D>(a, n, colsum);
+    }
+}
+
+// absa[k] = |a[k]| in double, as abs_double; the complex modulus vectorised, with abs_double's
+// guarded form where an entry lies outside [1e-150, 1e150].
+template <class T>
+void abs_entries(const T* a, double* absa, std::size_t nn) {
+    if constexpr (!is_complex_v<T>) {
+        for (std::size_t k = 0; k < nn; ++k) absa[k] = std::abs(static_cast<double>(a[k]));
+    } else {
+        int bad = 0;
+        for (std::size_t k = 0; k < nn; ++k) {
+            const double re = a[k].real(), im = a[k].imag();
+            const double r = std::sqrt(re * re + im * im);
+            absa[k] = r;
+            bad |= static_cast<int>(r >= 1e150) | static_cast<int>(r <= 1e-150 && r != 0.0);
+        }
+        if (bad)
+            for (std::size_t k = 0; k < nn; ++k) absa[k] = abs_double(a[k]);
+    }
+}
+
+// 1 / x in real arithmetic (no call to the library's NaN-recovering complex division); x finite,
+// nonzero and not near the limits of the exponent range (a pivot of the Pade denominator).
+template <class T>
+inline T recip(const T& x) {
+    if constexpr (is_complex_v<T>) {
+        using R = real_t<T>;
+        const R xr = x.real(), xi = x.imag();
+        const R den = xr * xr + xi * xi;
+        if (den > R(1e-30) && den < R(1e30)) {  // no scaling needed
+            const R r = R(1) / den;
+            return T(xr * r, -xi * r);
+        }
+        const R s = std::max(std::abs(xr), std::abs(xi));
+        const R yr = xr / s, yi = xi / s;
+        const R r = R(1) / (s * (yr * yr + yi * yi));
+        return T(yr * r, -yi * r);
+    } else {
+        return T(1) / x;
+    }
+}
+
+// Products and the LU solve of the Pade denominator for d = D fixed at compile time, written for the
+// expm kernel (cpp/core/dense.hpp's SmallOps stays as the other kernels use it):
+//   * real: GCC vector extensions, a block of RB rows of C held in registers while k runs, so each
+//     row of B is loaded once per block (a single-row loop is load bound);
+//   * complex: the operands are split into real and imaginary planes, and the products are four
+//     real ones in plain FMAs (interleaved std::complex arithmetic needs shuffles, and the library
+//     complex multiply/divide carries NaN-recovery branches);
+//   * the LU updates whole rows (length D, vectorised; the columns left of the pivot are dead).
+// The order of operations for each entry is fixed, so results do not depend on the thread or batch.
+template <class R, int W>
+struct VecOf {
+    typedef R type __attribute__((vector_size(W * sizeof(R))));
+};
+
+template <class T, int D>
+struct FusedOps {
+    static constexpr int kD = D;
+    static constexpr int d() { return D; }
+    using R = real_t<T>;
+    static constexpr int W = D >= 8 ? 8 : D;  // vector width (entries of one row per vector)
+    static constexpr int NV = D / W;          // vectors per row
+    static_assert(D % W == 0, "FusedOps needs D in {2, 4, 8, 16}");
+    using V = typename VecOf<R, W>::type;
+
+    static V load(const R* p) {
+        V v;
+        std::memcpy(&v, p, sizeof(V));
+        return v;
+    }
+    static void store(R* p, const V& v) { std::memcpy(p, &v, sizeof(V)); }
+
+    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
+    void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
+        product<true>(a, b, c);
+    }
+
+    template <bool kAdd>
+    static void product(const T* __restrict a, const T* __restrict b, T* __restrict c) {
+        if constexpr (is_complex_v<T>) {
+            alignas(64) R br[D * D], bi[D * D], cr[D * D], ci[D * D];
+            split(b, br, bi);
+            if constexpr (kAdd) split(c, cr, ci);
+            constexpr int RB = D >= 16 ? 2 : D >= 4 ? 4 : D;
+            static_assert(D % RB == 0);
+#pragma GCC unroll 1
+            for (int i0 = 0; i0 < D; i0 += RB) {
+                V accr[RB][NV], acci[RB][NV];
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        accr[r][v] = kAdd ? load(cr + (i0 + r) * D + v * W) : V{};
+                        acci[r][v] = kAdd ? load(ci + (i0 + r) * D + v * W) : V{};
+                    }
+#pragma GCC unroll 2
+                for (int k = 0; k < D; ++k) {
+                    V bkr[NV], bki[NV];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        bkr[v] = load(br + k * D + v * W);
+                        bki[v] = load(bi + k * D + v * W);
+                    }
+#pragma GCC unroll 16
+                    for (int r = 0; r < RB; ++r) {
+                        const T x = a[(i0 + r) * D + k];
+                        const R xr = x.real(), xi = x.imag();
+#pragma GCC unroll 16
+                        for (int v = 0; v < NV; ++v) {
+                            accr[r][v] += xr * bkr[v];
+                            accr[r][v] -= xi * bki[v];
+                            acci[r][v] += xr * bki[v];
+                            acci[r][v] += xi * bkr[v];
+                        }
+                    }
+                }
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) {
+                        store(cr + (i0 + r) * D + v * W, accr[r][v]);
+                        store(ci + (i0 + r) * D + v * W, acci[r][v]);
+                    }
+            }
+            merge(cr, ci, c);
+        } else {
+            constexpr int RB = D >= 16 ? 4 : D;
+#pragma GCC unroll 1
+            for (int i0 = 0; i0 < D; i0 += RB) {
+                V acc[RB][NV];
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) acc[r][v] = kAdd ? load(c + (i0 + r) * D + v * W) : V{};
+#pragma GCC unroll 2
+                for (int k = 0; k < D; ++k) {
+                    V bk[NV];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) bk[v] = load(b + k * D + v * W);
+#pragma GCC unroll 16
+                    for (int r = 0; r < RB; ++r) {
+                        const R x = a[(i0 + r) * D + k];
+#pragma GCC unroll 16
+                        for (int v = 0; v < NV; ++v) acc[r][v] += x * bk[v];
+                    }
+                }
+#pragma GCC unroll 16
+                for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) store(c + (i0 + r) * D + v * W, acc[r][v]);
+            }
+        }
+    }
+
+    // std::complex<R> is array-compatible with R[2]
+    static void split(const T* __restrict x, R* __restrict xr, R* __restrict xi) {
+        const R* __restrict p = reinterpret_cast<const R*>(x);
+        for (int k = 0; k < D * D; ++k) {
+            xr[k] = p[2 * k];
+            xi[k] = p[2 * k + 1];
+        }
+    }
+    static void merge(const R* __restrict xr, const R* __restrict xi, T* __restrict x) {
+        R* __restrict p = reinterpret_cast<R*>(x);
+        for (int k = 0; k < D * D; ++k) {
+            p[2 * k] = xr[k];
+            p[2 * k + 1] = xi[k];
+        }
+    }
+
+    // P <- Q^{-1} P by Gaussian elimination with partial pivoting (Q is overwritten); Q and P commute,
+    // so this is also P Q^{-1}. Returns 0, or k+1 if the k-th pivot is exactly zero.
+    // Q is factored first (multipliers kept in L, whose rows move with Q's); then P is permuted and
+    // each of its rows is updated in registers, L's and then U's rows applied in order: the same
+    // sequence of operations on each entry as eliminating Q and P side by side.
+    int solve_commuting(T* __restrict q, T* __restrict p, int* /*ipiv*/) const {
+        constexpr bool kC = is_complex_v<T>;
+        alignas(64) R qr[D * D], pr[D * D], lr[D * D] = {};
+        alignas(64) R qi[kC ? D * D : 1], pi[kC ? D * D : 1], li[kC ? D * D : 1] = {};
+        if constexpr (kC) {
+            split(q, qr, qi);
+            split(p, pr, pi);
+        } else {
+            std::memcpy(qr, q, sizeof(qr));
+            std::memcpy(pr, p, sizeof(pr));
+        }
+        int piv[D];
+        R invr[D], invi[D];
+        for (int k = 0; k < D; ++k) {
+            int pk = k;
+            auto mag = [&](int i) {
+                if constexpr (kC) {
+                    return std::abs(qr[i * D + k]) + std::abs(qi[i * D + k]);
+                } else {
+                    return std::abs(qr[i * D + k]);
+                }
+            };
+            R best = mag(k);
+            for (int i = k + 1; i < D; ++i) {
+                const R v = mag(i);
+                if (v > best) {
+                    best = v;
+                    pk = i;
+                }
+            }
+            if (best == R(0)) return k + 1;
+            piv[k] = pk;
+            if (pk != k) {
+                swap_rows(qr, k, pk);
+                swap_rows(lr, k, pk);
+                if constexpr (kC) {
+                    swap_rows(qi, k, pk);
+                    swap_rows(li, k, pk);
+                }
+            }
+            if constexpr (kC) {
+                const T inv = recip(T(qr[k * D + k], qi[k * D + k]));
+                invr[k] = inv.real();
+                invi[k] = inv.imag();
+                for (int i = k + 1; i < D; ++i) {
+                    const R ar = qr[i * D + k], ai = qi[i * D + k];
+                    const R l_r = ar * invr[k] - ai * invi[k];
+                    const R l_i = ar * invi[k] + ai * invr[k];
+                    lr[i * D + k] = l_r;
+                    li[i * D + k] = l_i;
+                    if (l_r == R(0) && l_i == R(0)) continue;
+                    axpy_c(-l_r, -l_i, qr + k * D, qi + k * D, qr + i * D, qi + i * D);
+                }
+            } else {
+                invr[k] = R(1) / qr[k * D + k];
+                for (int i = k + 1; i < D; ++i) {
+                    const R l = qr[i * D + k] * invr[k];
+                    lr[i * D + k] = l;
+                    if (l == R(0)) continue;
+                    axpy(-l, qr + k * D, qr + i * D);
+                }
+            }
+        }
+        for (int k = 0; k < D; ++k) {
+            if (piv[k] != k) {
+                swap_rows(pr, k, piv[k]);
+                if constexpr (kC) swap_rows(pi, k, piv[k]);
+            }
+        }
+        // forward: P_i -= sum_{k<i} L_ik P_k
+        for (int i = 1; i < D; ++i) {
+            V ar_[NV], ai_[NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; ++v) {
+                ar_[v] = load(pr + i * D + v * W);
+                if constexpr (kC) ai_[v] = load(pi + i * D + v * W);
+            }
+#pragma GCC unroll 16
+            for (int k = 0; k < i; ++k) {
+                if constexpr (kC) {
+                    const R cr = -lr[i * D + k], ci = -li[i * D + k];
+                    if (cr == R(0) && ci == R(0)) continue;
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) cmac(ar_[v], ai_[v], cr, ci, pr + k * D + v * W, pi + k * D + v * W);
+                } else {
+                    const R c = -lr[i * D + k];
+                    if (c == R(0)) continue;
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) ar_[v] += c * load(pr + k * D + v * W);
+                }
+            }
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; ++v) {
+                store(pr + i * D + v * W, ar_[v]);
+                if constexpr (kC) store(pi + i * D + v * W, ai_[v]);
+            }
+        }
+        // backward: P_k = (P_k - sum_{i>k} U_ki P_i) / U_kk
+        for (int k = D - 1; k >= 0; --k) {
+            V ar_[NV], ai_[NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; ++v) {
+                ar_[v] = load(pr + k * D + v * W);
+                if constexpr (kC) ai_[v] = load(pi + k * D + v * W);
+            }
+#pragma GCC unroll 16
+            for (int i = k + 1; i < D; ++i) {
+                if constexpr (kC) {
+                    const R cr = -qr[k * D + i], ci = -qi[k * D + i];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) cmac(ar_[v], ai_[v], cr, ci, pr + i * D + v * W, pi + i * D + v * W);
+                } else {
+                    const R c = -qr[k * D + i];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; ++v) ar_[v] += c * load(pr + i * D + v * W);
+                }
+            }
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; ++v) {
+                if constexpr (kC) {
+                    const V a = ar_[v], b = ai_[v];
+                    store(pr + k * D + v * W, invr[k] * a - invi[k] * b);
+                    store(pi + k * D + v * W, invr[k] * b + invi[k] * a);
+                } else {
+                    store(pr + k * D + v * W, ar_[v] / qr[k * D + k]);
+                }
+            }
+        }
+        if constexpr (kC) {
+            merge(pr, pi, p);
+        } else {
+            std::memcpy(p, pr, sizeof(pr));
+        }
+        return 0;
+    }
+
+    // (re + i im) += (cr + i ci)(x + i y), x and y one vector of a row
+    static void cmac(V& re, V& im, R cr, R ci, const R* x, const R* y) {
+        const V a = load(x), b = load(y);
+        re += cr * a;
+        re -= ci * b;
+        im += cr * b;
+        im += ci * a;
+    }
+
+    static void swap_rows(R* x, int i, int j) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) {
+            const V a = load(x + i * D + v * W), b = load(x + j * D + v * W);
+            store(x + i * D + v * W, b);
+            store(x + j * D + v * W, a);
+        }
+    }
+    // y += alpha x over a whole row
+    static void axpy(R alpha, const R* __restrict x, R* __restrict y) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) store(y + v * W, load(y + v * W) + alpha * load(x + v * W));
+    }
+    // (yr + i yi) += (ar + i ai)(xr + i xi) over a whole row
+    static void axpy_c(R ar, R ai, const R* __restrict xr, const R* __restrict xi, R* __restrict yr,
+                       R* __restrict yi) {
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) {
+            const V a = load(xr + v * W), b = load(xi + v * W);
+            V re = load(yr + v * W), im = load(yi + v * W);
+            re += ar * a;
+            re -= ai * b;
+            im += ar * b;
+            im += ai * a;
+            store(yr + v * W, re);
+            store(yi + v * W, im);
+        }
+    }
+};
+
 // t12 * (exp(l1) - exp(l2)) / (l1 - l2), the superdiagonal of exp([[l1, t12], [0, l2]]), evaluated in
 // double (complex double) precision without cancellation or spurious overflow:
 //   |b| < 1:  t12 exp(a) sinch(b), a = (l1 + l2)/2, b = (l1 - l2)/2  (Higham, Functions of Matrices,
@@ -310,6 +687,118 @@ void recompute_diagonal(const T* a, T* x, int n, double scale, Structure st) {
     }
 }
 
+// exp of a general 2x2 matrix in closed form (Higham, Functions of Matrices, eq. (10.42) and the
+// paragraph after it): with mu = tr(A)/2, h = (a11 - a22)/2 and delta^2 = h^2 + a12 a21,
+//   exp(A) = c0 I + c1 (A - mu I),  c0 = e^mu cosh(delta),  c1 = e^mu sinh(delta)/delta
+// (cos and sin for a real matrix with delta^2 < 0: exactly recompute_diagonal's formula for a 2x2
+// block). |c0| <= rho(exp(A)) and ||c1 (A - mu I)|| <= ||exp(A)|| + sqrt(2)|c0|, so the rounding
+// errors are a few ulps of ||exp(A)||; the error of delta^2 (a few ulps of |h|^2 + |a12 a21|) acts as
+// a componentwise backward error of a few ulps in A. For Re(delta) >= 1, e^(mu +- delta) are formed
+// separately, so that e^mu neither underflows nor overflows where exp(A) does not. Computed in double
+// (complex double). Returns false, leaving x unspecified, where a coefficient is not finite (exp(A)
+// overflows, or nearly): the caller then runs scaling and squaring, which handles that case.
+// sqrt(z), principal (real part >= 0), without hypot where |z| is moderate.
+inline std::complex<double> sqrt_principal(std::complex<double> z) {
+    const double x = z.real(), y = z.imag();
+    const double r = std::sqrt(x * x + y * y);
+    if (!(r < 1e150 && r > 1e-150)) return std::sqrt(z);
+    const double t = std::sqrt(0.5 * (std::abs(x) + r));
+    if (x >= 0.0) return {t, y / (2.0 * t)};
+    return {std::abs(y) / (2.0 * t), std::copysign(t, y)};
+}
+
+template <class T>
+bool expm_2x2_closed(const T* a, T* x) {
+    double c0r, c0i = 0.0, c1r, c1i = 0.0;
+    double hr, hi = 0.0;
+    if constexpr (is_complex_v<T>) {
+        using C = std::complex<double>;
+        const C a11(a[0]), a12(a[1]), a21(a[2]), a22(a[3]);
+        const C mu = 0.5 * (a11 + a22), h = 0.5 * (a11 - a22);
+        hr = h.real();
+        hi = h.imag();
+        const C d2 = mul(h, h) + mul(a12, a21);
+        const C E = std::polar(1.0, mu.imag());  // e^(i Im mu)
+        C c0, c1;
+        if (d2 == C(0)) {  // A - mu I nilpotent
+            c0 = c1 = std::exp(mu.real()) * E;
+        } else {
+            const C del = sqrt_principal(d2);
+            const double p = del.real(), q = del.imag();
+            const double sq = std::sin(q), cq = std::cos(q);
+            C ch, sh;  // e^(Re mu) cosh(del), e^(Re mu) sinh(del)
+            if (p >= 1.0) {  // e^(Re mu +- p) separately: neither under- nor overflows alone
+                const double ep = std::exp(mu.real() + p), em = std::exp(mu.real() - p);
+                const double cp = 0.5 * (ep + em), spp = 0.5 * (ep - em);
+                ch = C(cp * cq, spp * sq);
+                sh = C(spp * cq, cp * sq);
+            } else {
+                const double e = std::exp(mu.real()), em1 = std::expm1(p), ep1 = em1 + 1.0;
+                const double cp = e * (0.5 * (ep1 + 1.0 / ep1)), spp = e * (0.5 * (em1 + em1 / ep1));
+                ch = C(cp * cq, spp * sq);
+                sh = C(spp * cq, cp * sq);
+            }
+            c0 = mul(E, ch);
+            if (std::abs(p) + std::abs(q) < 0x1p-30) {  // sinh(del)/del = 1 + del^2/6 + O(del^4)
+                c1 = mul(E, std::exp(mu.real()) * (C(1) + mul(d2, C(1.0 / 6.0))));
+            } else {
+                c1 = mul(E, mul(sh, recip(del)));
+            }
+        }
+        c0r = c0.real();
+        c0i = c0.imag();
+        c1r = c1.real();
+        c1i = c1.imag();
+    } else {
+        const double a11 = a[0], a12 = a[1], a21 = a[2], a22 = a[3];
+        const double mu = 0.5 * (a11 + a22), h = 0.5 * (a11 - a22);
+        hr = h;
+        const double d2 = h * h + a12 * a21;
+        if (d2 < 0.0) {  // complex conjugate pair, as recompute_diagonal
+            const double del = std::sqrt(-d2);
+            const double e = std::exp(mu), c = std::cos(del);
+            const double sc = (del == 0.0) ? 1.0 : std::sin(del) / del;
+            x[0] = T(e * (c + sc * h));
+            x[1] = T(e * sc * a12);
+            x[2] = T(e * sc * a21);
+            x[3] = T(e * (c - sc * h));
+            return is_finite(x[0]) && is_finite(x[1]) && is_finite(x[2]) && is_finite(x[3]);
+        }
+        const double del = std::sqrt(d2);
+        if (del >= 1.0) {
+            const double ep = std::exp(mu + del), em = std::exp(mu - del);
+            c0r = 0.5 * (ep + em);
+            c1r = (0.5 * (ep - em)) / del;
+        } else {
+            const double e = std::exp(mu), em1 = std::expm1(del), ep1 = em1 + 1.0;
+            c0r = e * (0.5 * (ep1 + 1.0 / ep1));
+            c1r = e * (del == 0.0 ? 1.0 : (0.5 * (em1 + em1 / ep1)) / del);
+        }
+    }
+    if (!std::isfinite(c0r) || !std::isfinite(c0i) || !std::isfinite(c1r) || !std::isfinite(c1i)) return false;
+    // x = c0 I + c1 (A - mu I), A - mu I = [[h, a12], [a21, -h]]
+    const double tr = c1r * hr - c1i * hi, ti = c1r * hi + c1i * hr;
+    auto prod = [&](const T& z) {
+        if constexpr (is_complex_v<T>) {
+            const double zr = z.real(), zi = z.imag();
+            return T(static_cast<real_t<T>>(c1r * zr - c1i * zi), static_cast<real_t<T>>(c1r * zi + c1i * zr));
+        } else {
+            return T(c1r * z);
+        }
+    };
+    if constexpr (is_complex_v<T>) {
+        using R = real_t<T>;
+        x[0] = T(static_cast<R>(c0r + tr), static_cast<R>(c0i + ti));
+        x[3] = T(static_cast<R>(c0r - tr), static_cast<R>(c0i - ti));
+    } else {
+        x[0] = T(c0r + tr);
+        x[3] = T(c0r - tr);
+    }
+    x[1] = prod(a[1]);
+    x[2] = prod(a[2]);
+    return is_finite(x[0]) && is_finite(x[1]) && is_finite(x[2]) && is_finite(x[3]);
+}
+
 template <class T>
 Structure classify(const T* a, int n) {
     bool diag = true, upper = true, quasi = true;
@@ -375,8 +864,13 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         return finite ? kOk : kOverflow;
     }
 
+    // A general (not triangular) 2x2 matrix: closed form, unless it overflows (real 2x2 matrices
+    // are classified quasi-triangular).
+    if constexpr (Ops::kD == 2) {
+        if ((st == Structure::kGeneral || st == Structure::kQuasiUpper) && expm_2x2_closed(A, out)) return kOk;
+    }
     double* colsum = w.colsum;  // scratch for norm1; the |A| iteration owns w.v and w.v2
-    for (std::size_t k = 0; k < nn; ++k) w.absA[k] = abs_double(A[k]);
+    abs_entries(A, w.absA, nn);
     T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6, *A8 = w.A8, *U = w.U, *V = w.V, *tmp = w.tmp;
 
     const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;
@@ -396,8 +890,8 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         ops.mul(A2, A2, A4);
         ops.mul(A4, A2, A6);
         have4 = have6 = true;
-        N4 = norm1<Ops::kD>(A4, n, colsum);
-        N6 = norm1<Ops::kD>(A6, n, colsum);
+        N4 = norm1_exact<Ops::kD>(A4, n, colsum);
+        N6 = norm1_exact<Ops::kD>(A6, n, colsum);
     } else {
         const T* m2[] = {A2, A2};
         const T* m3[] = {A2, A2, A2};
@@ -410,7 +904,7 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     //   cmin^(2m+1) <= || |A|^(2m+1) ||_1 <= ||A||_1^(2m+1),
     // and these free bounds settle ell for most matrices; the exact iteration (2m+1 matvecs) runs only
     // when they disagree.
-    const double norm_a = norm1<Ops::kD>(A, n, colsum);
+    const double norm_a = norm1_exact<Ops::kD>(A, n, colsum);
     double cmin = colsum[0];
     for (int j = 1; j < n; ++j) cmin = std::min(cmin, colsum[j]);
     const double log2_u = std::is_same_v<real_t<T>, double> ? -53.0 : -24.0;
@@ -457,11 +951,11 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         const int top = (m - 1) / 2;  // highest power index 2*top
         for (std::size_t k = 0; k < nn; ++k) dst[k] = T(0);
         for (int p = 1; p <= top; ++p) {
-            const T cp = T(static_cast<real_t<T>>(c[2 * p + odd]));
+            const real_t<T> cp = static_cast<real_t<T>>(c[2 * p + odd]);  // real: no complex multiply
             const T* src = pw[p];
             for (std::size_t k = 0; k < nn; ++k) dst[k] += cp * src[k];
         }
-        const T c0 = T(static_cast<real_t<T>>(c[odd]));
+        const real_t<T> c0 = static_cast<real_t<T>>(c[odd]);
         for (int i = 0; i < n; ++i) dst[static_cast<std::size_t>(i) * n + i] += c0;
     };
     auto pade_low = [&](int m) {  // m in {3, 5, 7, 9}
@@ -472,7 +966,7 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     };
     auto pade13 = [&]() {
         const double* b = kB13;
-        auto R = [](double x) { return T(static_cast<real_t<T>>(x)); };
+        auto R = [](double x) { return static_cast<real_t<T>>(x); };  // real coefficients
         for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
         for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
         for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
@@ -489,12 +983,12 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         m = 3;
     } else {
         if (!have4) ops.mul(A2, A2, A4);
-        N4 = norm1<Ops::kD>(A4, n, colsum);
+        if (!exact) N4 = norm1_exact<Ops::kD>(A4, n, colsum);  // exact: computed above
         if (below(N4, 4, th.t5) && below(N6, 6, th.t5) && ell0(5)) {
             m = 5;
         } else {
             if (!have6) ops.mul(A4, A2, A6);
-            N6 = norm1<Ops::kD>(A6, n, colsum);
+            if (!exact) N6 = norm1_exact<Ops::kD>(A6, n, colsum);
             // ||A^8|| and ||A^10|| start as the free bounds ||A^4||^2 and ||A^4|| ||A^6||; they are
             // refined (exact product for small d, estimate for large d) only when the bounds leave
             // a decision open: a cheaper approximant, or fewer squarings.
@@ -521,10 +1015,10 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
                 if (exact) {
                     ops.mul(A4, A4, A8);
                     have8 = true;
-                    N8 = norm1<Ops::kD>(A8, n, colsum);
+                    N8 = norm1_exact<Ops::kD>(A8, n, colsum);
                     if (th.m_max == 13) {
                         ops.mul(A4, A6, tmp);
-                        N10 = norm1<Ops::kD>(tmp, n, colsum);
+                        N10 = norm1_exact<Ops::kD>(tmp, n, colsum);
                     }
                 } else {
                     const T* m44[] = {A4, A4};
@@ -603,7 +1097,11 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
         if (structured) recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -i), st);
     }
     bool any_inf = false, any_nan = false;
-    for (std::size_t k = 0; k < nn; ++k) {
+    // x - x is 0 for finite x and NaN otherwise: one vectorised pass decides whether to look closer.
+    const real_t<T>* xs = reinterpret_cast<const real_t<T>*>(X);
+    real_t<T> probe = 0;
+    for (std::size_t k = 0; k < (is_complex_v<T> ? 2 : 1) * nn; ++k) probe += xs[k] - xs[k];
+    for (std::size_t k = 0; probe != 0 && k < nn; ++k) {  // NaN != 0
         if (!is_finite(X[k])) {
             if constexpr (is_complex_v<T>) {
                 any_nan = any_nan || std::isnan(X[k].real()) || std::isnan(X[k].imag());
@@ -632,14 +1130,14 @@ std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
         }
     }
     switch (d) {
-        case 2: return expm_one(a, out, SmallOps<T, 2>{}, w);
+        case 2: return expm_one(a, out, FusedOps<T, 2>{}, w);
         case 3: return expm_one(a, out, SmallOps<T, 3>{}, w);
-        case 4: return expm_one(a, out, SmallOps<T, 4>{}, w);
+        case 4: return expm_one(a, out, FusedOps<T, 4>{}, w);
         case 5: return expm_one(a, out, SmallOps<T, 5>{}, w);
         case 6: return expm_one(a, out, SmallOps<T, 6>{}, w);
         case 7: return expm_one(a, out, SmallOps<T, 7>{}, w);
-        case 8: return expm_one(a, out, SmallOps<T, 8>{}, w);
-        case 16: return expm_one(a, out, SmallOps<T, 16>{}, w);
+        case 8: return expm_one(a, out, FusedOps<T, 8>{}, w);
+        case 16: return expm_one(a, out, FusedOps<T, 16>{}, w);
         default:  // d = 9..15 and d > 16: BLAS-3 was measured faster than the fused kernel there
             return expm_one(a, out, BlasOps<T>(d), w);
     }

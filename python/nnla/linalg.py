@@ -20,6 +20,9 @@ def expm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     ``||A^k||^(1/k)`` with the correction against overscaling. Upper (and lower) triangular input
     has its diagonal and first superdiagonal recomputed exactly at every squaring, real
     quasi-triangular input its 2x2 diagonal blocks; diagonal input is exponentiated entrywise.
+    A general (not triangular) 2x2 matrix is exponentiated in closed form,
+    ``exp(mu) (cosh(delta) I + sinh(delta)/delta (A - mu I))`` with ``mu = tr(A)/2`` and
+    ``delta**2 = -det(A - mu I)`` (scaling and squaring where that form overflows).
     Single precision uses the single-precision degrees {3, 5, 7}.
 
     Parameters
