@@ -194,6 +194,8 @@ def _disc_moments(w: np.ndarray, b: np.ndarray, center: np.ndarray, rad: float) 
 
 
 class _LineJump(_Target):
+    """1{x + 2y > 1.2}"""
+
     name = "line_jump"
 
     def __call__(self, pts: np.ndarray) -> np.ndarray:
@@ -218,6 +220,8 @@ class _LineJump(_Target):
 
 
 class _CircleJump(_Target):
+    """1{|x - (1/2, 1/2)| < 0.3}"""
+
     name = "circle_jump"
 
     def __call__(self, pts: np.ndarray) -> np.ndarray:
@@ -255,6 +259,8 @@ def _arc_moments(lo: np.ndarray, hi: np.ndarray, rho: np.ndarray,
 
 
 class _CircleLayer(_Target):
+    """tanh((|x - (1/2, 1/2)| - 1/2) / 0.01)"""
+
     name = "circle_layer"
 
     def __call__(self, pts: np.ndarray) -> np.ndarray:

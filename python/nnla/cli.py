@@ -70,10 +70,12 @@ def _plot_fit(result: Any, u: Any, path: Path) -> None:
         x0, x1, y0, y1 = result.domain
         gx, gy = np.meshgrid(np.linspace(x0, x1, 201), np.linspace(y0, y1, 201))
         pts = np.column_stack([gx.ravel(), gy.ravel()])
-        for k, (vals, title) in enumerate([(u(pts), "target"), (net(pts), "network")]):
+        images = [np.asarray(u(pts)), np.asarray(net(pts))]
+        lo, hi = float(images[0].min()), float(images[0].max())  # one colour scale: the target's
+        for k, (vals, title) in enumerate(zip(images, ["target", "network"])):
             ax = fig.add_subplot(1, 3, k + 1)
-            ax.imshow(np.asarray(vals).reshape(gx.shape), origin="lower",
-                      extent=(x0, x1, y0, y1), cmap="viridis")
+            ax.imshow(vals.reshape(gx.shape), origin="lower", extent=(x0, x1, y0, y1),
+                      cmap="viridis", vmin=lo, vmax=hi)
             ax.set_title(title if k == 0 else
                          f"network (n = {net.n}), error {result.rel_error:.2e}")
     ax = fig.add_subplot(1, 2 if result.dim == 1 else 3, 2 if result.dim == 1 else 3)
