@@ -285,3 +285,10 @@ def test_relu_logdet_vs_closed_form(n):
         assert abs(ld - ref) <= 1e-10 * abs(ref)
         assert abs(ld - ref) <= 10 * bound
     assert abs(dense - ref) <= 1e-10 * abs(ref)
+
+
+@pytest.mark.parametrize("shift", [None, 1j, "1", True])
+def test_cholesky_shift_must_be_a_real_number(shift: object) -> None:
+    h = HSSMatrix.from_dense(np.eye(8) + 0.1, leaf_size=2)
+    with pytest.raises(ValueError, match="shift must be a finite real number"):
+        h.cholesky(shift=shift)

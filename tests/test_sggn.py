@@ -495,3 +495,50 @@ def test_docstring_examples() -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# failures are loud: non-finite fits raise, inputs are validated before any work
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: sggn.fit(lambda x: 1e200 * x, 4, max_iter=2),
+        lambda: sggn.fit_least_squares(lambda x: 1e200 * x, 4),
+        lambda: sggn.fit(lambda p: 1e200 * p[:, 0], 4, dim=2, max_iter=2),
+        lambda: sggn.fit_adam("jump", 4, steps=20, lr=1e100),
+        lambda: sggn.fit_adam("circle_jump", 4, dim=2, steps=5, lr=1e200),
+    ],
+)
+def test_non_finite_fits_raise(call) -> None:
+    from nnla.errors import NonFiniteResultError
+
+    with pytest.raises(NonFiniteResultError, match="not finite|overflow"):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"target": sggn.target_function("line_jump"), "dim": 1}, "2D target"),
+        ({"target": "jump", "seed": "a"}, "seed"),
+        ({"target": "jump", "seed": -1}, "seed"),
+        ({"target": "jump", "domain": (-1e308, 1e308)}, "domain is too wide"),
+    ],
+)
+def test_more_bad_input(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        sggn.fit(n_neurons=4, max_iter=2, **kwargs)
+
+
+def test_numpy_seed_and_truthy_callback(tmp_path) -> None:
+    r = sggn.fit("jump", 4, max_iter=2, seed=np.int64(1))
+    r.save_json(tmp_path / "r.json")  # the seed is stored as a Python int
+    assert json.loads((tmp_path / "r.json").read_text())["info"]["seed"] == 1
+    stopped = sggn.fit("jump", 8, max_iter=5, callback=lambda rec: np.True_)
+    assert (stopped.reason, stopped.iterations) == ("callback", 1)
+    its: list[int] = []
+    sggn.fit("line_jump", 4, dim=2, max_iter=2, callback=lambda rec: its.append(rec["iteration"]))
+    assert its == [1, 2]  # after every iteration >= 1, in 2D as in 1D

@@ -305,7 +305,7 @@ def test_lines_stay_in_the_domain_and_result_fields() -> None:
                                                              (0.0, 1.0, 0.0, 1.0))
     assert res.reason in {"max_iter", "converged", "stalled"}
     assert all(len(res.history[k]) == res.iterations + 1 for k in HISTORY_KEYS)
-    assert [s["iteration"] for s in seen] == list(range(res.iterations + 1))
+    assert [s["iteration"] for s in seen] == list(range(1, res.iterations + 1))
     assert np.all(res.history["active"] == 20)
     assert np.all(np.diff(res.history["loss"]) < 0)
     assert np.all(np.diff(res.history["time"]) >= 0)

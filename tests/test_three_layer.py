@@ -556,3 +556,46 @@ def test_docstring_examples() -> None:
     result = runner.summarize(verbose=False)
     assert result.attempted >= 4
     assert result.failed == 0, report.getvalue()
+
+
+def test_divergent_training_and_zero_targets() -> None:
+    from nnla.errors import NonFiniteResultError
+
+    x1, x2, y1, y2 = np.random.default_rng(0).standard_normal((4, 4, 4))
+    with pytest.raises(NonFiniteResultError, match="reduce lr|overflow"):
+        tl.fit_gradient(x1, x2, y1, y2, steps=50, lr=1e3)
+    z = np.zeros((4, 4))
+    with pytest.raises(ValueError, match="Y1 must be nonzero"):
+        tl.fit_gradient(x1, x2, z, y2, steps=2)
+    with pytest.raises(ValueError, match="Y2 must be nonzero"):
+        tl.fit_one_layer(x1, x2, y1, z)
+    with pytest.raises(ValueError, match="seed"):
+        tl.fit_gradient(x1, x2, y1, y2, steps=2, seed=-1)
+    sol = tl.solve(x1, x2, y1, y2, tol=np.float32(1e-8))  # numpy scalars are numbers
+    assert float(sol.residual) < 1e-12
+
+
+def test_mixed_real_batch_residuals_match_forward() -> None:
+    x1, x2, y1, y2 = np.random.default_rng(5).standard_normal((4, 12, 4, 4))
+    sol = tl.solve(x1, x2, y1, y2, real_if_possible=True)
+    for k, (x, y) in enumerate(((x1, y1), (x2, y2))):
+        f = tl.forward(sol, x)
+        r = np.linalg.norm(f - y, axis=(-2, -1)) / np.linalg.norm(y, axis=(-2, -1))
+        np.testing.assert_allclose(r, sol.residuals[:, k], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [(["--seed", "-1"], "--seed must be >= 0"), (["--out", "/nonexistent/dir/x.png"], "--out")],
+)
+def test_cli_three_layer_bad_values(argv: list[str], match: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["three-layer", "--steps", "2", *argv]) == 2
+    err = capsys.readouterr().err
+    assert match in err
+    assert err.count("\n") == 1
+
+
+def test_cli_three_layer_divergence_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["three-layer", "--lr", "1e6", "--steps", "50", "--no-plot"]) == 1
+    assert "NonFiniteResultError" in capsys.readouterr().err

@@ -87,7 +87,7 @@ import numpy as np
 
 from nnla import _relu2d
 from nnla._native import _core
-from nnla.errors import ConvergenceError
+from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
 from nnla.sggn import HISTORY_KEYS, FitResult
 
@@ -445,8 +445,9 @@ class _Generic(_Target):
             e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
             area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
             pts = np.einsum("pk,tkj->tpj", self.bary, p)
-            val = self(pts.reshape(-1, 2)).reshape(pts.shape[:2]) ** power
-            wv = val * self.wts * area[:, None]
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked by caller
+                val = self(pts.reshape(-1, 2)).reshape(pts.shape[:2]) ** power
+                wv = val * self.wts * area[:, None]
             mom = np.stack([wv.sum(axis=1), np.sum(wv * pts[..., 0], axis=1),
                             np.sum(wv * pts[..., 1], axis=1)], axis=1)
             np.add.at(out, owner[lo : lo + step], mom)
@@ -569,6 +570,9 @@ class _Problem:
         self.box = box
         self.verts = _relu2d.as_domain_2d(((box[0], box[1]), (box[2], box[3])))
         self.int_u, self.int_u2 = target.stats(self.verts)
+        if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
+            raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
+                                       hint="rescale the target")
         if not self.int_u2 > 0:
             raise ValueError("u must not vanish on the domain (int u^2 = 0)")
 
@@ -602,6 +606,9 @@ class _Problem:
         t, f = self.load(w, b)
         c = _psd_solve(a, f)
         st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
+        if not math.isfinite(st["loss"]):
+            raise NonFiniteResultError("sggn 2d: the loss is not finite",
+                                       hint="rescale the target")
         if st["loss"] < -2.0 * self.rounding_bound(st) - 1e-12 * self.int_u2:
             raise ConvergenceError(
                 f"the loss came out negative ({st['loss']:.3e}): the quadrature of the target "
@@ -704,7 +711,7 @@ class _Recorder:
             if it:
                 self.bar.update(1)
             self.bar.set_postfix(loss=f"{loss:.3e}", rel_error=f"{rel:.3e}", refresh=False)
-        if self.callback is not None:
+        if self.callback is not None and it:  # after every iteration >= 1, as in 1D
             return bool(self.callback({**rec, "iteration": it}))
         return False
 
@@ -937,11 +944,12 @@ def adam_2d(
         we, be = prob.ext(w, b)
         a, gm = _both(we, be, verts)
         t, f = prob.load(w, b)
-        ac = a @ c
-        loss = float(0.5 * (c @ ac) - c @ f + 0.5 * prob.int_u2)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss raises below
+            ac = a @ c
+            loss = float(0.5 * (c @ ac) - c @ f + 0.5 * prob.int_u2)
         if not math.isfinite(loss):
-            reason = "stalled"
-            break
+            raise NonFiniteResultError(f"adam 2d: the loss is not finite at step {k}",
+                                       hint="lower lr or rescale the target")
         if rec.record(loss, prob.rel_error(loss), lr if k else 0.0, _active(w, b, verts)):
             reason = "callback"
             break

@@ -159,15 +159,30 @@ def _add_fit_parser(sub: Any) -> None:
 def _cmd_three_layer(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from nnla import three_layer
-
-    for name, value, low in (("--d", args.d, 1), ("--steps", args.steps, 0)):
+    prog = "nnla three-layer"
+    checks = (("--d", args.d, 1), ("--steps", args.steps, 0), ("--seed", args.seed, 0))
+    for name, value, low in checks:
         if value < low:
-            print(f"nnla three-layer: error: {name} must be >= {low}, got {value}", file=sys.stderr)
+            print(f"{prog}: error: {name} must be >= {low}, got {value}", file=sys.stderr)
             return 2
     if not (np.isfinite(args.lr) and args.lr > 0):
-        print(f"nnla three-layer: error: --lr must be > 0, got {args.lr}", file=sys.stderr)
+        print(f"{prog}: error: --lr must be > 0, got {args.lr}", file=sys.stderr)
         return 2
+    if not args.no_plot and not Path(args.out).resolve().parent.is_dir():
+        print(f"{prog}: error: --out {args.out!r}: its directory does not exist", file=sys.stderr)
+        return 2
+    try:
+        return _three_layer_demo(args)
+    except np.linalg.LinAlgError as exc:  # nnla.errors: a numerical failure, with its hint
+        print(f"{prog}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _three_layer_demo(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from nnla import three_layer
+
     rng = np.random.default_rng(args.seed)
     x1, x2, y1, y2 = rng.standard_normal((4, args.d, args.d))
     t0 = time.perf_counter()

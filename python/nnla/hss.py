@@ -844,6 +844,8 @@ class HSSMatrix:
         >>> f.solve(np.arange(2.0, 10.0))
         array([1., 1., 1., 1., 1., 1., 1., 1.])
         """
+        if isinstance(shift, bool) or not isinstance(shift, (int, float, np.integer, np.floating)):
+            raise ValueError(f"shift must be a finite real number, got {shift!r}")
         s = float(shift)
         if not np.isfinite(s):
             raise ValueError(f"shift must be a finite float, got {shift!r}")
@@ -1054,13 +1056,13 @@ def _accepted(err: float, tol: float, n: int, factor: float = _CHECK_FACTOR) -> 
     return err <= max(factor * tol, _CHECK_FLOOR, 2 * _EPS * np.sqrt(n))
 
 
-def _warn_accuracy(what: str, err: float, tol: float) -> None:
+def _warn_accuracy(what: str, err: float, tol: float, stacklevel: int = 3) -> None:
     warnings.warn(
         f"{what}: the compression error estimate ||A - H||_F/||A||_F ~ {err:.1e} is above "
         f"tol = {tol:.0e} after resampling with larger samples; use the factor as a "
         "preconditioner (CG on the exact matrix), or from_dense / from_entries(matvec=...)",
         HSSAccuracyWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -1152,7 +1154,7 @@ def _randomized(
         y = np.asfortranarray(np.hstack([y, apply_p(np.asfortranarray(om2))]))
         s += extra
     if not _accepted(err, tol, n):
-        _warn_accuracy("HSSMatrix.from_entries", err, tol)
+        _warn_accuracy("HSSMatrix.from_entries", err, tol, stacklevel=4)
     return core, err
 
 

@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla.errors import NonFiniteResultError
 from nnla.relu import ShallowNetwork
 
 __all__ = [
@@ -352,6 +353,9 @@ def _check_domain(domain: object, dim: int) -> tuple[float, ...]:
         raise ValueError(f"domain contains NaN or Inf: {domain!r}")
     if not (arr[0] < arr[1] and (dim == 1 or arr[2] < arr[3])):
         raise ValueError(f"domain must be {form} with increasing bounds, got {domain!r}")
+    v = [float(a) for a in arr]  # Python floats: an overflowing width is inf, without a warning
+    if not (np.isfinite(v[1] - v[0]) and (dim == 1 or np.isfinite(v[3] - v[2]))):
+        raise ValueError(f"domain is too wide (its width overflows), got {domain!r}")
     return tuple(float(v) for v in arr)
 
 
@@ -371,6 +375,8 @@ def _resolve_target(target: object, dim: int,
         raise ValueError(
             f"target must be a callable or one of {sorted(TARGETS)}, got {type(target).__name__}"
         )
+    if isinstance(target, Target) and target.dim != dim:
+        raise ValueError(f"target {target.name!r} is a {target.dim}D target, but dim={dim}")
     sing = getattr(target, "singularities", ()) if singularities is None else singularities
     return target, getattr(target, "name", None) if isinstance(target, Target) else None, (
         _check_singularities(sing))
@@ -443,7 +449,11 @@ class _Problem1D:
         self.xi, self.wg = 0.5 * (xi + 1.0), 0.5 * wt
         x, wq = self.points(self.fixed)
         uu = self.eval_u(x)
-        self.u_norm2 = float(np.sum(wq * uu * uu))
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.u_norm2 = float(np.sum(wq * uu * uu))
+        if not np.isfinite(self.u_norm2):
+            raise NonFiniteResultError("sggn: the integral of u^2 overflows",
+                                       hint="rescale the target")
 
     def points(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gauss points and weights on the cells of the sorted nodes ``q`` (flattened)."""
@@ -495,14 +505,14 @@ class _Problem1D:
         band[1, :-1] += h / 3.0
         band[1, 1:] += h / 3.0
         z = solveh_banded(band, rhs, check_finite=False)
-        if not np.isfinite(z).all():  # pragma: no cover - guarded by the minimum gap
-            from nnla.errors import NonFiniteResultError
-
+        if not np.isfinite(z).all():
             raise NonFiniteResultError("sggn: the linear step overflowed",
                                        hint="rescale the target")
         res = z[k] * (1.0 - lam) + z[k + 1] * lam - uu
         cell_error = np.bincount(k, wq * res * res, minlength=h.size)
         loss = 0.5 * float(cell_error.sum())
+        if not np.isfinite(loss):
+            raise NonFiniteResultError("sggn: the loss overflowed", hint="rescale the target")
         # cell-local linear projection P u = mean + l * (2 lam - 1) on each cell
         mean = np.bincount(k, uw, minlength=h.size) / h
         lin = 3.0 * np.bincount(k, uw * (2.0 * lam - 1.0), minlength=h.size) / h
@@ -692,7 +702,7 @@ def _fit_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], init: Arra
             bar.set_postfix(loss=f"{st.loss:.3e}", rel=f"{rec['rel_error']:.2e}")
             if callback is not None:
                 rec["iteration"] = it
-                if callback(rec) is True:
+                if bool(callback(rec)):
                     reason = "callback"
                     break
             if decrease <= tol * (st.loss + decrease):
@@ -754,7 +764,7 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         background grid.
     callback : callable, optional
         ``callback(record)`` after every iteration ``>= 1``, with the :data:`HISTORY_KEYS`
-        values and ``"iteration"``; returning True stops the fit (reason ``"callback"``).
+        values and ``"iteration"``; a true return value stops the fit (reason ``"callback"``).
     progress : bool, default False
         Show a tqdm progress bar (the loss in its postfix) on stderr.
     seed : int, default 0
@@ -791,6 +801,7 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     quadrature = _check_positive_int(quadrature, "quadrature")
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
+    seed = _check_positive_int(seed, "seed", 0)
     if dim == 2:
         mod = _sggn2d()
         return mod.fit_2d(u, n, domain=dom, init=init, max_iter=max_iter, tol=tol,
@@ -902,6 +913,7 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
     quadrature = _check_positive_int(quadrature, "quadrature")
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
+    seed = _check_positive_int(seed, "seed", 0)
     if dim == 2:
         mod = _sggn2d()
         return mod.adam_2d(u, n, domain=dom, steps=steps, lr=lr_val, time_limit=time_limit,
@@ -924,15 +936,16 @@ def _loss_grad_1d(prob: _Problem1D, theta: np.ndarray, n: int) -> tuple[float, n
     q = np.union1d(np.concatenate(([a, b_end], s[inner])), prob.fixed)
     x, wq = prob.points(q)
     uu = prob.eval_u(x)
-    pre = np.multiply.outer(x, w) + b
-    act = np.maximum(pre, 0.0)
-    res = c0 + act @ c - uu
-    wr = wq * res
-    loss = 0.5 * float(wr @ res)
-    heav = (pre > 0).astype(np.float64)
-    hw = heav.T @ wr
-    hxw = heav.T @ (wr * x)
-    grad = np.concatenate(([wr.sum()], act.T @ wr, c * hxw, c * hw))
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite: checked by caller
+        pre = np.multiply.outer(x, w) + b
+        act = np.maximum(pre, 0.0)
+        res = c0 + act @ c - uu
+        wr = wq * res
+        loss = 0.5 * float(wr @ res)
+        heav = (pre > 0).astype(np.float64)
+        hw = heav.T @ wr
+        hxw = heav.T @ (wr * x)
+        grad = np.concatenate(([wr.sum()], act.T @ wr, c * hxw, c * hw))
     return loss, grad, int(inner.sum())
 
 
@@ -953,6 +966,10 @@ def _adam_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], steps: in
     try:
         for k in range(steps + 1):
             loss, grad, active = _loss_grad_1d(prob, theta, n)
+            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                raise NonFiniteResultError(
+                    f"fit_adam: the loss or its gradient is not finite at step {k}",
+                    hint="lower lr or rescale the target")
             rec = _record(hist, loss, prob.rel_error(loss), lr if k else 0.0, active, t0)
             if k:
                 bar.update(1)
@@ -960,7 +977,7 @@ def _adam_1d(u: Callable[..., Any], n: int, domain: tuple[float, ...], steps: in
                     bar.set_postfix(loss=f"{loss:.3e}")
                 if callback is not None:
                     rec["iteration"] = k
-                    if callback(rec) is True:
+                    if bool(callback(rec)):
                         reason = "callback"
                         break
             if k == steps:

@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 from nnla._native import _core
 from nnla._threads import resolve_threads
 from nnla._validate import OK, _indices, _where, as_matrix_stack
-from nnla.errors import SingularMatrixError, VerificationError
+from nnla.errors import NonFiniteResultError, SingularMatrixError, VerificationError
 from nnla.linalg import expm, expm_frechet
 
 __all__ = [
@@ -324,8 +324,6 @@ def forward(
     nt = resolve_threads(n_threads)
     out, ok = _forward_raw(*flat, nt)
     if not ok.all():
-        from nnla.errors import NonFiniteResultError
-
         raise NonFiniteResultError(
             f"forward: a matrix exponential overflowed{_flat_where(~ok, batch)}",
             hint="the weights or inputs are too large for double precision",
@@ -675,7 +673,7 @@ def solve(
     """
     arrs, batch, d = _validate_pairs(X1, X2, Y1, Y2)
     mode, mu_given = _parse_mu(mu, batch)
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
+    if not (_is_real_number(tol) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
     nt = resolve_threads(n_threads)
     n = int(np.prod(batch, dtype=np.int64))
@@ -887,8 +885,11 @@ def _solve_flat(
 
     # The residuals are those of each candidate's forward pass, f(Xk) = W3 expm(W2 expm(W1 Xk))
     # evaluated from the returned weights and Xk alone (the computation of `forward`); the
-    # instances without any finite candidate residual get a forward pass of what is returned.
-    left = np.flatnonzero(~np.isfinite(best))
+    # instances without any finite candidate residual get a forward pass of what is returned, and
+    # so do real solutions returned as complex (a mixed batch): `forward` evaluates them in
+    # complex arithmetic.
+    all_real = bool(real_if_possible and real_sol.all())
+    left = np.flatnonzero(~np.isfinite(best) | (real_sol & (not all_real)))
     if left.size:
         ws_ = [w[k][left] for k in range(3)]
         for k, (xk, yk) in enumerate(((x1, y1), (x2, y2))):
@@ -897,7 +898,6 @@ def _solve_flat(
             best_res[left, k] = _rel_residual(fk, yl, okk)
     best = best_res.max(axis=1)
 
-    all_real = bool(real_if_possible and real_sol.all())
     out_dt = np.float64 if all_real else np.complex128
     shp = (*batch, d, d)
     ws = [(wk.real if all_real else wk).astype(out_dt).reshape(shp) for wk in w]
@@ -1001,13 +1001,18 @@ def _net_forward(
     ws: Sequence[np.ndarray], x: np.ndarray
 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """Forward pass of the ``len(ws)``-layer network: output, pre-activations, activations."""
-    z = ws[0] @ x
     pre, act = [], []
+    with np.errstate(all="ignore"):
+        z = ws[0] @ x
     for w in ws[1:]:
+        if not np.isfinite(z).all():
+            raise NonFiniteResultError("the network's pre-activations overflowed",
+                                       hint="the weights diverged: reduce lr")
         e = expm(z)
         pre.append(z)
         act.append(e)
-        z = w @ e
+        with np.errstate(all="ignore"):
+            z = w @ e
     return z, pre, act
 
 
@@ -1037,6 +1042,17 @@ def _loss_and_grad(
             g = expm_frechet(pre[layer - 1].conj().T, ge)[1]  # gradient with respect to z
         grads[0] += g @ x.conj().T
     return loss, worst, grads
+
+
+def _is_real_number(v: object) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
+
+
+def _nonzero_targets(y1: np.ndarray, y2: np.ndarray) -> None:
+    """The residuals are relative to ||Yk||: a zero target makes them undefined."""
+    for name, y in (("Y1", y1), ("Y2", y2)):
+        if np.any(_fro(y) == 0):
+            raise ValueError(f"{name} must be nonzero (the residual is relative to ||{name}||)")
 
 
 def _single_pairs(X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike) -> list[np.ndarray]:
@@ -1089,8 +1105,8 @@ def fit_gradient(
     Raises
     ------
     ValueError
-        For arrays that are not four ``d x d`` matrices of one size, NaN/Inf entries, or invalid
-        ``layers``, ``steps``, ``lr``.
+        For arrays that are not four ``d x d`` matrices of one size, NaN/Inf entries, a zero
+        ``Y1`` or ``Y2``, or invalid ``layers``, ``steps``, ``lr``, ``seed``.
     nnla.errors.NonFiniteResultError
         If the training diverges until a matrix exponential overflows (reduce ``lr``).
 
@@ -1109,11 +1125,14 @@ def fit_gradient(
         raise ValueError(f"layers must be an integer >= 1, got {layers!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+    if not (_is_real_number(lr) and np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     x1, x2, y1, y2 = xs_ys
+    _nonzero_targets(y1, y2)
     d = x1.shape[-1]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(int(seed))
     cplx = x1.dtype.kind == "c"
     ws = []
     for _ in range(layers):
@@ -1163,7 +1182,8 @@ def fit_one_layer(X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike) ->
     Raises
     ------
     ValueError
-        For arrays that are not stacks of square matrices of one shape, or NaN/Inf entries.
+        For arrays that are not stacks of square matrices of one shape, NaN/Inf entries, or a zero
+        ``Y1`` or ``Y2``.
 
     Examples
     --------
@@ -1177,6 +1197,7 @@ def fit_one_layer(X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike) ->
     arrs, batch, d = _validate_pairs(X1, X2, Y1, Y2)
     dt = np.result_type(np.float64, *arrs)
     x1, x2, y1, y2 = (a.astype(dt, copy=False) for a in arrs)
+    _nonzero_targets(y1, y2)
     xc = np.concatenate([x1, x2], axis=-1)
     yc = np.concatenate([y1, y2], axis=-1)
     w = yc @ np.linalg.pinv(xc)
