@@ -566,7 +566,8 @@ def _parse_mu(mu: MuSpec, batch: tuple[int, ...]) -> tuple[str, np.ndarray | Non
         bad = np.abs(np.expm1(val)) <= 4 * _U * np.maximum(1.0, np.abs(val))
     if bad.any():
         raise ValueError(
-            "e^mu = 1 (mu = 2 pi i k): the construction divides by e^mu - 1; choose another mu"
+            "e^mu = 1 to working precision (mu = 2 pi i k, or |mu| below ~1e-15): the "
+            "construction divides by e^mu - 1; choose another mu"
         )
     return "given", val.reshape(-1)
 
