@@ -8,7 +8,6 @@ solutions from the normal equations on well-conditioned data.
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import nnla
@@ -472,16 +471,6 @@ def test_public_names() -> None:
     assert nnla.analysis is an
     for name in an.__all__:
         assert hasattr(an, name)
-
-
-def test_docstring_examples() -> None:
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(an, "nnla.analysis"):
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_worked_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,6 @@ stand-ins (scipy's one-matrix functions behind nnla's batched calling convention
 
 from __future__ import annotations
 
-import doctest
 import functools
 
 import mpmath
@@ -482,16 +481,6 @@ def test_score_bad_input(pred, exact, kw, match) -> None:
 def test_bad_input(args: tuple, kw: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         ds.matrix_function_pairs(*args, **kw)
-
-
-def test_docstring_examples() -> None:
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(ds, "nnla.datasets"):
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_chunked_threads_give_identical_bits() -> None:

@@ -463,15 +463,3 @@ def test_matvec_and_solve_bad_input(x, match):
     with pytest.raises(ValueError, match="shift"):
         h.cholesky(shift=np.nan)
 
-
-def test_docstring_examples():
-    import doctest
-
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for t in finder.find(nnla.hss, "nnla.hss"):
-        if t.examples:
-            runner.run(t)
-    result = runner.summarize(verbose=False)
-    assert result.attempted >= 10
-    assert result.failed == 0

@@ -9,8 +9,6 @@ against an independent quadrature, ordering, degenerate neurons and bad input.
 from __future__ import annotations
 
 import concurrent.futures
-import doctest
-import io
 
 import numpy as np
 import pytest
@@ -399,17 +397,6 @@ def test_bad_arguments() -> None:
         r2.matvec_2d("gauss_newton", w, b, v, np.ones(2), n_threads=1)
     with pytest.raises(ValueError, match="x contains NaN"):
         r2.matvec_2d("mass", w, b, v, np.array([1.0, np.nan]), n_threads=1)
-
-
-def test_docstring_examples() -> None:
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    report = io.StringIO()
-    for t in finder.find(r2, "nnla._relu2d"):
-        runner.run(t, out=report.write)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0, report.getvalue()
 
 
 def test_rounding_alternating_signs_along_an_edge() -> None:

@@ -376,7 +376,7 @@ def test_fit_bad_input(kwargs: dict, match: str) -> None:
         (sggn.fit_adam, {"n_neurons": 0}, "n_neurons"),
         (sggn.fit_adam, {"n_neurons": 4, "lr": 0.0}, "lr must be positive"),
         (sggn.fit_adam, {"n_neurons": 4, "steps": -2}, "steps must be"),
-        (sggn.fit_adam, {"n_neurons": 4, "time_limit": -1.0}, "must be a non-negative"),
+        (sggn.fit_adam, {"n_neurons": 4, "time_limit": -1.0}, "time_limit must be a finite number"),
         (sggn.fit_least_squares, {"n_neurons": 0}, "n_neurons"),
         (sggn.fit_least_squares, {"n_neurons": 4, "domain": (0, 0)}, "domain must be"),
     ],
@@ -483,18 +483,6 @@ def test_cli_fit_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for opt in ("--target", "--dim", "--neurons", "--max-iter", "--out", "--no-plot", "--seed"):
         assert opt in out
-
-
-def test_docstring_examples() -> None:
-    import doctest
-
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(sggn, "nnla.sggn"):
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 # ------------------------------------------------------------------------------------------------

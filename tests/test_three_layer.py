@@ -7,8 +7,6 @@ pass at 50 digits, central finite differences for the gradient.
 
 from __future__ import annotations
 
-import doctest
-import io
 from pathlib import Path
 
 import mpmath
@@ -545,17 +543,6 @@ def test_cli_three_layer_bad_options(
     err = capsys.readouterr().err
     assert match in err
     assert len(err.strip().splitlines()) == 1
-
-
-def test_docstring_examples() -> None:
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    report = io.StringIO()
-    for test in finder.find(tl, "nnla.three_layer"):
-        runner.run(test, out=report.write)
-    result = runner.summarize(verbose=False)
-    assert result.attempted >= 4
-    assert result.failed == 0, report.getvalue()
 
 
 def test_divergent_training_and_zero_targets() -> None:

@@ -87,9 +87,15 @@ import numpy as np
 
 from nnla import _relu2d
 from nnla._native import _core
+from nnla._validate import check_int
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
-from nnla.sggn import HISTORY_KEYS, FitResult
+from nnla.sggn import (
+    HISTORY_KEYS,
+    FitResult,
+    _check_domain,
+    _check_nonneg,
+)
 
 __all__ = [
     "CIRCLE_CENTER",
@@ -493,23 +499,6 @@ def _box_of(verts: np.ndarray) -> tuple[float, float, float, float]:
             float(verts[:, 1].min()), float(verts[:, 1].max()))
 
 
-def _as_box(domain: object) -> tuple[float, float, float, float]:
-    if domain is None:
-        return (0.0, 1.0, 0.0, 1.0)
-    try:
-        arr = np.asarray(domain, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"domain must be (x0, x1, y0, y1), got {domain!r}") from None
-    if arr.shape != (4,):
-        raise ValueError(f"domain must be (x0, x1, y0, y1) in 2D, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("domain contains NaN or Inf")
-    x0, x1, y0, y1 = (float(v) for v in arr)
-    if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"domain (x0, x1, y0, y1) must have x0 < x1 and y0 < y1, got {domain!r}")
-    return (x0, x1, y0, y1)
-
-
 def _resolve_target(u: object, box: tuple[float, float, float, float],
                     target_name: str | None) -> tuple[_Target, str | None]:
     if isinstance(u, str):
@@ -531,19 +520,6 @@ def _resolve_target(u: object, box: tuple[float, float, float, float],
     if isinstance(u, _Target):
         return _Generic(u), target_name if target_name is not None else u.name
     return _Generic(u), target_name
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_nonneg(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-            or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -783,11 +759,11 @@ def fit_2d(
     >>> res.method, res.dim, res.iterations <= 5, bool(res.rel_error < res.history["rel_error"][0])
     ('sggn', 2, True, True)
     """
-    n = _check_int(n_neurons, "n_neurons", 1)
-    max_iter = _check_int(max_iter, "max_iter", 0)
+    n = check_int(n_neurons, "n_neurons", 1)
+    max_iter = check_int(max_iter, "max_iter", 0)
     tol = _check_nonneg(tol, "tol")
-    seed = _check_int(seed, "seed", 0)
-    box = _as_box(domain)
+    seed = check_int(seed, "seed", 0)
+    box = _check_domain(domain, 2)
     target, name = _resolve_target(u, box, target_name)
     prob = _Problem(target, box)
     verts = prob.verts
@@ -918,15 +894,15 @@ def adam_2d(
     >>> res.method, res.iterations, bool(res.loss < res.history["loss"][0])
     ('adam', 20, True)
     """
-    n = _check_int(n_neurons, "n_neurons", 1)
-    steps = _check_int(steps, "steps", 0)
+    n = check_int(n_neurons, "n_neurons", 1)
+    steps = check_int(steps, "steps", 0)
     lr = _check_nonneg(lr, "lr")
     if lr == 0:
         raise ValueError("lr must be > 0")
     if time_limit is not None:
         time_limit = _check_nonneg(time_limit, "time_limit")
-    seed = _check_int(seed, "seed", 0)
-    box = _as_box(domain)
+    seed = check_int(seed, "seed", 0)
+    box = _check_domain(domain, 2)
     target, name = _resolve_target(u, box, target_name)
     prob = _Problem(target, box)
     verts = prob.verts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from nnla.errors import (
@@ -12,7 +14,7 @@ from nnla.errors import (
     UndefinedFunctionError,
 )
 
-__all__ = ["as_matrix_stack", "check_status"]
+__all__ = ["as_matrix_stack", "check_int", "check_status"]
 
 _NATIVE = (
     np.dtype(np.float32),
@@ -24,6 +26,13 @@ _NATIVE = (
 # Status codes of the native batched kernels (cpp/core/status.hpp).
 OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = 0, 1, 2, 3, 4, 5
 NO_SQUARE_ROOT, IMAGINARY_AXIS, NOT_CONVERGED = 6, 7, 8
+
+
+def check_int(value: object, name: str, low: int) -> int:
+    """``value`` as an int if it is an integer (not a bool) ``>= low``, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 def _normalise_dtype(arr: np.ndarray, name: str) -> np.ndarray:

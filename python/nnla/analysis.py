@@ -27,6 +27,8 @@ import scipy.optimize
 import scipy.sparse.linalg
 from numpy.typing import ArrayLike
 
+from nnla._validate import check_int
+
 __all__ = [
     "DEFAULT_SHIFTS",
     "LinearityReport",
@@ -72,12 +74,6 @@ def _check_real(
             rng += f" and < {high}"
         raise ValueError(f"{name} must be a number {rng}, got {value!r}")
     return v
-
-
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -244,7 +240,7 @@ def linear_surrogate(
         )
     ridge = _check_real(ridge, "ridge", low=0.0)
     holdout = _check_real(holdout, "holdout", low=0.0, high=1.0)
-    seed = _check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     N = Yd.shape[1]
     n_hold = int(round(holdout * N))
     if N - n_hold < 1:
@@ -547,11 +543,11 @@ def compare_spectra(
     m, n = Cd.shape
     if m == 0 or n == 0:
         raise ValueError(f"C must be a non-empty matrix, got shape {Cd.shape}")
-    kk = min(10, m, n) if k is None else _check_int(k, "k", 1)
+    kk = min(10, m, n) if k is None else check_int(k, "k", 1)
     if kk > min(m, n):
         raise ValueError(f"k must be <= min(m, n) = {min(m, n)}, got {k}")
-    n_iter = _check_int(n_iter, "n_iter", 1)
-    seed = _check_int(seed, "seed", 0)
+    n_iter = check_int(n_iter, "n_iter", 1)
+    seed = check_int(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     op = _as_operator(reference, n, adjoint, hermitian)
     if op.shape != (m, n):
@@ -831,8 +827,8 @@ def linearity_report(
         raise ValueError(f"model must be callable, got {type(model).__name__}")
     if not callable(sampler):
         raise ValueError(f"sampler must be callable, got {type(sampler).__name__}")
-    n_samples = _check_int(n_samples, "n_samples", 2)
-    seed = _check_int(seed, "seed", 0)
+    n_samples = check_int(n_samples, "n_samples", 2)
+    seed = check_int(seed, "seed", 0)
     if shifts is None:
         shifts = DEFAULT_SHIFTS
     if isinstance(shifts, Mapping):

@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nnla._threads import resolve_threads
+from nnla._validate import check_int
 
 __all__ = [
     "FAMILIES",
@@ -503,12 +504,6 @@ def _eig_estimate(f: str, lam: np.ndarray, x: np.ndarray, fx: np.ndarray) -> np.
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def matrix_function_pairs(
     f: str,
     n: int,
@@ -591,8 +586,8 @@ def matrix_function_pairs(
 
     if not isinstance(f, str) or f not in FUNCTIONS:
         raise ValueError(f"f must be one of {list(FUNCTIONS)}, got {f!r}")
-    n = _check_int(n, "n", 0)
-    d = _check_int(d, "d", 1)
+    n = check_int(n, "n", 0)
+    d = check_int(d, "d", 1)
     if not isinstance(family, str) or family not in FAMILIES:
         raise ValueError(f"family must be one of {list(FAMILIES)}, got {family!r}")
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
@@ -608,7 +603,7 @@ def matrix_function_pairs(
         ) from None
     if dt not in [np.dtype(t) for t in _DTYPES]:
         raise ValueError(f"dtype must be float32, float64, complex64 or complex128, got {dt}")
-    seed = _check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if not isinstance(cond, str) or cond not in _COND_MODES:
         raise ValueError(f"cond must be one of {list(_COND_MODES)}, got {cond!r}")
     fn = getattr(nnla, f)

@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._validate import check_int
 from nnla.errors import NonFiniteResultError
 from nnla.relu import ShallowNetwork
 
@@ -330,12 +331,6 @@ def _check_dim(dim: object) -> int:
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or int(dim) not in (1, 2):
         raise ValueError(f"dim must be 1 or 2, got {dim!r}")
     return int(dim)
-
-
-def _check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_domain(domain: object, dim: int) -> tuple[float, ...]:
@@ -793,15 +788,15 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     ('converged', True)
     """
     dim = _check_dim(dim)
-    n = _check_positive_int(n_neurons, "n_neurons")
+    n = check_int(n_neurons, "n_neurons", 1)
     dom = _check_domain(domain, dim)
     u, name, sing = _resolve_target(target, dim, singularities)
-    max_iter = _check_positive_int(max_iter, "max_iter", 0)
-    tol = _check_tol(tol)
-    quadrature = _check_positive_int(quadrature, "quadrature")
+    max_iter = check_int(max_iter, "max_iter", 0)
+    tol = _check_nonneg(tol, "tol")
+    quadrature = check_int(quadrature, "quadrature", 1)
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
-    seed = _check_positive_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if dim == 2:
         mod = _sggn2d()
         return mod.fit_2d(u, n, domain=dom, init=init, max_iter=max_iter, tol=tol,
@@ -811,14 +806,11 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
                    seed, name)
 
 
-def _check_tol(tol: object) -> float:
-    try:
-        val = float(tol)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"tol must be a non-negative number, got {tol!r}") from None
-    if not (np.isfinite(val) and val >= 0):
-        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
-    return val
+def _check_nonneg(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def fit_least_squares(target: str | Callable[..., Any], n_neurons: int, *,
@@ -846,10 +838,10 @@ def fit_least_squares(target: str | Callable[..., Any], n_neurons: int, *,
     >>> r.reason, round(r.rel_error, 4)
     ('solved', 0.0919)
     """
-    n = _check_positive_int(n_neurons, "n_neurons")
+    n = check_int(n_neurons, "n_neurons", 1)
     dom = _check_domain(domain, 1)
     u, name, sing = _resolve_target(target, 1, singularities)
-    quadrature = _check_positive_int(quadrature, "quadrature")
+    quadrature = check_int(quadrature, "quadrature", 1)
     t0 = time.perf_counter()
     prob = _Problem1D(u, dom, sing, quadrature)
     st = prob.evaluate(_uniform_breakpoints(n, prob.a, prob.b))
@@ -901,19 +893,19 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
     ('adam', 200, True)
     """
     dim = _check_dim(dim)
-    n = _check_positive_int(n_neurons, "n_neurons")
+    n = check_int(n_neurons, "n_neurons", 1)
     dom = _check_domain(domain, dim)
     u, name, sing = _resolve_target(target, dim, singularities)
-    steps = _check_positive_int(steps, "steps", 0)
-    lr_val = _check_tol(lr)
+    steps = check_int(steps, "steps", 0)
+    lr_val = _check_nonneg(lr, "lr")
     if lr_val <= 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     if time_limit is not None:
-        time_limit = _check_tol(time_limit)
-    quadrature = _check_positive_int(quadrature, "quadrature")
+        time_limit = _check_nonneg(time_limit, "time_limit")
+    quadrature = check_int(quadrature, "quadrature", 1)
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable or None")
-    seed = _check_positive_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if dim == 2:
         mod = _sggn2d()
         return mod.adam_2d(u, n, domain=dom, steps=steps, lr=lr_val, time_limit=time_limit,

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
-from nnla._validate import OK, _indices, _where, as_matrix_stack
+from nnla._validate import OK, _indices, _where, as_matrix_stack, check_int
 from nnla.errors import NonFiniteResultError, SingularMatrixError, VerificationError
 from nnla.linalg import expm, expm_frechet
 
@@ -1122,18 +1122,15 @@ def fit_gradient(
     ((51,), True)
     """
     xs_ys = _single_pairs(X1, X2, Y1, Y2)
-    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
-        raise ValueError(f"layers must be an integer >= 1, got {layers!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    layers = check_int(layers, "layers", 1)
+    steps = check_int(steps, "steps", 0)
     if not (_is_real_number(lr) and np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = check_int(seed, "seed", 0)
     x1, x2, y1, y2 = xs_ys
     _nonzero_targets(y1, y2)
     d = x1.shape[-1]
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(seed)
     cplx = x1.dtype.kind == "c"
     ws = []
     for _ in range(layers):
