@@ -369,6 +369,8 @@ def kernel_accuracy(n: int, nt: int, out: dict[str, Any]) -> None:
         (2, "exponential", 0.5),
         (2, "matern32", 0.3),
         (3, "gaussian", 0.5),
+        (2, "exponential", 0.2),
+        (3, "gaussian", 0.2),
     ]:
         p = rng.uniform(0.0, 1.0, (n, d))
         r = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)) / ls
@@ -595,6 +597,11 @@ def main() -> None:
         action="store_true",
         help="only the from_relu sections (1D exact generators, 2D CG)",
     )
+    ap.add_argument(
+        "--accuracy-only",
+        action="store_true",
+        help="only the sampled/randomized accuracy table (kernels in 1D-3D)",
+    )
     args = ap.parse_args()
     nt = args.threads or nnla.get_num_threads()
     sizes = args.sizes or ([17, 18] if args.quick else [17, 18, 19, 20])
@@ -606,8 +613,13 @@ def main() -> None:
         "nnla": nnla.info(),
     }
     print(f"nnla {nnla.__version__}, {nt} thread(s), {platform.platform()}")
-    relu_from_relu(8192, nt, args.repeats, out)
-    relu2d_cg(1024 if args.quick else 2048, nt, out)
+    if args.accuracy_only:
+        kernel_accuracy(1000 if args.quick else 2000, nt, out)
+        sizes, args.relu_only = [], True
+    else:
+        relu_from_relu(8192, nt, args.repeats, out)
+    if not args.accuracy_only:
+        relu2d_cg(1024 if args.quick else 2048, nt, out)
     if args.relu_only:
         sizes = []
     if sizes:

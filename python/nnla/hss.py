@@ -44,9 +44,12 @@ Construction paths
     these paths are not SPD-preserving: an indefinite compression is reported by
     :meth:`HSSMatrix.cholesky` as :class:`~nnla.errors.NotPositiveDefiniteError`.
     Every sampled build is **checked a posteriori**: ``||A - H||_F / ||A||_F`` is estimated
-    from a few exact rows times Gaussian vectors (``H.error_estimate``); above ``2 tol`` the
-    build is repeated with 2x, 4x, 8x the random samples, and a miss that remains gives an
-    :class:`HSSAccuracyWarning` (never a silent success far above ``tol``).
+    from exact rows times Gaussian vectors (``H.error_estimate``): for points in 2D/3D with
+    n <= 16384 on **every** row (``A G`` for 8 Gaussian columns; the errors of a sampled ID
+    concentrate in single rows, which a few sampled rows miss: one 3D build was 2800 tol off
+    with a 32-row estimate of 0.1 tol), else on 32 random rows (8-32 above n = 2^19) and 4
+    columns; above ``2 tol`` the build is repeated with 2x, 4x, 8x the random samples (4x, 16x,
+    64x in 2D/3D), and a miss that remains gives an :class:`HSSAccuracyWarning`.
 ``HSSMatrix.from_entries(..., matvec=...)``
     Randomized compression (Martinsson 2011) from products ``A @ Omega`` with a Gaussian
     sample of adaptive size, entries only for the leaf diagonal blocks and the skeleton
@@ -361,8 +364,9 @@ class HSSMatrix:
             ``max(tol / 50, 30 eps) ||A||_est sqrt(s)``, and ``entries`` is asked only for the
             diagonal leaf blocks and the skeleton couplings. An a posteriori check on independent
             Gaussian vectors estimates ``||A - H||_F / ||A||_F`` (``H.error_estimate``); ``s`` is
-            doubled (up to n) while a rank comes within 8 of ``s`` or the estimate is above
-            ``10 tol``. ``HSSCholesky.solve`` then refines against this exact operator.
+            doubled (up to n) while a rank comes within 8 of ``s``, and the ID threshold is
+            divided by 4 (up to three times) while the estimate is above ``2 tol``.
+            ``HSSCholesky.solve`` then refines against this exact operator.
         dense_fallback : int, default 16384
             The sampled compression is not SPD-preserving: it is checked with one ULV
             factorization (O(n r^2)), and when it is not positive definite and
@@ -389,8 +393,9 @@ class HSSMatrix:
         -----
         HSSAccuracyWarning
             If the a posteriori estimate of ``||A - H||_F / ||A||_F`` stays above the tolerance
-            (``2 tol`` for the sampled ID, checked on 32 exact rows and retried with 2x, 4x and
-            8x the random samples; ``10 tol`` for the matvec path) after resampling.
+            (``2 tol``) after resampling (the sampled ID: checked on every row for points in
+            2D/3D and n <= 16384, else on 32 exact rows, and rebuilt with 2x, 4x, 8x the random
+            samples, 4x, 16x, 64x in 2D/3D; the matvec path: see ``matvec``).
 
         Examples
         --------
@@ -476,16 +481,13 @@ class HSSMatrix:
                     out += block(rows, cols) @ g[c0 : c0 + step]
                 return out
 
-            err = np.inf
-            for attempt in range(_RETRIES + 1):
-                core, fail = _core.hss_from_entries(block, nn, ls, t, dim, nt, 1 << attempt)
+            def build(effort: int) -> Any:
+                core, fail = _core.hss_from_entries(block, nn, ls, t, dim, nt, effort)
                 if fail is not None:
                     _raise_failure(fail, "HSSMatrix.from_entries", "")
-                err = _row_check(core, exact_rows, nn, nt)
-                if _accepted(err, t, nn, _ROW_CHECK_FACTOR):
-                    break
-            else:
-                _warn_accuracy("HSSMatrix.from_entries", err, t)
+                return core
+
+            core, err = _sampled_build(build, exact_rows, nn, dim, t, nt, "HSSMatrix.from_entries")
         if 0 < nn <= int(dense_fallback):
             _, ffail = core.factor(0.0, nt)
             if ffail is not None and ffail[0] == 1:
@@ -550,10 +552,11 @@ class HSSMatrix:
         -----
         HSSAccuracyWarning
             If the compression misses ``tol``: after the build, ``||A - H||_F / ||A||_F`` is
-            estimated on ``A(R, :) G`` for 32 random rows R (8-32 above n = 2^19) and 4 Gaussian
-            columns G (``H.error_estimate``); above ``2 tol`` the matrix is rebuilt with 2x, 4x
-            and 8x the random and sibling-cluster samples (points in 2D/3D need this at tight
-            tolerances), and the warning is given if it still misses.
+            estimated on ``A(R, :) G`` for Gaussian columns G (``H.error_estimate``), R every
+            row for points in 2D/3D with n <= 16384 (8 columns), else 32 random rows (8-32
+            above n = 2^19, 4 columns); above ``2 tol`` the matrix is rebuilt with 2x, 4x and 8x
+            the random and sibling-cluster samples (4x, 16x, 64x in 2D/3D, which need this at
+            tight tolerances), and the warning is given if it still misses.
 
         Examples
         --------
@@ -586,16 +589,15 @@ class HSSMatrix:
         def exact_rows(rows: np.ndarray, g: np.ndarray) -> np.ndarray:
             return np.asarray(_core.hss_kernel_rows(pp, kid, ls_, nug, rows, g, nt))
 
-        err = np.inf
-        for attempt in range(_RETRIES + 1):
-            core, fail = _core.hss_from_kernel(pp, kid, ls_, nug, lsz, t, nt, 1 << attempt)
+        def build(effort: int) -> Any:
+            core, fail = _core.hss_from_kernel(pp, kid, ls_, nug, lsz, t, nt, effort)
             if fail is not None:
                 _raise_failure(fail, "HSSMatrix.from_kernel", "")
-            err = _row_check(core, exact_rows, pts.shape[0], nt)
-            if _accepted(err, t, pts.shape[0], _ROW_CHECK_FACTOR):
-                break
-        else:
-            _warn_accuracy("HSSMatrix.from_kernel", err, t)
+            return core
+
+        core, err = _sampled_build(
+            build, exact_rows, pts.shape[0], pts.shape[1], t, nt, "HSSMatrix.from_kernel"
+        )
         out = cls(core, perm)
         out.error_estimate = err
         return out
@@ -1038,17 +1040,18 @@ class HSSAccuracyWarning(RuntimeWarning):
 
 
 _EPS = float(np.finfo(np.float64).eps)
-# a sampled compression is accepted when its estimated ||A - H||_F / ||A||_F is below
-# max(factor * tol, _CHECK_FLOOR) (the floor: rounding of the check itself). The row check sees
-# a few exact rows, and the errors of a sampled ID concentrate in a few rows (in 2D/3D the
-# estimate was 3-5x below the true error): factor 2 there; the randomized check (products with
-# Gaussian vectors, an unbiased estimate of ||A - H||_F^2) uses 10.
-_ROW_CHECK_FACTOR = 2.0
-_CHECK_FACTOR = 10.0
+# a sampled or randomized compression is accepted when its estimated ||A - H||_F / ||A||_F is
+# below max(factor * tol, _CHECK_FLOOR) (the floor: rounding of the check itself).
+_CHECK_FACTOR = 2.0
 _CHECK_FLOOR = 2e-14
-_CHECK_ROWS = 32  # rows of the exact matrix used by the a posteriori check of sampled builds
+_CHECK_ROWS = 32  # rows of the exact matrix used by the a posteriori check of large sampled builds
 _CHECK_COLS = 4
-_RETRIES = 3  # sampled builds: rebuilt with 2x, 4x, 8x the sample when the check fails
+# 2D/3D sampled builds with n <= _FULL_CHECK_N are checked on the whole product A G (n^2 entries,
+# _FULL_CHECK_COLS Gaussian columns): their errors concentrate in single rows (one row carried
+# half of ||A - H||_F^2 in a 3D case that was 2800 tol off), which a few sampled rows miss
+_FULL_CHECK_N = 16384
+_FULL_CHECK_COLS = 8
+_RETRIES = 3  # sampled builds are rebuilt with more samples (2x, 4x, 8x; 4x, 16x, 64x in 2D/3D)
 
 
 def _accepted(err: float, tol: float, n: int, factor: float = _CHECK_FACTOR) -> bool:
@@ -1067,21 +1070,53 @@ def _warn_accuracy(what: str, err: float, tol: float, stacklevel: int = 3) -> No
 
 
 def _row_check(core: Any, exact_rows: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int,
-               nt: int) -> float:
-    """Randomized estimate of ||A - H||_F / ||A||_F from a few exact rows (tree order).
+               nt: int, full: bool = False) -> float:
+    """Randomized estimate of ||A - H||_F / ||A||_F from exact rows (tree order).
 
     ``exact_rows(rows, g)`` returns ``A(rows, :) g``; the estimate compares it with
-    ``(H g)(rows)`` for Gaussian ``g`` on ``_CHECK_ROWS`` random rows (fixed seed).
+    ``(H g)(rows)`` for Gaussian ``g`` (fixed seed): on every row with ``_FULL_CHECK_COLS``
+    columns when ``full``, else on ``_CHECK_COLS`` columns and ``_CHECK_ROWS`` random rows.
     """
     rng = np.random.default_rng(0x0C4EC)
-    # 32 rows up to n = 2^19, fewer (>= 8) above: the check costs O(rows n) entries
-    nrows = min(n, _CHECK_ROWS, max(8, (1 << 24) // n))
-    rows = np.sort(rng.choice(n, nrows, replace=False)).astype(np.int64)
-    g = np.asfortranarray(rng.standard_normal((n, _CHECK_COLS)))
+    if full:
+        rows = np.arange(n, dtype=np.int64)
+        g = np.asfortranarray(rng.standard_normal((n, _FULL_CHECK_COLS)))
+    else:
+        # 32 rows up to n = 2^19, fewer (>= 8) above: the check costs O(rows n) entries
+        nrows = min(n, _CHECK_ROWS, max(8, (1 << 24) // n))
+        rows = np.sort(rng.choice(n, nrows, replace=False)).astype(np.int64)
+        g = np.asfortranarray(rng.standard_normal((n, _CHECK_COLS)))
     ref = exact_rows(rows, g)
     approx = np.asarray(core.matvec(g, nt))[rows]
     den = float(np.linalg.norm(ref))
     return float(np.linalg.norm(approx - ref)) / den if den > 0 else 0.0
+
+
+def _sampled_build(
+    build: Callable[[int], Any],
+    exact_rows: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    n: int,
+    dim: int,
+    tol: float,
+    nt: int,
+    what: str,
+) -> tuple[Any, float]:
+    """A sampled-ID build (``build(effort)``) checked a posteriori and rebuilt while it misses tol.
+
+    The check sees every row in 2D/3D up to ``_FULL_CHECK_N`` (``_row_check``); the rebuilds
+    multiply the random and sibling samples by 2, 4, 8 (by 4, 16, 64 for points in 2D/3D, where
+    a node's ID can miss a few near columns at 1x-8x). A miss that remains is warned about.
+    """
+    full = dim >= 2 and n <= _FULL_CHECK_N
+    step = 2 if dim >= 2 else 1
+    core, err = None, np.inf
+    for attempt in range(_RETRIES + 1):
+        core = build(1 << (step * attempt))
+        err = _row_check(core, exact_rows, n, nt, full)
+        if _accepted(err, tol, n):
+            return core, err
+    _warn_accuracy(what, err, tol, stacklevel=4)
+    return core, err
 
 
 def _checked_matvec(
@@ -1119,7 +1154,8 @@ def _randomized(
     sqrt(s)`` (``||A||_est`` from one power step), then the a posteriori check
     ``||(A - H) G||_F / ||A G||_F`` on independent Gaussian ``G``; the sample is doubled (up to n
     columns, where the compression is exact) while a node's rank comes within 8 of the sample
-    size or the check misses ``tol``.
+    size, and while the check misses ``2 tol`` with unsaturated ranks the threshold is divided
+    by 4 (at most three times; then the sample is doubled).
     """
     apply = _checked_matvec(matvec, n)
 
@@ -1139,8 +1175,9 @@ def _randomized(
     omega = np.asfortranarray(rng.standard_normal((n, s)))
     y = apply_p(omega)
     core, err = None, np.inf
+    scale, cuts = 0.02, 0
     while True:
-        thr = max(0.02 * tol, 30 * _EPS) * anorm * np.sqrt(s)
+        thr = max(scale * tol, 30 * _EPS) * anorm * np.sqrt(s)
         core, fail = _core.hss_from_randomized(block, omega, y, leaf_size, thr, nt)
         if fail is not None:
             _raise_failure(fail, "HSSMatrix.from_entries", "")
@@ -1148,6 +1185,10 @@ def _randomized(
         saturated = int(np.max(np.asarray(core.rank), initial=0)) > s - 8
         if s >= n or (not saturated and _accepted(err, tol, n)):
             break
+        if not saturated and cuts < 3 and scale * tol > 30 * _EPS:
+            # the sample is large enough: the ID threshold, not the sample, sets the error
+            scale, cuts = scale / 4, cuts + 1
+            continue
         extra = min(n, 2 * s) - s
         om2 = rng.standard_normal((n, extra))
         omega = np.asfortranarray(np.hstack([omega, om2]))
