@@ -407,7 +407,7 @@ def kernel_accuracy(n: int, nt: int, out: dict[str, Any]) -> None:
                 warned = any(issubclass(x.category, nnla.hss.HSSAccuracyWarning) for x in wl)
                 rows.append(
                     [
-                        f"{d}D {kernel}",
+                        f"{d}D {kernel} l={ls}",
                         f"{tol:.0e}",
                         path,
                         f"{t:.2f}",
