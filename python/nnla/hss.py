@@ -79,6 +79,7 @@ from numpy.typing import ArrayLike
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
+from nnla._validate import check_int
 from nnla.errors import LinAlgError, NotPositiveDefiniteError
 
 __all__ = ["HSSAccuracyWarning", "HSSCholesky", "HSSMatrix"]
@@ -115,11 +116,7 @@ def _check_tol(tol: object) -> float:
 
 
 def _check_leaf_size(leaf_size: object) -> int:
-    if isinstance(leaf_size, bool) or not isinstance(leaf_size, (int, np.integer)):
-        raise ValueError(f"leaf_size must be an integer >= 2, got {leaf_size!r}")
-    if int(leaf_size) < 2:
-        raise ValueError(f"leaf_size must be an integer >= 2, got {leaf_size!r}")
-    return int(leaf_size)
+    return check_int(leaf_size, "leaf_size", 2)
 
 
 def _check_n(n: object) -> int:

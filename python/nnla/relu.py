@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
+from nnla._validate import check_int
 from nnla.errors import DegenerateNeuronsError, NonFiniteResultError
 
 __all__ = [
@@ -591,10 +592,7 @@ def _cell_quadrature(u: Callable[[np.ndarray], ArrayLike], nodes: np.ndarray, or
                      refine: int) -> tuple[np.ndarray, np.ndarray]:
     """Composite Gauss-Legendre on the cells of ``nodes``: (weights * u, lam), shapes (m, P) and
     (P,), where ``lam`` is each point's relative position in its cell; one call of ``u``."""
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"order must be a positive integer, got {order!r}")
-    if isinstance(refine, bool) or not isinstance(refine, (int, np.integer)) or refine < 1:
-        raise ValueError(f"refine must be a positive integer, got {refine!r}")
+    order, refine = check_int(order, "order", 1), check_int(refine, "refine", 1)
     if not callable(u):
         raise ValueError("u must be a callable taking an array of points")
     xi, wt = np.polynomial.legendre.leggauss(int(order))
