@@ -51,6 +51,9 @@ constexpr double kCondMax = 1e5;
 template <int W>
 struct VecD {
     typedef double type __attribute__((vector_size(W * sizeof(double))));
+    // for loads and stores at any double-aligned address (no vector returned from a function: that
+    // would change the ABI between the ISA variants)
+    typedef double unaligned __attribute__((vector_size(W * sizeof(double)), aligned(8), may_alias));
 };
 
 // A matrix is a plane of kS doubles (row-major, row stride d), and for complex data a second plane
@@ -109,12 +112,9 @@ struct Newton {
         constexpr int NV = D / W;
         constexpr int RB = C ? (D >= 16 ? 2 : 4) : (D >= 16 ? 4 : D);
         using V = typename VecD<W>::type;
-        auto load = [](const double* p) {
-            V v;
-            std::memcpy(&v, p, sizeof(V));
-            return v;
-        };
-        auto store = [](double* p, const V& v) { std::memcpy(p, &v, sizeof(V)); };
+        using VU = typename VecD<W>::unaligned;
+        auto load = [](const double* p) -> const VU& { return *reinterpret_cast<const VU*>(p); };
+        auto store = [](double* p, const V& v) { *reinterpret_cast<VU*>(p) = v; };
 #pragma GCC unroll 1
         for (int i0 = 0; i0 < D; i0 += RB) {
             V accr[RB][NV], acci[C ? RB : 1][NV];
@@ -169,12 +169,9 @@ struct Newton {
         constexpr int W = D >= 8 ? 8 : D;
         constexpr int NV = D / W;
         using V = typename VecD<W>::type;
-        auto load = [](const double* p) {
-            V v;
-            std::memcpy(&v, p, sizeof(V));
-            return v;
-        };
-        auto store = [](double* p, const V& v) { std::memcpy(p, &v, sizeof(V)); };
+        using VU = typename VecD<W>::unaligned;
+        auto load = [](const double* p) -> const VU& { return *reinterpret_cast<const VU*>(p); };
+        auto store = [](double* p, const V& v) { *reinterpret_cast<VU*>(p) = v; };
         const V zero = V{};
         const V kk = zero + static_cast<double>(k);
         V col[NV];  // column index of each lane
