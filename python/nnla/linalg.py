@@ -130,7 +130,7 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
     Schur factorization alone costs several times more. The iteration converges to the principal
     square root when it converges (real input stays real). Its result ``X`` is used only if it
     converged (quadratic-convergence test on ``||M_k - I||_F``; bail-outs on a negative determinant
-    of real input, stagnation, a condition number above 1e5, more than 10 steps) and
+    of real input, stagnation, a condition number above 1e4, more than 10 steps) and
     ``||X @ X - a||_F <= d * u * ||X||_F**2`` (``u = 2**-53``), a backward error no larger than
     the Schur method's (which attains about 0.5-6 ``d * u * ||X||_F**2`` on random matrices).
     Otherwise that matrix takes the Schur method: ill-conditioned, highly nonnormal, singular or
