@@ -217,7 +217,8 @@ void bind_matfun(py::module_& m) {
     m.def("signm", &signm, py::arg("a"), py::arg("n_threads"), py::arg("residual"),
           "matrix sign of a C-contiguous (..., d, d) stack; returns (x, residual or None, status or None).");
     m.def("_sqrtm_newton", &sqrtm_newton_diag, py::arg("a"),
-          "tests only: (root, accepted) of sqrtm's Denman-Beavers fast path on a float64 / complex128 stack.");
+          "tests only: (root, accepted) of sqrtm's Denman-Beavers fast path on a float64 / "
+          "complex128 stack.");
 }
 
 }  // namespace nnla::bindings

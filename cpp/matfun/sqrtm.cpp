@@ -494,7 +494,8 @@ template <class R>
 void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
     if (d == 2) return sqrtm2_real_batch(a, out, batch, n_threads, status);
-    if (!use_newton(d)) return schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
+    if (!use_newton(d))
+        return schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
     // As schur::real_input_batch, with the fast path tried first on each matrix.
     const std::size_t nn = static_cast<std::size_t>(d) * d;
     schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {
@@ -533,7 +534,8 @@ void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64
 template <class T>
 void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    if (!use_newton(d)) return schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
+    if (!use_newton(d))
+        return schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
     // As schur::complex_input_batch, with the fast path tried first on each matrix.
     const std::size_t nn = static_cast<std::size_t>(d) * d;
     schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {

@@ -10,7 +10,7 @@
 // with little vectorisation). Its result X is used only if the iteration converged (quadratic-
 // convergence test on ||M_k - I||_F; bail-outs on a negative determinant of real input, stagnation,
 // a small step cap) AND ||X^2 - A||_F <= d u ||X||_F^2, a backward error no larger than the Schur
-// method's (Higham 1987 / 2008 Thm 6.21: ||X^2 - A||_F <= gamma ||X||_F^2; measured on random
+// method's (Higham 1987; 2008, section 6.2: ||X^2 - A||_F <= gamma ||X||_F^2; measured on random
 // matrices the Schur method gives 0.5-6 d u ||X||_F^2). Otherwise (ill-conditioned, highly
 // nonnormal, singular or near-singular matrices, eigenvalues on or near the negative real axis, real
 // input with a negative eigenvalue, ...) that matrix takes the Schur method. A converged iteration

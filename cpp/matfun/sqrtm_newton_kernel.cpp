@@ -22,7 +22,7 @@
 //     wanders; e.g. a real pair of negative eigenvalues), kMaxIter steps, or a Frobenius condition
 //     number of A above kCondMax (seen at the first inverse);
 //   * accepted only if ||X^2 - A||_F <= d u ||X||_F^2 (computed), i.e. a backward error at or below
-//     the level the Schur method attains (Higham 2008, Thm 6.21's bound with a small constant).
+//     the level the Schur method attains (Higham 2008, section 6.2: the bound with a small constant).
 // Upper triangular input is left to the Schur method (it is its own Schur form: exact and cheap).
 // The matrix is first scaled by an even power of two (exact; max |a_ij| in [1/2, 2)), so that
 // nothing overflows or underflows, and the root is scaled back by the square root of that power.
