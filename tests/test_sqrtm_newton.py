@@ -87,7 +87,9 @@ def test_fast_path_on_random_batches(d: int, cplx: bool) -> None:
 @pytest.mark.parametrize("dtype", [np.float32, np.complex64])
 @pytest.mark.parametrize("d", [3, 4, 8, 16])
 def test_single_precision_is_the_double_computation_rounded(d: int, dtype: object) -> None:
-    a = _bench(d, 2, np.dtype(dtype).kind == "c").astype(dtype)
+    # seed 7: the rounded matrices pass the residual test with a margin (<= 0.51 d u ||X||_F^2 on
+    # every ISA variant; near the threshold the variants' roundings can decide differently)
+    a = _bench(d, 7, np.dtype(dtype).kind == "c").astype(dtype)
     wide = a.astype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64)
     assert _core._sqrtm_newton(wide[None])[1].tolist() == [True]
     x = nnla.sqrtm(a)
