@@ -2,6 +2,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "bindings/dispatch.hpp"
@@ -168,6 +171,36 @@ py::tuple signm(const py::array& a, int n_threads, bool residual) {
     });
 }
 
+// Diagnostic of sqrtm's fast path (tests only): for a float64 / complex128 stack, whether the
+// Denman-Beavers iteration accepted each matrix (orders outside 3..16 never are) and its root there
+// (NaN where not accepted).
+py::tuple sqrtm_newton_diag(const py::array& a) {
+    const MatrixStack ms = matrix_stack(a, "a");
+    return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
+        using T = decltype(tag);
+        if constexpr (std::is_same_v<T, double> || std::is_same_v<T, std::complex<double>>) {
+            const std::size_t nn = static_cast<std::size_t>(ms.d) * ms.d;
+            py::array_t<T> out(shape_of(a));
+            py::array_t<bool> accepted(std::vector<py::ssize_t>(a.shape(), a.shape() + (a.ndim() - 2)));
+            const T* src = static_cast<const T*>(a.data());
+            T* dst = out.mutable_data();
+            bool* acc = accepted.mutable_data();
+            {
+                py::gil_scoped_release release;
+                for (std::int64_t b = 0; b < ms.batch; ++b) {
+                    T* ob = dst + b * nn;
+                    acc[b] = ms.d >= matfun::kNewtonMinOrder && ms.d <= matfun::kNewtonMaxOrder &&
+                             matfun::sqrtm_newton(src + b * nn, ob, ms.d);
+                    if (!acc[b]) std::fill(ob, ob + nn, T(std::numeric_limits<double>::quiet_NaN()));
+                }
+            }
+            return py::make_tuple(out, accepted);
+        } else {
+            throw std::invalid_argument("a must be float64 or complex128");
+        }
+    });
+}
+
 }  // namespace
 
 void bind_matfun(py::module_& m) {
@@ -183,6 +216,9 @@ void bind_matfun(py::module_& m) {
           "1-norm condition number estimate of expm; returns (cond, status or None).");
     m.def("signm", &signm, py::arg("a"), py::arg("n_threads"), py::arg("residual"),
           "matrix sign of a C-contiguous (..., d, d) stack; returns (x, residual or None, status or None).");
+    m.def("_sqrtm_newton", &sqrtm_newton_diag, py::arg("a"),
+          "tests only: (root, accepted) of sqrtm's Denman-Beavers fast path on a float64 / "
+          "complex128 stack.");
 }
 
 }  // namespace nnla::bindings

@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/isa.hpp"
 #include "core/lapack.hpp"
 #include "core/status.hpp"
 #include "core/traits.hpp"
@@ -431,11 +432,96 @@ void sqrtm2_real_batch(const R* a, R* out, std::int64_t batch, int n_threads, st
 
 }  // namespace
 
+#define NNLA_DECLARE_VARIANT(ns)                                                                 \
+    namespace ns {                                                                             \
+    bool sqrtm_newton_isa(const double* a, double* x, int d);                                  \
+    bool sqrtm_newton_isa(const cd* a, cd* x, int d);                                          \
+    }
+NNLA_DECLARE_VARIANT(isa_base)
+#if defined(NNLA_HAVE_ISA_AVX2)
+NNLA_DECLARE_VARIANT(isa_avx2)
+#endif
+#if defined(NNLA_HAVE_ISA_AVX512)
+NNLA_DECLARE_VARIANT(isa_avx512)
+#endif
+#undef NNLA_DECLARE_VARIANT
+
+namespace {
+template <class T>
+bool newton_variant(const T* a, T* x, int d) {
+    switch (cpu_isa()) {
+#if defined(NNLA_HAVE_ISA_AVX512)
+        case Isa::kAvx512: return isa_avx512::sqrtm_newton_isa(a, x, d);
+#endif
+#if defined(NNLA_HAVE_ISA_AVX2)
+        case Isa::kAvx2: return isa_avx2::sqrtm_newton_isa(a, x, d);
+#endif
+        default: return isa_base::sqrtm_newton_isa(a, x, d);
+    }
+}
+}  // namespace
+
+bool sqrtm_newton(const double* a, double* x, int d) { return newton_variant(a, x, d); }
+bool sqrtm_newton(const cd* a, cd* x, int d) { return newton_variant(a, x, d); }
+
+namespace {
+
+// Per-thread workspace of the batches with the Newton fast path: the Schur route's, plus
+// double-precision row-major copies of one matrix and of its root.
+struct NewtonRouteWork : RouteWork {
+    std::vector<cd> in, root;
+    explicit NewtonRouteWork(int d) : RouteWork(d), in(static_cast<std::size_t>(d) * d), root(in.size()) {}
+};
+
+bool use_newton(int d) { return d >= kNewtonMinOrder && d <= kNewtonMaxOrder; }
+
+// The fast path on matrix a (row-major, nn entries of T): widened to double precision (W = double or
+// cd), the root rounded into out. Returns false where the Schur method must decide.
+template <class W, class T>
+bool try_newton(const T* a, T* out, int d, NewtonRouteWork& w) {
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    W* in = reinterpret_cast<W*>(w.in.data());
+    W* root = reinterpret_cast<W*>(w.root.data());
+    for (std::size_t q = 0; q < nn; ++q) in[q] = static_cast<W>(a[q]);
+    if (!sqrtm_newton(in, root, d)) return false;
+    for (std::size_t q = 0; q < nn; ++q) out[q] = static_cast<T>(root[q]);
+    return true;
+}
+
+}  // namespace
+
 template <class R>
 void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
     if (d == 2) return sqrtm2_real_batch(a, out, batch, n_threads, status);
-    schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
+    if (!use_newton(d))
+        return schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
+    // As schur::real_input_batch, with the fast path tried first on each matrix.
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {
+        R* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (try_newton<double>(a + b * nn, ob, d, *w)) {
+            st = kOk;
+        } else if (!schur::load_colmajor(a + b * nn, d, w->rt.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            if (info != 0) {
+                st = schur::info_status(info);
+            } else if (schur::has_negative_real_eigenvalue(w->rt.data(), d)) {
+                status[b] = schur::kComplexNeeded;
+                return;
+            } else {
+                st = real_route(*w);
+                if (st == 0) schur::store_rowmajor(w->rx.data(), d, ob);
+            }
+        }
+        if (st != 0) schur::fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
 }
 
 template <class R>
@@ -448,7 +534,31 @@ void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64
 template <class T>
 void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
+    if (!use_newton(d))
+        return schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
+    // As schur::complex_input_batch, with the fast path tried first on each matrix.
+    const std::size_t nn = static_cast<std::size_t>(d) * d;
+    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {
+        T* ob = out + b * nn;
+        int st;
+        if (!w) {
+            st = kInternal;
+        } else if (try_newton<cd>(a + b * nn, ob, d, *w)) {
+            st = kOk;
+        } else if (!schur::load_colmajor(a + b * nn, d, w->ca.data())) {
+            st = kNonFinite;
+        } else {
+            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            if (info != 0) {
+                st = schur::info_status(info);
+            } else {
+                st = complex_route(*w);
+                if (st == 0) schur::store_rowmajor(w->cx.data(), d, ob);
+            }
+        }
+        if (st != 0) schur::fill_nan(ob, nn);
+        status[b] = static_cast<std::int8_t>(st);
+    });
 }
 
 template void sqrtm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);

@@ -76,7 +76,8 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
 
     Schur method: the Bjorck-Hammarling recurrence on the complex Schur form (complex input), and
     Higham's real Schur method (1987) for real input, which keeps the result real (2x2 blocks for
-    complex-conjugate eigenvalue pairs). The principal square root is the one whose eigenvalues
+    complex-conjugate eigenvalue pairs); for orders 3 to 16 a verified Newton (Denman-Beavers)
+    iteration is tried first (see Notes). The principal square root is the one whose eigenvalues
     have positive real part; it exists when no eigenvalue is zero, and for a zero eigenvalue when
     that eigenvalue is semisimple (``sqrtm(zeros)`` and ``sqrtm(diag(0, 1))`` work).
     All dtypes are computed in double precision; single-precision results are rounded.
@@ -117,6 +118,25 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
+
+    Notes
+    -----
+    Fast path for ``3 <= d <= 16`` (a deliberate deviation from the Schur method, for speed): each
+    matrix is first given to the scaled product form of the Denman-Beavers iteration (Higham,
+    "Functions of Matrices", SIAM 2008, eq. (6.17) and section 6.5: ``M_0 = X_0 = A``,
+    ``M_{k+1} = (I + (mu^2 M_k + mu^-2 M_k^-1) / 2) / 2``, ``X_{k+1} = mu X_k (I + mu^-2 M_k^-1)
+    / 2`` with the determinantal scaling ``mu = |det M_k|^(-1/(2d))`` while ``||M_k - I||_F >
+    0.01``), one inverse and one matrix product per step, typically 4-6 steps; for these orders the
+    Schur factorization alone costs several times more. The iteration converges to the principal
+    square root when it converges (real input stays real). Its result ``X`` is used only if it
+    converged (quadratic-convergence test on ``||M_k - I||_F``; bail-outs on a negative determinant
+    of real input, stagnation, a condition number above 1e4, more than 10 steps) and
+    ``||X @ X - a||_F <= d * u * ||X||_F**2`` (``u = 2**-53``), a backward error no larger than
+    the Schur method's (which attains about 0.5-6 ``d * u * ||X||_F**2`` on random matrices).
+    Otherwise that matrix takes the Schur method: ill-conditioned, highly nonnormal, singular or
+    near-singular matrices, eigenvalues on or near the negative real axis, upper triangular
+    input. The choice is made per matrix from that matrix alone, so results remain bitwise
+    independent of ``n_threads`` and of how the batch is split.
 
     Examples
     --------
