@@ -246,6 +246,67 @@ def test_mpmath_forward_pass(d: int, cplx: bool, seed: int) -> None:
     assert max(r1, r2) < bound
 
 
+def _bench_instance(d: int, index: int) -> list[np.ndarray]:
+    """Instance ``index`` of bench/compare_three_layer.py's real data for size ``d``."""
+    rng = np.random.default_rng(1000 * d)
+    return [a[index] for a in _pairs(rng, 200, d, False)]
+
+
+def test_other_branch_for_a_large_principal_logarithm() -> None:
+    """M with eigenvalue pairs straddling the negative axis next to negative eigenvalues: the
+    principal logarithm has a large norm (335) and every mu leaves ~1e-9; the rotated branch
+    (norm 30) reaches 1e-10, also in exact arithmetic (mpmath, 50 digits)."""
+    x1, x2, y1, y2 = _bench_instance(16, 130)
+    lam, v = np.linalg.eig(np.linalg.solve(y1, y2))  # distinct eigenvalues: diagonalisable
+    principal = (v * np.log(lam)) @ np.linalg.inv(v)
+    assert np.abs(principal).sum(axis=0).max() > 300
+    sol = tl.solve(x1, x2, y1, y2)
+    phi = float(sol.diagnostics["log_branch"])
+    assert phi != 0
+    assert float(sol.diagnostics["norm_l"]) < 40
+    assert sol.diagnostics["log_residual"] < 1e-12
+    assert sol.residual < 1e-10
+    assert sol.diagnostics["branch_gain"] > 10  # measured 86 (2.5e-9 -> 2.9e-11)
+    with mpmath.workdps(50):
+        r1 = _mp_forward_residual(sol.weights, x1, y1)
+        r2 = _mp_forward_residual(sol.weights, x2, y2)
+    assert max(r1, r2) < 1e-9  # measured 1.5e-10 (7.6e-9 with the principal branch)
+
+
+def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch stage keeps a candidate only where it lowers the residual; instances that take
+    it get, alone, bitwise the result they get in the batch."""
+    rng = np.random.default_rng(25)
+    x1, x2, y1, y2 = _pairs(rng, 150, 8, False)
+    sol = tl.solve(x1, x2, y1, y2, tol=1.0)
+    switched = np.flatnonzero(sol.diagnostics["log_branch"] != 0)
+    assert switched.size >= 2
+    for i in switched[:2]:
+        one = tl.solve(x1[i], x2[i], y1[i], y2[i], tol=1.0)
+        for a, b in zip(one.weights, sol.weights):
+            np.testing.assert_array_equal(a, b[i])
+        np.testing.assert_array_equal(one.residuals, sol.residuals[i])
+        for key, val in one.diagnostics.items():
+            np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
+    rotated = tl._rotated_logarithm
+
+    def no_other_branch(m: np.ndarray, nt: int) -> tuple[np.ndarray, ...]:
+        lr, ph, rr, ell = rotated(m, nt)
+        return lr, ph, np.full_like(rr, np.inf), ell  # every rotated branch fails its check
+
+    monkeypatch.setattr(tl, "_rotated_logarithm", no_other_branch)
+    without = tl.solve(x1, x2, y1, y2, tol=1.0)
+    assert np.all(without.diagnostics["log_branch"] == 0)
+    gain = sol.diagnostics["branch_gain"]
+    np.testing.assert_allclose(gain[switched], without.residual[switched] / sol.residual[switched],
+                               rtol=1e-14)
+    assert np.all(gain[switched] > 1)
+    assert np.all(sol.residual <= without.residual)
+    assert np.all(sol.residual[switched] < without.residual[switched])
+    same = np.setdiff1d(np.arange(150), switched)
+    np.testing.assert_array_equal(sol.residual[same], without.residual[same])
+
+
 def test_forward_matches_scipy_on_complex_data() -> None:
     rng = np.random.default_rng(12)
     w = [_gauss(rng, (3, 3), True) * 0.5 for _ in range(3)]

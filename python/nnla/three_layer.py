@@ -12,8 +12,9 @@ Proof: ``W1 X2 = W1 X1 + mu I``, so ``expm(W1 X2) = e^mu B1`` with ``B1 = expm(W
 and ``f(X2) = Y1 e^{(e^mu - 1) A} = Y1 e^L = Y2``.
 
 :func:`solve` builds the weights for one problem or a batch of problems on the batched native
-kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` per problem, and verifies every
-solution by an independent forward pass; :func:`forward` evaluates the network;
+kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` (and, where the principal
+logarithm has a large norm, the branch of ``L``) per problem, and verifies every solution by an
+independent forward pass; :func:`forward` evaluates the network;
 :func:`fit_gradient` trains the same network by Adam (gradients through
 :func:`nnla.expm_frechet`) and :func:`fit_one_layer` fits the one-layer network ``Y = W X``, for the
 "power of depth" comparison.
@@ -62,6 +63,7 @@ _N_DENSE = 16
 _ACCEPT = 2.0**-44  # a candidate's residual at which an instance stops trying others
 _ACCEPT_TAIL = 2.0**-40  # the same, before each of the last _N_GRID_FALLBACK ranked candidates
 _N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
+_ALT_TAIL = 2.0**-34  # the other branch's last ranked candidates only above this residual
 _CHUNK = 256  # instances per block in the vectorised candidate ranking
 
 MuSpec = Union[str, complex, float, ArrayLike]
@@ -86,9 +88,13 @@ class ThreeLayerSolution:
         ``norm_g`` (``||(X2 - X1)^{-1} X1||_1``), ``cond_y1``, ``cond_y2``, ``cond_m`` (1-norm
         condition numbers of ``Y1``, ``Y2`` and ``M = Y1^{-1} Y2``), ``log_branch`` (the rotation
         ``phi`` of ``L = logm(e^{-i phi} M) + i phi I``; 0 for the principal logarithm),
-        ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``),
+        ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``; ``phi``,
+        ``log_residual`` and ``norm_l`` are those of the branch of the kept candidate),
         ``kappa_b1`` (``||B1||_1 ||B1^{-1}||_1`` with ``B1 = expm(W1 X1)``), ``norm_w1``,
-        ``norm_w2``, ``norm_w3`` (1-norms) and ``candidates`` (how many ``mu`` were verified).
+        ``norm_w2``, ``norm_w3`` (1-norms), ``candidates`` (how many ``mu`` were verified) and
+        ``branch_gain`` (for instances whose kept candidate uses the other branch of the
+        logarithm, tried by ``mu="auto"`` after the ranked candidates: the residual before that
+        stage divided by the residual after it; 1 elsewhere).
     """
 
     W1: np.ndarray
@@ -609,16 +615,26 @@ def solve(
       instances at once, before any eigenvalues are computed; the instances whose residual is
       above ``max(2^-44, u cond(Y1), u cond(X2 - X1))`` then get the eigenvalues of ``G`` and
       ``M`` and try the best ranked candidate and the other defaults of ``ln 2, i pi/2,
-      -i pi/2, 1``, those still above ``max(2^-40, ...)`` the next ten ranked candidates, and
-      those still above ``tol`` a denser grid (each stage batched over the instances still
-      trying). Each instance keeps its best candidate.
+      -i pi/2, 1``, those still above ``max(2^-40, ...)`` the next ten ranked candidates; those
+      still above ``max(2^-40, ...)`` then try the other branch of the logarithm (below) with
+      the best ranked candidate and the defaults (the ten further ranked ones only above
+      ``2^-34``), and those still above ``tol`` a denser grid, with the branch of their best
+      candidate (each stage batched over the instances still trying). Each instance keeps its
+      best candidate, so no stage increases an instance's residual.
     - ``"real"``: the paper's real ``alpha > 0``, searched in the same way over ``[1e-3, 20]``.
     - a number (or an array of the batch shape): that ``mu``.
 
     The logarithm is the principal one, ``L = logm(Y1^{-1} Y2)``; where its check
     ``||expm(L) - M||_1 / ||M||_1 <= 1e-10`` fails (eigenvalues at the branch cut), the rotated
     branch ``L = logm(e^{-i phi} M) + i phi I`` is used, with ``phi`` turning the spectrum of
-    ``M`` away from the negative real axis. Computations are in double precision.
+    ``M`` away from the negative real axis. With ``"auto"``, the instances that stay above
+    ``max(2^-40, ...)`` after the ranked candidates also try that rotated branch where it passes
+    the check and has a smaller 1-norm than the principal logarithm: eigenvalues of ``M`` on
+    both sides of the negative real axis (a conjugate pair next to a negative eigenvalue of a
+    real ``M``) give the principal logarithm a large norm, and the rounding of the forward pass
+    grows with ``||L||`` for every ``mu`` (bench/README.md: ``||L||_1`` 335 -> 30 takes a real
+    d = 16 instance from 1e-9 to 3e-11). ``diagnostics["log_branch"]`` is the ``phi`` of the
+    branch kept. Computations are in double precision.
 
     Parameters
     ----------
@@ -698,13 +714,38 @@ def _choose_rotation(eig_m: np.ndarray) -> np.ndarray:
     return phis[np.argmax(dist, axis=1)]
 
 
+def _rotated_logarithm(
+    m: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rotated branch ``L = logm(e^{-i phi} M) + i phi I`` of a stack of ``M``.
+
+    ``phi`` turns the eigenvalues of ``M`` farthest from the negative real axis (the cut of the
+    principal logarithm). Returns ``(L, phi, check residual ||expm(L) - M||_1 / ||M||_1,
+    eigenvalues of L)``; each matrix is one LAPACK/kernel call, so the result of an instance does
+    not depend on its batch.
+    """
+    d = m.shape[-1]
+    eig = np.linalg.eigvals(m).astype(np.complex128, copy=False)
+    ph = _choose_rotation(eig)
+    rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m)
+    lr, st = _core.logm(rot, nt)
+    okr = np.ones(m.shape[0], dtype=bool) if st is None else np.asarray(st) == OK
+    lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
+    with np.errstate(all="ignore"):
+        er, ok_er = _expm_raw(lr, nt)
+        rr = _norm1(er - m) / _norm1(m)
+        ell = np.log(eig * np.exp(-1j * ph)[:, None]) + 1j * ph[:, None]
+    rr = np.where(okr & ok_er & np.isfinite(rr), rr, np.inf)
+    return lr, ph, rr, ell
+
+
 def _logarithm(m: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """L with a verified ``expm(L) = M``: (L complex or real, phi, check residual).
 
     The eigenvalues of ``M`` (for the rotation ``phi``) are computed only for the instances
     whose principal logarithm fails its check.
     """
-    n, d = m.shape[0], m.shape[-1]
+    n = m.shape[0]
     log, status = _core.logm(m, nt)
     ok = np.ones(n, dtype=bool) if status is None else np.asarray(status) == OK
     log = np.where(ok[:, None, None], log, 0)
@@ -726,15 +767,7 @@ def _logarithm(m: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     bad = res > _LOG_TOL
     if bad.any():
         b = np.flatnonzero(bad)
-        ph = _choose_rotation(np.linalg.eigvals(m[b]).astype(np.complex128, copy=False))
-        rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m[b])
-        lr, st = _core.logm(rot, nt)
-        okr = np.ones(b.size, dtype=bool) if st is None else np.asarray(st) == OK
-        lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
-        with np.errstate(all="ignore"):
-            er, ok_er = _expm_raw(lr, nt)
-            rr = _norm1(er - m[b]) / _norm1(m[b])
-        rr = np.where(okr & ok_er & np.isfinite(rr), rr, np.inf)
+        lr, ph, rr, _ = _rotated_logarithm(m[b], nt)
         better = (rr <= _LOG_TOL) | (rr < res[b])
         if better.any():
             log = log.astype(np.complex128)
@@ -831,7 +864,11 @@ def _solve_flat(
         return out
 
     def run_stages(
-        stages: list[np.ndarray], active: np.ndarray, real: bool, n_tail: int = 0
+        stages: list[np.ndarray],
+        active: np.ndarray,
+        real: bool,
+        n_tail: int = 0,
+        branch: bool = False,
     ) -> None:
         for i, mus in enumerate(stages):
             tail = i >= len(stages) - n_tail
@@ -851,8 +888,15 @@ def _solve_flat(
             best_mu[j] = mu_s[imp]
             real_sol[j] = real
             kappa[j] = kap[imp]
+            other_branch[j] = branch
             for k, wk in enumerate((w1, w2, w3)):
                 w[k][j] = wk[imp]
+
+    # Instances whose best candidate uses the other branch of the logarithm (below).
+    other_branch = np.zeros(n, dtype=bool)
+    phi_used = phi.copy()
+    norm_l = _norm1(log)
+    branch_gain = np.ones(n)  # residual before / after the other branch (1: not taken)
 
     real_ok = np.zeros(n, dtype=bool)
     if real_if_possible and x1.dtype.kind == "f":
@@ -880,6 +924,41 @@ def _solve_flat(
             run_stages([np.full(n, first, dtype=np.complex128)], active, real=False)
             stages = ranked("auto", active, real=False, skip=first)
             run_stages(stages, active, False, _N_GRID_FALLBACK)
+            # The other branch: instances still above 2^-40 whose M has eigenvalues near the cut
+            # of the principal logarithm (conjugate pairs straddling the negative axis give it a
+            # large norm) try the rotated branch when its norm is smaller.
+            alt = np.flatnonzero(trying(active, accept_tail) & (phi == 0))
+            if alt.size:
+                lr, ph, rr, ell_alt = _rotated_logarithm(m[alt], nt)
+                use = (rr <= _LOG_TOL) & (_norm1(lr) < norm_l[alt])
+                alt, lr, ph, rr, ell_alt = alt[use], lr[use], ph[use], rr[use], ell_alt[use]
+            if alt.size:
+                log_alt = log.astype(np.complex128)  # a copy
+                log_alt[alt] = lr
+                prep = _Prepared(x1, x2, y1, y2, dinv, log_alt)
+                sub = _candidate_lists("auto", lam_g[alt], ell_alt, n_dx[alt], real=False, nt=nt)
+                alt_stages = []
+                for mus in sub:
+                    full = np.zeros(n, dtype=np.complex128)
+                    full[alt] = mus
+                    alt_stages.append(full)
+                on_alt = np.zeros(n, dtype=bool)
+                on_alt[alt] = True
+                before = best[alt].copy()
+                head = len(alt_stages) - _N_GRID_FALLBACK
+                run_stages(alt_stages[:head], on_alt, False, branch=True)
+                # The last ranked candidates only for instances still above _ALT_TAIL.
+                on_alt &= best > _ALT_TAIL
+                run_stages(alt_stages[head:], on_alt, False, branch=True)
+                # Each instance goes on (dense grid below) with the branch of its best candidate.
+                back = alt[~other_branch[alt]]
+                log_alt[back] = log[back]
+                keep = alt[other_branch[alt]]
+                ell[keep] = ell_alt[other_branch[alt]]
+                phi_used[keep] = ph[other_branch[alt]]
+                norm_l[keep] = _norm1(log_alt[keep])
+                log_res[keep] = rr[other_branch[alt]]
+                branch_gain[keep] = before[other_branch[alt]] / best[keep]
             miss = active & (best > tol)
             if miss.any():  # last resort, only for the instances above the tolerance
                 run_stages(ranked("auto", miss, real=False, dense=True), miss, real=False)
@@ -909,14 +988,15 @@ def _solve_flat(
         "cond_y1": cond_y1,
         "cond_y2": cond_y2,
         "cond_m": cond_m,
-        "log_branch": phi,
+        "log_branch": phi_used,
         "log_residual": log_res,
-        "norm_l": _norm1(log),
+        "norm_l": norm_l,
         "kappa_b1": kappa,
         "norm_w1": _norm1(w[0]),
         "norm_w2": _norm1(w[1]),
         "norm_w3": _norm1(w[2]),
         "candidates": tried,
+        "branch_gain": branch_gain,
     }
     diagnostics = {k: np.asarray(v).reshape(batch) for k, v in diagnostics.items()}
     sol = ThreeLayerSolution(
