@@ -633,7 +633,7 @@ def solve(
     both sides of the negative real axis (a conjugate pair next to a negative eigenvalue of a
     real ``M``) give the principal logarithm a large norm, and the rounding of the forward pass
     grows with ``||L||`` for every ``mu`` (bench/README.md: ``||L||_1`` 335 -> 30 takes a real
-    d = 16 instance from 1e-9 to 3e-11). ``diagnostics["log_branch"]`` is the ``phi`` of the
+    d = 16 instance from 2.5e-9 to 2.9e-11). ``diagnostics["log_branch"]`` is the ``phi`` of the
     branch kept. Computations are in double precision.
 
     Parameters
