@@ -13,8 +13,10 @@ and ``f(X2) = Y1 e^{(e^mu - 1) A} = Y1 e^L = Y2``.
 
 :func:`solve` builds the weights for one problem or a batch of problems on the batched native
 kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` (and, where the principal
-logarithm has a large norm, the branch of ``L``) per problem, and verifies every solution by an
-independent forward pass; :func:`forward` evaluates the network;
+logarithm has a large norm, the branch of ``L``) per problem, optionally refines the rare
+instances the closed form leaves above 1e-10 by moving along the solution manifold
+(``refine=True``: a damped first layer and a Newton continuation for ``W2``), and verifies every
+solution by an independent forward pass; :func:`forward` evaluates the network;
 :func:`fit_gradient` trains the same network by Adam (gradients through
 :func:`nnla.expm_frechet`) and :func:`fit_one_layer` fits the one-layer network ``Y = W X``, for the
 "power of depth" comparison.
@@ -65,6 +67,13 @@ _ACCEPT_TAIL = 2.0**-40  # the same, before each of the last _N_GRID_FALLBACK ra
 _N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
 _ALT_TAIL = 2.0**-34  # the other branch's last ranked candidates only above this residual
 _CHUNK = 256  # instances per block in the vectorised candidate ranking
+# Refinement off the analytic family (instances still above _REFINE_LEVEL; see _refine).
+_REFINE_LEVEL = 1e-10
+_RHOS = (0.1, 0.3)  # damping of the smallest singular direction of X2 - X1 in W1
+_HOM_DS0, _HOM_DS_MAX, _HOM_DS_MIN = 0.02, 0.1, 1e-4  # steps of the target homotopy
+_HOM_MAX_STEPS = 400
+_HOM_NEWTON = 8  # Newton iterations per homotopy step
+_HOM_TRACK, _HOM_FINAL = 1e-9, 1e-13  # Newton tolerances along the path and at its end
 
 MuSpec = Union[str, complex, float, ArrayLike]
 
@@ -91,10 +100,12 @@ class ThreeLayerSolution:
         ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``; ``phi``,
         ``log_residual`` and ``norm_l`` are those of the branch of the kept candidate),
         ``kappa_b1`` (``||B1||_1 ||B1^{-1}||_1`` with ``B1 = expm(W1 X1)``), ``norm_w1``,
-        ``norm_w2``, ``norm_w3`` (1-norms), ``candidates`` (how many ``mu`` were verified) and
+        ``norm_w2``, ``norm_w3`` (1-norms), ``candidates`` (how many ``mu`` were verified),
         ``branch_gain`` (for instances whose kept candidate uses the other branch of the
         logarithm, tried by ``mu="auto"`` after the ranked candidates: the residual before that
-        stage divided by the residual after it; 1 elsewhere).
+        stage divided by the residual after it; 1 elsewhere) and ``refine_gain`` (the same for
+        the refinement of ``solve(..., refine=True)``: 1 for instances not refined; for refined
+        ones ``W1 (X2 - X1)`` is no longer ``mu I`` and ``kappa_b1`` is that of the new ``B1``).
     """
 
     W1: np.ndarray
@@ -529,6 +540,122 @@ def _construct(
     return w1, w2, w3, res, kappa
 
 
+def _homotopy_w2(
+    b1: np.ndarray, b2: np.ndarray, log: np.ndarray, nt: int
+) -> np.ndarray | None:
+    """``W2`` with ``expm(-W2 B1) expm(W2 B2) = expm(L)`` for one instance, or None.
+
+    Continuation in the target: ``M(s) = expm(s L)``, ``s`` from 0 (``W2 = 0``) to 1, Newton at
+    each ``s`` from the previous ``W2`` with the ``d^2 x d^2`` Jacobian from
+    :func:`nnla.expm_frechet` over the ``d^2`` unit directions (``d(e^{-W2 B1} e^{W2 B2}) =
+    L(-W2 B1, -E B1) e^{W2 B2} + e^{-W2 B1} L(W2 B2, E B2)``); the step in ``s`` grows by 1.5 after
+    a converged step (at most 0.1) and halves after a failed one.
+    """
+    d = b1.shape[-1]
+    n = d * d
+    unit = np.zeros((n, d, d), dtype=np.complex128)
+    unit[np.arange(n), np.arange(n) // d, np.arange(n) % d] = 1.0
+    eb1, eb2 = unit @ b1, unit @ b2
+    w2 = np.zeros((d, d), dtype=np.complex128)
+    s, ds, steps = 0.0, _HOM_DS0, 0
+    with np.errstate(all="ignore"):
+        while s < 1.0:
+            if ds < _HOM_DS_MIN or steps >= _HOM_MAX_STEPS:
+                return None
+            steps += 1
+            sn = min(1.0, s + ds)
+            target, ok_t = _expm_raw(np.ascontiguousarray(sn * log[None]), nt)
+            if not ok_t[0]:
+                return None
+            target = target[0]
+            level = _HOM_TRACK if sn < 1.0 else _HOM_FINAL
+            w = w2
+            conv, prev = False, np.inf
+            for _ in range(_HOM_NEWTON):
+                z1, z2 = w @ b1, w @ b2
+                e, ok_e = _expm_raw(np.stack([-z1, z2]), nt)
+                if not ok_e.all():
+                    break
+                f = e[0] @ e[1] - target
+                nf = float(np.linalg.norm(f) / np.linalg.norm(target))
+                if not np.isfinite(nf):
+                    break
+                if nf < level:
+                    conv = True
+                    break
+                if sn >= 1.0 and nf >= 0.5 * prev:  # stalled at the rounding level
+                    conv = nf < _HOM_TRACK
+                    break
+                prev = nf
+                a = np.ascontiguousarray(np.concatenate([np.broadcast_to(-z1, (n, d, d)),
+                                                         np.broadcast_to(z2, (n, d, d))]))
+                try:
+                    _, fr = expm_frechet(a, np.concatenate([-eb1, eb2]), n_threads=nt)
+                    jac = (fr[:n] @ e[1] + e[0] @ fr[n:]).reshape(n, n).T
+                    step = np.linalg.solve(jac, -f.ravel())
+                except (np.linalg.LinAlgError, ValueError, NonFiniteResultError):
+                    break
+                w = w + step.reshape(d, d)
+            if conv and np.isfinite(w).all():
+                s, w2 = sn, w
+                ds = min(1.5 * ds, _HOM_DS_MAX)
+            else:
+                ds /= 2
+    return w2
+
+
+def _refine(
+    p: _Prepared, i: int, mu: complex, log: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """Weights off the analytic family for instance ``i``: (W1, W2, W3, residuals, kappa(B1)),
+    or None.
+
+    ``X2 - X1 = U S V^H``; ``W1 = mu (I - (1 - rho) v v^H) (X2 - X1)^{-1}`` with ``v`` the right
+    singular vector of the smallest singular value damps the direction in which ``G`` has its
+    large (rank-one) part, so that ``expm(W1 X1)`` is far better conditioned, at the price of
+    ``expm(W1 X2) != e^mu expm(W1 X1)``: ``W2`` then solves ``expm(-W2 B1) expm(W2 B2) = M``
+    (:func:`_homotopy_w2`), and ``W3`` is the least-squares top layer of :func:`_construct`. The
+    residuals are those of the forward pass of the returned weights. Each ``rho`` of
+    ``_RHOS`` is tried; the best result is returned.
+    """
+    x1, x2, y1, y2 = (a[i].astype(np.complex128) for a in (p.x1, p.x2, p.y1, p.y2))
+    d = x1.shape[-1]
+    try:
+        _, _, vh = np.linalg.svd(x2 - x1)
+    except np.linalg.LinAlgError:
+        return None
+    v = np.conj(vh[-1])
+    proj = np.outer(v, np.conj(v))
+    dinv = p.dinv[i].astype(np.complex128)
+    best: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None = None
+    for rho in _RHOS:
+        w1 = mu * (np.eye(d) - (1.0 - rho) * proj) @ dinv
+        with np.errstate(all="ignore"):
+            b, ok = _expm_raw(np.stack([w1 @ x1, w1 @ x2]), nt)
+        if not ok.all():
+            continue
+        w2 = _homotopy_w2(b[0], b[1], log.astype(np.complex128), nt)
+        if w2 is None:
+            continue
+        with np.errstate(all="ignore"):
+            e, ok = _expm_raw(np.stack([w2 @ b[0], w2 @ b[1]]), nt)
+            if not ok.all():
+                continue
+            s1, s2 = 1.0 / _fro(y1), 1.0 / _fro(y2)
+            w3 = _lstsq_right(np.concatenate([y1 * s1, y2 * s2], axis=-1)[None],
+                              np.concatenate([e[0] * s1, e[1] * s2], axis=-1)[None])[0]
+        ws = [np.broadcast_to(a, (2, d, d)) for a in (w1, w2, w3)]
+        f, okf = _forward_raw(*(np.ascontiguousarray(a) for a in ws), np.stack([x1, x2]), nt)
+        res = _rel_residual(f, np.stack([y1, y2]), okf)
+        if best is None or res.max() < best[3].max():
+            with np.errstate(all="ignore"):
+                kap = float(_norm1(b[0]) * _norm1(np.linalg.inv(b[0])))
+            best = (w1, w2, w3, res, kap)
+        if res.max() <= _REFINE_LEVEL:
+            break
+    return best
+
+
 def _validate_pairs(
     X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike
 ) -> tuple[list[np.ndarray], tuple[int, ...], int]:
@@ -587,6 +714,7 @@ def solve(
     mu: MuSpec = "auto",
     tol: float = 1e-8,
     real_if_possible: bool = False,
+    refine: bool = False,
     n_threads: int | None = None,
 ) -> ThreeLayerSolution:
     """Exact weights of ``f(X) = W3 expm(W2 expm(W1 X))`` with ``f(X1) = Y1`` and ``f(X2) = Y2``.
@@ -636,6 +764,20 @@ def solve(
     d = 16 instance from 2.5e-9 to 2.9e-11). ``diagnostics["log_branch"]`` is the ``phi`` of the
     branch kept. Computations are in double precision.
 
+    With ``refine=True`` (and ``mu="auto"``), the instances still above 1e-10 after all of this
+    are refined off the analytic family, one at a time (bench/README.md). The solution set of the
+    two equations is a manifold of dimension at least ``d^2``; the construction's forced
+    ``W1 = mu (X2 - X1)^{-1}`` gives ``G`` a large part along the smallest singular direction
+    ``v`` of ``X2 - X1`` and makes ``kappa(expm(W1 X1))`` (and the forward pass's rounding) large.
+    The refinement damps that direction, ``W1 = mu (I - (1 - rho) v v^H) (X2 - X1)^{-1}`` with
+    ``rho = 0.1`` (then 0.3), solves ``expm(-W2 B1) expm(W2 B2) = M`` for ``W2`` by continuation
+    in the target ``expm(s L)``, ``s`` from 0 (``W2 = 0``) to 1, with Newton steps on the
+    ``d^2 x d^2`` Jacobian from :func:`nnla.expm_frechet` (``mu`` and ``L`` of the kept
+    candidate), and fits ``W3`` as above; the result is verified by its own forward pass and
+    kept only if its residual is lower (``diagnostics["refine_gain"]``). It costs
+    ``O(d^6)`` per Newton step and up to seconds per instance (d = 8 and 16), hence opt-in; the
+    refined weights satisfy the two equations but are no longer those of the closed form.
+
     Parameters
     ----------
     X1, X2, Y1, Y2 : array_like, shape (..., d, d)
@@ -651,6 +793,9 @@ def solve(
         ``mu`` (both signs with ``"auto"``) first; the weights are then real. The output arrays
         are float64 only if every instance of the batch got a real solution; otherwise they are
         complex128 (real solutions have zero imaginary parts).
+    refine : bool, default False
+        Refine the instances still above 1e-10 off the analytic family (see above; ``"auto"``
+        only).
     n_threads : int, optional
         OpenMP threads of the native kernels (default: :func:`nnla.get_num_threads`). Results do
         not depend on it, nor on whether the instances are solved together or one at a time.
@@ -692,6 +837,8 @@ def solve(
     mode, mu_given = _parse_mu(mu, batch)
     if not (_is_real_number(tol) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    if not isinstance(refine, (bool, np.bool_)):
+        raise ValueError(f"refine must be True or False, got {refine!r}")
     nt = resolve_threads(n_threads)
     n = int(np.prod(batch, dtype=np.int64))
     is_real = all(a.dtype.kind == "f" for a in arrs)
@@ -702,7 +849,9 @@ def solve(
         return ThreeLayerSolution(
             z, z.copy(), z.copy(), np.zeros((*batch, 2)), np.zeros(batch, dtype=np.complex128), {}
         )
-    return _solve_flat(x1, x2, y1, y2, batch, d, mode, mu_given, tol, real_if_possible, nt)
+    return _solve_flat(
+        x1, x2, y1, y2, batch, d, mode, mu_given, tol, real_if_possible, bool(refine), nt
+    )
 
 
 def _choose_rotation(eig_m: np.ndarray) -> np.ndarray:
@@ -788,6 +937,7 @@ def _solve_flat(
     mu_given: np.ndarray | None,
     tol: float,
     real_if_possible: bool,
+    refine: bool,
     nt: int,
 ) -> ThreeLayerSolution:
     n = x1.shape[0]
@@ -897,6 +1047,7 @@ def _solve_flat(
     phi_used = phi.copy()
     norm_l = _norm1(log)
     branch_gain = np.ones(n)  # residual before / after the other branch (1: not taken)
+    refine_gain = np.ones(n)  # residual before / after the refinement (1: not refined)
 
     real_ok = np.zeros(n, dtype=bool)
     if real_if_possible and x1.dtype.kind == "f":
@@ -962,6 +1113,21 @@ def _solve_flat(
             miss = active & (best > tol)
             if miss.any():  # last resort, only for the instances above the tolerance
                 run_stages(ranked("auto", miss, real=False, dense=True), miss, real=False)
+            # Off the analytic family, one instance at a time, for the rare instances still
+            # above _REFINE_LEVEL; kept only where it lowers the verified residual.
+            todo = trying(active, np.full(n, _REFINE_LEVEL)) if refine else np.zeros(n, bool)
+            for i in np.flatnonzero(todo):
+                if not np.isfinite(best[i]):
+                    continue
+                out = _refine(prep, int(i), complex(best_mu[i]), prep.log[i], nt)
+                if out is not None and out[3].max() < best[i]:
+                    refine_gain[i] = best[i] / out[3].max()
+                    for k in range(3):
+                        w[k][i] = out[k]
+                    best_res[i] = out[3]
+                    best[i] = out[3].max()
+                    kappa[i] = out[4]
+                    real_sol[i] = False
 
     # The residuals are those of each candidate's forward pass, f(Xk) = W3 expm(W2 expm(W1 Xk))
     # evaluated from the returned weights and Xk alone (the computation of `forward`); the
@@ -997,6 +1163,7 @@ def _solve_flat(
         "norm_w3": _norm1(w[2]),
         "candidates": tried,
         "branch_gain": branch_gain,
+        "refine_gain": refine_gain,
     }
     diagnostics = {k: np.asarray(v).reshape(batch) for k, v in diagnostics.items()}
     sol = ThreeLayerSolution(
