@@ -71,7 +71,9 @@ _CHUNK = 256  # instances per block in the vectorised candidate ranking
 _REFINE_LEVEL = 1e-10
 _RHOS = (0.1, 0.3)  # damping of the smallest singular direction of X2 - X1 in W1
 _HOM_DS0, _HOM_DS_MAX, _HOM_DS_MIN = 0.02, 0.1, 1e-4  # steps of the target homotopy
-_HOM_MAX_STEPS = 400
+_HOM_MAX_STEPS = 200
+_HOM_MAX_NEWTON = 600  # Newton iterations per homotopy, in all
+_REFINE_MAX_D = 32  # larger matrices are not refined (the Jacobian is d^2 x d^2)
 _HOM_NEWTON = 8  # Newton iterations per homotopy step
 _HOM_TRACK, _HOM_FINAL = 1e-9, 1e-13  # Newton tolerances along the path and at its end
 
@@ -549,7 +551,8 @@ def _homotopy_w2(
     each ``s`` from the previous ``W2`` with the ``d^2 x d^2`` Jacobian from
     :func:`nnla.expm_frechet` over the ``d^2`` unit directions (``d(e^{-W2 B1} e^{W2 B2}) =
     L(-W2 B1, -E B1) e^{W2 B2} + e^{-W2 B1} L(W2 B2, E B2)``); the step in ``s`` grows by 1.5 after
-    a converged step (at most 0.1) and halves after a failed one.
+    a converged step (at most 0.1) and halves after a failed one; None after
+    ``_HOM_MAX_STEPS`` steps or ``_HOM_MAX_NEWTON`` Newton iterations.
     """
     d = b1.shape[-1]
     n = d * d
@@ -557,10 +560,10 @@ def _homotopy_w2(
     unit[np.arange(n), np.arange(n) // d, np.arange(n) % d] = 1.0
     eb1, eb2 = unit @ b1, unit @ b2
     w2 = np.zeros((d, d), dtype=np.complex128)
-    s, ds, steps = 0.0, _HOM_DS0, 0
+    s, ds, steps, iters = 0.0, _HOM_DS0, 0, 0
     with np.errstate(all="ignore"):
         while s < 1.0:
-            if ds < _HOM_DS_MIN or steps >= _HOM_MAX_STEPS:
+            if ds < _HOM_DS_MIN or steps >= _HOM_MAX_STEPS or iters >= _HOM_MAX_NEWTON:
                 return None
             steps += 1
             sn = min(1.0, s + ds)
@@ -572,6 +575,7 @@ def _homotopy_w2(
             w = w2
             conv, prev = False, np.inf
             for _ in range(_HOM_NEWTON):
+                iters += 1
                 z1, z2 = w @ b1, w @ b2
                 e, ok_e = _expm_raw(np.stack([-z1, z2]), nt)
                 if not ok_e.all():
@@ -795,7 +799,7 @@ def solve(
         complex128 (real solutions have zero imaginary parts).
     refine : bool, default False
         Refine the instances still above 1e-10 off the analytic family (see above; ``"auto"``
-        only).
+        only, ``d <= 32``).
     n_threads : int, optional
         OpenMP threads of the native kernels (default: :func:`nnla.get_num_threads`). Results do
         not depend on it, nor on whether the instances are solved together or one at a time.
@@ -1115,7 +1119,7 @@ def _solve_flat(
                 run_stages(ranked("auto", miss, real=False, dense=True), miss, real=False)
             # Off the analytic family, one instance at a time, for the rare instances still
             # above _REFINE_LEVEL; kept only where it lowers the verified residual.
-            todo = trying(active, np.full(n, _REFINE_LEVEL)) if refine else np.zeros(n, bool)
+            todo = trying(active, np.full(n, _REFINE_LEVEL)) & (refine and d <= _REFINE_MAX_D)
             for i in np.flatnonzero(todo):
                 if not np.isfinite(best[i]):
                     continue
