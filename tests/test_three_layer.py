@@ -246,6 +246,117 @@ def test_mpmath_forward_pass(d: int, cplx: bool, seed: int) -> None:
     assert max(r1, r2) < bound
 
 
+def _bench_instance(d: int, index: int) -> list[np.ndarray]:
+    """Instance ``index`` of bench/compare_three_layer.py's real data for size ``d``."""
+    rng = np.random.default_rng(1000 * d)
+    return [a[index] for a in _pairs(rng, 200, d, False)]
+
+
+def test_other_branch_for_a_large_principal_logarithm() -> None:
+    """M with eigenvalue pairs straddling the negative axis next to negative eigenvalues: the
+    principal logarithm has a large norm (335) and every mu leaves ~1e-9; the rotated branch
+    (norm 30) reaches 1e-10, also in exact arithmetic (mpmath, 50 digits)."""
+    x1, x2, y1, y2 = _bench_instance(16, 130)
+    lam, v = np.linalg.eig(np.linalg.solve(y1, y2))  # distinct eigenvalues: diagonalisable
+    principal = (v * np.log(lam)) @ np.linalg.inv(v)
+    assert np.abs(principal).sum(axis=0).max() > 300
+    sol = tl.solve(x1, x2, y1, y2)
+    phi = float(sol.diagnostics["log_branch"])
+    assert phi != 0
+    assert float(sol.diagnostics["norm_l"]) < 40
+    assert sol.diagnostics["log_residual"] < 1e-12
+    assert sol.residual < 1e-10
+    assert sol.diagnostics["branch_gain"] > 10  # measured 86 (2.5e-9 -> 2.9e-11)
+    with mpmath.workdps(50):
+        r1 = _mp_forward_residual(sol.weights, x1, y1)
+        r2 = _mp_forward_residual(sol.weights, x2, y2)
+    assert max(r1, r2) < 1e-9  # measured 1.5e-10 (7.6e-9 with the principal branch)
+
+
+def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch stage keeps a candidate only where it lowers the residual; instances that take
+    it get, alone, bitwise the result they get in the batch."""
+    rng = np.random.default_rng(25)
+    x1, x2, y1, y2 = _pairs(rng, 150, 8, False)
+    sol = tl.solve(x1, x2, y1, y2, tol=1.0)
+    switched = np.flatnonzero(sol.diagnostics["log_branch"] != 0)
+    assert switched.size >= 2
+    for i in switched[:2]:
+        one = tl.solve(x1[i], x2[i], y1[i], y2[i], tol=1.0)
+        for a, b in zip(one.weights, sol.weights):
+            np.testing.assert_array_equal(a, b[i])
+        np.testing.assert_array_equal(one.residuals, sol.residuals[i])
+        for key, val in one.diagnostics.items():
+            np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
+    rotated = tl._rotated_logarithm
+
+    def no_other_branch(m: np.ndarray, nt: int) -> tuple[np.ndarray, ...]:
+        lr, ph, rr, ell = rotated(m, nt)
+        return lr, ph, np.full_like(rr, np.inf), ell  # every rotated branch fails its check
+
+    monkeypatch.setattr(tl, "_rotated_logarithm", no_other_branch)
+    without = tl.solve(x1, x2, y1, y2, tol=1.0)
+    assert np.all(without.diagnostics["log_branch"] == 0)
+    gain = sol.diagnostics["branch_gain"]
+    np.testing.assert_allclose(gain[switched], without.residual[switched] / sol.residual[switched],
+                               rtol=1e-14)
+    assert np.all(gain[switched] > 1)
+    assert np.all(sol.residual <= without.residual)
+    assert np.all(sol.residual[switched] < without.residual[switched])
+    same = np.setdiff1d(np.arange(150), switched)
+    np.testing.assert_array_equal(sol.residual[same], without.residual[same])
+
+
+def _batch_instance(index: int) -> list[np.ndarray]:
+    """Instance ``index`` of the real 10^4-instance d = 8 batch of /work/coord/tl_batch.py."""
+    rng = np.random.default_rng(7)
+    return [rng.standard_normal((10000, 8, 8))[index] for _ in range(4)]
+
+
+def test_refinement_off_the_analytic_family() -> None:
+    """An instance that every mu leaves at 2e-9 (kappa(B1) large): the refinement's weights reach
+    1e-10 in the forward pass and are better in exact arithmetic (mpmath, 50 digits) too."""
+    x1, x2, y1, y2 = _batch_instance(9018)
+    plain = tl.solve(x1, x2, y1, y2)
+    assert plain.residual > 1e-9
+    assert plain.diagnostics["refine_gain"] == 1
+    sol = tl.solve(x1, x2, y1, y2, refine=True)
+    assert sol.residual < 1e-10  # measured 7.4e-13
+    assert sol.diagnostics["refine_gain"] == pytest.approx(plain.residual / sol.residual,
+                                                           rel=1e-14)
+    # Off the analytic family: W1 (X2 - X1) is no longer a multiple of the identity.
+    dw = sol.W1 @ (x2 - x1)
+    assert _rel(dw, complex(sol.mu) * np.eye(8)) > 0.01
+    for x, y, k in ((x1, y1, 0), (x2, y2, 1)):
+        assert _rel(tl.forward(sol, x), y) == pytest.approx(sol.residuals[k], rel=1e-12)
+    pairs = ((x1, y1), (x2, y2))
+    with mpmath.workdps(50):
+        exact_plain = max(_mp_forward_residual(plain.weights, x, y) for x, y in pairs)
+        exact = max(_mp_forward_residual(sol.weights, x, y) for x, y in pairs)
+    assert exact < 1e-10
+    assert exact < exact_plain / 10
+
+
+def test_refinement_never_increases_residual_and_batches() -> None:
+    """Refinement touches only instances above 1e-10 and keeps its weights only where they lower
+    the residual; the refined instance gets, alone, bitwise the result it gets in the batch."""
+    rng = np.random.default_rng(7)
+    x1, x2, y1, y2 = (rng.standard_normal((10000, 8, 8))[[6602, 9018, 0, 1, 2]] for _ in range(4))
+    plain = tl.solve(x1, x2, y1, y2)
+    sol = tl.solve(x1, x2, y1, y2, refine=True)
+    assert np.all(sol.residual <= plain.residual)
+    refined = sol.diagnostics["refine_gain"] > 1
+    np.testing.assert_array_equal(refined, plain.residual > 1e-10)
+    for a, b in zip(plain.weights, sol.weights):
+        np.testing.assert_array_equal(a[~refined], b[~refined])
+    one = tl.solve(x1[1], x2[1], y1[1], y2[1], refine=True)
+    for a, b in zip(one.weights, sol.weights):
+        np.testing.assert_array_equal(a, b[1])
+    np.testing.assert_array_equal(one.residuals, sol.residuals[1])
+    for key, val in one.diagnostics.items():
+        np.testing.assert_array_equal(val, sol.diagnostics[key][1], err_msg=key)
+
+
 def test_forward_matches_scipy_on_complex_data() -> None:
     rng = np.random.default_rng(12)
     w = [_gauss(rng, (3, 3), True) * 0.5 for _ in range(3)]
@@ -368,6 +479,7 @@ _A = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [1.0, 0.0, 3.0]])
         ((_E, _A, _E, _E), {"mu": [1.0, 2.0]}, "mu must be"),
         ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a positive"),
         ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a positive"),
+        ((_E, _A, _E, _E), {"refine": "yes"}, "refine must be True or False"),
         ((_E.astype(bool), _A, _E, _E), {}, "X1 has dtype bool"),
     ],
 )

@@ -12,7 +12,10 @@ Proof: ``W1 X2 = W1 X1 + mu I``, so ``expm(W1 X2) = e^mu B1`` with ``B1 = expm(W
 and ``f(X2) = Y1 e^{(e^mu - 1) A} = Y1 e^L = Y2``.
 
 :func:`solve` builds the weights for one problem or a batch of problems on the batched native
-kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` per problem, and verifies every
+kernels (:func:`nnla.expm`, :func:`nnla.logm`), chooses ``mu`` (and, where the principal
+logarithm has a large norm, the branch of ``L``) per problem, optionally refines the rare
+instances the closed form leaves above 1e-10 by moving along the solution manifold
+(``refine=True``: a damped first layer and a Newton continuation for ``W2``), and verifies every
 solution by an independent forward pass; :func:`forward` evaluates the network;
 :func:`fit_gradient` trains the same network by Adam (gradients through
 :func:`nnla.expm_frechet`) and :func:`fit_one_layer` fits the one-layer network ``Y = W X``, for the
@@ -62,7 +65,17 @@ _N_DENSE = 16
 _ACCEPT = 2.0**-44  # a candidate's residual at which an instance stops trying others
 _ACCEPT_TAIL = 2.0**-40  # the same, before each of the last _N_GRID_FALLBACK ranked candidates
 _N_GRID_FALLBACK = 10  # grid candidates tried after the defaults
+_ALT_TAIL = 2.0**-34  # the other branch's last ranked candidates only above this residual
 _CHUNK = 256  # instances per block in the vectorised candidate ranking
+# Refinement off the analytic family (instances still above _REFINE_LEVEL; see _refine).
+_REFINE_LEVEL = 1e-10
+_RHOS = (0.1, 0.3)  # damping of the smallest singular direction of X2 - X1 in W1
+_HOM_DS0, _HOM_DS_MAX, _HOM_DS_MIN = 0.02, 0.1, 1e-4  # steps of the target homotopy
+_HOM_MAX_STEPS = 200
+_HOM_MAX_NEWTON = 600  # Newton iterations per homotopy, in all
+_REFINE_MAX_D = 32  # larger matrices are not refined (the Jacobian is d^2 x d^2)
+_HOM_NEWTON = 8  # Newton iterations per homotopy step
+_HOM_TRACK, _HOM_FINAL = 1e-9, 1e-13  # Newton tolerances along the path and at its end
 
 MuSpec = Union[str, complex, float, ArrayLike]
 
@@ -86,9 +99,15 @@ class ThreeLayerSolution:
         ``norm_g`` (``||(X2 - X1)^{-1} X1||_1``), ``cond_y1``, ``cond_y2``, ``cond_m`` (1-norm
         condition numbers of ``Y1``, ``Y2`` and ``M = Y1^{-1} Y2``), ``log_branch`` (the rotation
         ``phi`` of ``L = logm(e^{-i phi} M) + i phi I``; 0 for the principal logarithm),
-        ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``),
+        ``log_residual`` (``||expm(L) - M||_1 / ||M||_1``), ``norm_l`` (``||L||_1``; ``phi``,
+        ``log_residual`` and ``norm_l`` are those of the branch of the kept candidate),
         ``kappa_b1`` (``||B1||_1 ||B1^{-1}||_1`` with ``B1 = expm(W1 X1)``), ``norm_w1``,
-        ``norm_w2``, ``norm_w3`` (1-norms) and ``candidates`` (how many ``mu`` were verified).
+        ``norm_w2``, ``norm_w3`` (1-norms), ``candidates`` (how many ``mu`` were verified),
+        ``branch_gain`` (for instances whose kept candidate uses the other branch of the
+        logarithm, tried by ``mu="auto"`` after the ranked candidates: the residual before that
+        stage divided by the residual after it; 1 elsewhere) and ``refine_gain`` (the same for
+        the refinement of ``solve(..., refine=True)``: 1 for instances not refined; for refined
+        ones ``W1 (X2 - X1)`` is no longer ``mu I`` and ``kappa_b1`` is that of the new ``B1``).
     """
 
     W1: np.ndarray
@@ -523,6 +542,124 @@ def _construct(
     return w1, w2, w3, res, kappa
 
 
+def _homotopy_w2(
+    b1: np.ndarray, b2: np.ndarray, log: np.ndarray, nt: int
+) -> np.ndarray | None:
+    """``W2`` with ``expm(-W2 B1) expm(W2 B2) = expm(L)`` for one instance, or None.
+
+    Continuation in the target: ``M(s) = expm(s L)``, ``s`` from 0 (``W2 = 0``) to 1, Newton at
+    each ``s`` from the previous ``W2`` with the ``d^2 x d^2`` Jacobian from
+    :func:`nnla.expm_frechet` over the ``d^2`` unit directions (``d(e^{-W2 B1} e^{W2 B2}) =
+    L(-W2 B1, -E B1) e^{W2 B2} + e^{-W2 B1} L(W2 B2, E B2)``); the step in ``s`` grows by 1.5 after
+    a converged step (at most 0.1) and halves after a failed one; None after
+    ``_HOM_MAX_STEPS`` steps or ``_HOM_MAX_NEWTON`` Newton iterations.
+    """
+    d = b1.shape[-1]
+    n = d * d
+    unit = np.zeros((n, d, d), dtype=np.complex128)
+    unit[np.arange(n), np.arange(n) // d, np.arange(n) % d] = 1.0
+    eb1, eb2 = unit @ b1, unit @ b2
+    w2 = np.zeros((d, d), dtype=np.complex128)
+    s, ds, steps, iters = 0.0, _HOM_DS0, 0, 0
+    with np.errstate(all="ignore"):
+        while s < 1.0:
+            if ds < _HOM_DS_MIN or steps >= _HOM_MAX_STEPS or iters >= _HOM_MAX_NEWTON:
+                return None
+            steps += 1
+            sn = min(1.0, s + ds)
+            target, ok_t = _expm_raw(np.ascontiguousarray(sn * log[None]), nt)
+            if not ok_t[0]:
+                return None
+            target = target[0]
+            level = _HOM_TRACK if sn < 1.0 else _HOM_FINAL
+            w = w2
+            conv, prev = False, np.inf
+            for _ in range(_HOM_NEWTON):
+                iters += 1
+                z1, z2 = w @ b1, w @ b2
+                e, ok_e = _expm_raw(np.stack([-z1, z2]), nt)
+                if not ok_e.all():
+                    break
+                f = e[0] @ e[1] - target
+                nf = float(np.linalg.norm(f) / np.linalg.norm(target))
+                if not np.isfinite(nf):
+                    break
+                if nf < level:
+                    conv = True
+                    break
+                if sn >= 1.0 and nf >= 0.5 * prev:  # stalled at the rounding level
+                    conv = nf < _HOM_TRACK
+                    break
+                prev = nf
+                a = np.ascontiguousarray(np.concatenate([np.broadcast_to(-z1, (n, d, d)),
+                                                         np.broadcast_to(z2, (n, d, d))]))
+                try:
+                    _, fr = expm_frechet(a, np.concatenate([-eb1, eb2]), n_threads=nt)
+                    jac = (fr[:n] @ e[1] + e[0] @ fr[n:]).reshape(n, n).T
+                    step = np.linalg.solve(jac, -f.ravel())
+                except (np.linalg.LinAlgError, ValueError, NonFiniteResultError):
+                    break
+                w = w + step.reshape(d, d)
+            if conv and np.isfinite(w).all():
+                s, w2 = sn, w
+                ds = min(1.5 * ds, _HOM_DS_MAX)
+            else:
+                ds /= 2
+    return w2
+
+
+def _refine(
+    p: _Prepared, i: int, mu: complex, log: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """Weights off the analytic family for instance ``i``: (W1, W2, W3, residuals, kappa(B1)),
+    or None.
+
+    ``X2 - X1 = U S V^H``; ``W1 = mu (I - (1 - rho) v v^H) (X2 - X1)^{-1}`` with ``v`` the right
+    singular vector of the smallest singular value damps the direction in which ``G`` has its
+    large (rank-one) part, so that ``expm(W1 X1)`` is far better conditioned, at the price of
+    ``expm(W1 X2) != e^mu expm(W1 X1)``: ``W2`` then solves ``expm(-W2 B1) expm(W2 B2) = M``
+    (:func:`_homotopy_w2`), and ``W3`` is the least-squares top layer of :func:`_construct`. The
+    residuals are those of the forward pass of the returned weights. Each ``rho`` of
+    ``_RHOS`` is tried; the best result is returned.
+    """
+    x1, x2, y1, y2 = (a[i].astype(np.complex128) for a in (p.x1, p.x2, p.y1, p.y2))
+    d = x1.shape[-1]
+    try:
+        _, _, vh = np.linalg.svd(x2 - x1)
+    except np.linalg.LinAlgError:
+        return None
+    v = np.conj(vh[-1])
+    proj = np.outer(v, np.conj(v))
+    dinv = p.dinv[i].astype(np.complex128)
+    best: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None = None
+    for rho in _RHOS:
+        w1 = mu * (np.eye(d) - (1.0 - rho) * proj) @ dinv
+        with np.errstate(all="ignore"):
+            b, ok = _expm_raw(np.stack([w1 @ x1, w1 @ x2]), nt)
+        if not ok.all():
+            continue
+        w2 = _homotopy_w2(b[0], b[1], log.astype(np.complex128), nt)
+        if w2 is None:
+            continue
+        with np.errstate(all="ignore"):
+            e, ok = _expm_raw(np.stack([w2 @ b[0], w2 @ b[1]]), nt)
+            if not ok.all():
+                continue
+            s1, s2 = 1.0 / _fro(y1), 1.0 / _fro(y2)
+            w3 = _lstsq_right(np.concatenate([y1 * s1, y2 * s2], axis=-1)[None],
+                              np.concatenate([e[0] * s1, e[1] * s2], axis=-1)[None])[0]
+        ws = [np.broadcast_to(a, (2, d, d)) for a in (w1, w2, w3)]
+        f, okf = _forward_raw(*(np.ascontiguousarray(a) for a in ws), np.stack([x1, x2]), nt)
+        res = _rel_residual(f, np.stack([y1, y2]), okf)
+        if best is None or res.max() < best[3].max():
+            with np.errstate(all="ignore"):
+                kap = float(_norm1(b[0]) * _norm1(np.linalg.inv(b[0])))
+            best = (w1, w2, w3, res, kap)
+        if res.max() <= _REFINE_LEVEL:
+            break
+    return best
+
+
 def _validate_pairs(
     X1: ArrayLike, X2: ArrayLike, Y1: ArrayLike, Y2: ArrayLike
 ) -> tuple[list[np.ndarray], tuple[int, ...], int]:
@@ -581,6 +718,7 @@ def solve(
     mu: MuSpec = "auto",
     tol: float = 1e-8,
     real_if_possible: bool = False,
+    refine: bool = False,
     n_threads: int | None = None,
 ) -> ThreeLayerSolution:
     """Exact weights of ``f(X) = W3 expm(W2 expm(W1 X))`` with ``f(X1) = Y1`` and ``f(X2) = Y2``.
@@ -609,16 +747,40 @@ def solve(
       instances at once, before any eigenvalues are computed; the instances whose residual is
       above ``max(2^-44, u cond(Y1), u cond(X2 - X1))`` then get the eigenvalues of ``G`` and
       ``M`` and try the best ranked candidate and the other defaults of ``ln 2, i pi/2,
-      -i pi/2, 1``, those still above ``max(2^-40, ...)`` the next ten ranked candidates, and
-      those still above ``tol`` a denser grid (each stage batched over the instances still
-      trying). Each instance keeps its best candidate.
+      -i pi/2, 1``, those still above ``max(2^-40, ...)`` the next ten ranked candidates; those
+      still above ``max(2^-40, ...)`` then try the other branch of the logarithm (below) with
+      the best ranked candidate and the defaults (the ten further ranked ones only above
+      ``2^-34``), and those still above ``tol`` a denser grid, with the branch of their best
+      candidate (each stage batched over the instances still trying). Each instance keeps its
+      best candidate, so no stage increases an instance's residual.
     - ``"real"``: the paper's real ``alpha > 0``, searched in the same way over ``[1e-3, 20]``.
     - a number (or an array of the batch shape): that ``mu``.
 
     The logarithm is the principal one, ``L = logm(Y1^{-1} Y2)``; where its check
     ``||expm(L) - M||_1 / ||M||_1 <= 1e-10`` fails (eigenvalues at the branch cut), the rotated
     branch ``L = logm(e^{-i phi} M) + i phi I`` is used, with ``phi`` turning the spectrum of
-    ``M`` away from the negative real axis. Computations are in double precision.
+    ``M`` away from the negative real axis. With ``"auto"``, the instances that stay above
+    ``max(2^-40, ...)`` after the ranked candidates also try that rotated branch where it passes
+    the check and has a smaller 1-norm than the principal logarithm: eigenvalues of ``M`` on
+    both sides of the negative real axis (a conjugate pair next to a negative eigenvalue of a
+    real ``M``) give the principal logarithm a large norm, and the rounding of the forward pass
+    grows with ``||L||`` for every ``mu`` (bench/README.md: ``||L||_1`` 335 -> 30 takes a real
+    d = 16 instance from 2.5e-9 to 2.9e-11). ``diagnostics["log_branch"]`` is the ``phi`` of the
+    branch kept. Computations are in double precision.
+
+    With ``refine=True`` (and ``mu="auto"``), the instances still above 1e-10 after all of this
+    are refined off the analytic family, one at a time (bench/README.md). The solution set of the
+    two equations is a manifold of dimension at least ``d^2``; the construction's forced
+    ``W1 = mu (X2 - X1)^{-1}`` gives ``G`` a large part along the smallest singular direction
+    ``v`` of ``X2 - X1`` and makes ``kappa(expm(W1 X1))`` (and the forward pass's rounding) large.
+    The refinement damps that direction, ``W1 = mu (I - (1 - rho) v v^H) (X2 - X1)^{-1}`` with
+    ``rho = 0.1`` (then 0.3), solves ``expm(-W2 B1) expm(W2 B2) = M`` for ``W2`` by continuation
+    in the target ``expm(s L)``, ``s`` from 0 (``W2 = 0``) to 1, with Newton steps on the
+    ``d^2 x d^2`` Jacobian from :func:`nnla.expm_frechet` (``mu`` and ``L`` of the kept
+    candidate), and fits ``W3`` as above; the result is verified by its own forward pass and
+    kept only if its residual is lower (``diagnostics["refine_gain"]``). It costs
+    ``O(d^6)`` per Newton step and up to seconds per instance (d = 8 and 16), hence opt-in; the
+    refined weights satisfy the two equations but are no longer those of the closed form.
 
     Parameters
     ----------
@@ -635,6 +797,9 @@ def solve(
         ``mu`` (both signs with ``"auto"``) first; the weights are then real. The output arrays
         are float64 only if every instance of the batch got a real solution; otherwise they are
         complex128 (real solutions have zero imaginary parts).
+    refine : bool, default False
+        Refine the instances still above 1e-10 off the analytic family (see above; ``"auto"``
+        only, ``d <= 32``).
     n_threads : int, optional
         OpenMP threads of the native kernels (default: :func:`nnla.get_num_threads`). Results do
         not depend on it, nor on whether the instances are solved together or one at a time.
@@ -676,6 +841,8 @@ def solve(
     mode, mu_given = _parse_mu(mu, batch)
     if not (_is_real_number(tol) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    if not isinstance(refine, (bool, np.bool_)):
+        raise ValueError(f"refine must be True or False, got {refine!r}")
     nt = resolve_threads(n_threads)
     n = int(np.prod(batch, dtype=np.int64))
     is_real = all(a.dtype.kind == "f" for a in arrs)
@@ -686,7 +853,9 @@ def solve(
         return ThreeLayerSolution(
             z, z.copy(), z.copy(), np.zeros((*batch, 2)), np.zeros(batch, dtype=np.complex128), {}
         )
-    return _solve_flat(x1, x2, y1, y2, batch, d, mode, mu_given, tol, real_if_possible, nt)
+    return _solve_flat(
+        x1, x2, y1, y2, batch, d, mode, mu_given, tol, real_if_possible, bool(refine), nt
+    )
 
 
 def _choose_rotation(eig_m: np.ndarray) -> np.ndarray:
@@ -698,13 +867,38 @@ def _choose_rotation(eig_m: np.ndarray) -> np.ndarray:
     return phis[np.argmax(dist, axis=1)]
 
 
+def _rotated_logarithm(
+    m: np.ndarray, nt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rotated branch ``L = logm(e^{-i phi} M) + i phi I`` of a stack of ``M``.
+
+    ``phi`` turns the eigenvalues of ``M`` farthest from the negative real axis (the cut of the
+    principal logarithm). Returns ``(L, phi, check residual ||expm(L) - M||_1 / ||M||_1,
+    eigenvalues of L)``; each matrix is one LAPACK/kernel call, so the result of an instance does
+    not depend on its batch.
+    """
+    d = m.shape[-1]
+    eig = np.linalg.eigvals(m).astype(np.complex128, copy=False)
+    ph = _choose_rotation(eig)
+    rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m)
+    lr, st = _core.logm(rot, nt)
+    okr = np.ones(m.shape[0], dtype=bool) if st is None else np.asarray(st) == OK
+    lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
+    with np.errstate(all="ignore"):
+        er, ok_er = _expm_raw(lr, nt)
+        rr = _norm1(er - m) / _norm1(m)
+        ell = np.log(eig * np.exp(-1j * ph)[:, None]) + 1j * ph[:, None]
+    rr = np.where(okr & ok_er & np.isfinite(rr), rr, np.inf)
+    return lr, ph, rr, ell
+
+
 def _logarithm(m: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """L with a verified ``expm(L) = M``: (L complex or real, phi, check residual).
 
     The eigenvalues of ``M`` (for the rotation ``phi``) are computed only for the instances
     whose principal logarithm fails its check.
     """
-    n, d = m.shape[0], m.shape[-1]
+    n = m.shape[0]
     log, status = _core.logm(m, nt)
     ok = np.ones(n, dtype=bool) if status is None else np.asarray(status) == OK
     log = np.where(ok[:, None, None], log, 0)
@@ -726,15 +920,7 @@ def _logarithm(m: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     bad = res > _LOG_TOL
     if bad.any():
         b = np.flatnonzero(bad)
-        ph = _choose_rotation(np.linalg.eigvals(m[b]).astype(np.complex128, copy=False))
-        rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m[b])
-        lr, st = _core.logm(rot, nt)
-        okr = np.ones(b.size, dtype=bool) if st is None else np.asarray(st) == OK
-        lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
-        with np.errstate(all="ignore"):
-            er, ok_er = _expm_raw(lr, nt)
-            rr = _norm1(er - m[b]) / _norm1(m[b])
-        rr = np.where(okr & ok_er & np.isfinite(rr), rr, np.inf)
+        lr, ph, rr, _ = _rotated_logarithm(m[b], nt)
         better = (rr <= _LOG_TOL) | (rr < res[b])
         if better.any():
             log = log.astype(np.complex128)
@@ -755,6 +941,7 @@ def _solve_flat(
     mu_given: np.ndarray | None,
     tol: float,
     real_if_possible: bool,
+    refine: bool,
     nt: int,
 ) -> ThreeLayerSolution:
     n = x1.shape[0]
@@ -831,7 +1018,11 @@ def _solve_flat(
         return out
 
     def run_stages(
-        stages: list[np.ndarray], active: np.ndarray, real: bool, n_tail: int = 0
+        stages: list[np.ndarray],
+        active: np.ndarray,
+        real: bool,
+        n_tail: int = 0,
+        branch: bool = False,
     ) -> None:
         for i, mus in enumerate(stages):
             tail = i >= len(stages) - n_tail
@@ -851,8 +1042,16 @@ def _solve_flat(
             best_mu[j] = mu_s[imp]
             real_sol[j] = real
             kappa[j] = kap[imp]
+            other_branch[j] = branch
             for k, wk in enumerate((w1, w2, w3)):
                 w[k][j] = wk[imp]
+
+    # Instances whose best candidate uses the other branch of the logarithm (below).
+    other_branch = np.zeros(n, dtype=bool)
+    phi_used = phi.copy()
+    norm_l = _norm1(log)
+    branch_gain = np.ones(n)  # residual before / after the other branch (1: not taken)
+    refine_gain = np.ones(n)  # residual before / after the refinement (1: not refined)
 
     real_ok = np.zeros(n, dtype=bool)
     if real_if_possible and x1.dtype.kind == "f":
@@ -880,9 +1079,59 @@ def _solve_flat(
             run_stages([np.full(n, first, dtype=np.complex128)], active, real=False)
             stages = ranked("auto", active, real=False, skip=first)
             run_stages(stages, active, False, _N_GRID_FALLBACK)
+            # The other branch: instances still above 2^-40 whose M has eigenvalues near the cut
+            # of the principal logarithm (conjugate pairs straddling the negative axis give it a
+            # large norm) try the rotated branch when its norm is smaller.
+            alt = np.flatnonzero(trying(active, accept_tail) & (phi == 0))
+            if alt.size:
+                lr, ph, rr, ell_alt = _rotated_logarithm(m[alt], nt)
+                use = (rr <= _LOG_TOL) & (_norm1(lr) < norm_l[alt])
+                alt, lr, ph, rr, ell_alt = alt[use], lr[use], ph[use], rr[use], ell_alt[use]
+            if alt.size:
+                log_alt = log.astype(np.complex128)  # a copy
+                log_alt[alt] = lr
+                prep = _Prepared(x1, x2, y1, y2, dinv, log_alt)
+                sub = _candidate_lists("auto", lam_g[alt], ell_alt, n_dx[alt], real=False, nt=nt)
+                alt_stages = []
+                for mus in sub:
+                    full = np.zeros(n, dtype=np.complex128)
+                    full[alt] = mus
+                    alt_stages.append(full)
+                on_alt = np.zeros(n, dtype=bool)
+                on_alt[alt] = True
+                before = best[alt].copy()
+                head = len(alt_stages) - _N_GRID_FALLBACK
+                run_stages(alt_stages[:head], on_alt, False, branch=True)
+                # The last ranked candidates only for instances still above _ALT_TAIL.
+                on_alt &= best > _ALT_TAIL
+                run_stages(alt_stages[head:], on_alt, False, branch=True)
+                # Each instance goes on (dense grid below) with the branch of its best candidate.
+                back = alt[~other_branch[alt]]
+                log_alt[back] = log[back]
+                keep = alt[other_branch[alt]]
+                ell[keep] = ell_alt[other_branch[alt]]
+                phi_used[keep] = ph[other_branch[alt]]
+                norm_l[keep] = _norm1(log_alt[keep])
+                log_res[keep] = rr[other_branch[alt]]
+                branch_gain[keep] = before[other_branch[alt]] / best[keep]
             miss = active & (best > tol)
             if miss.any():  # last resort, only for the instances above the tolerance
                 run_stages(ranked("auto", miss, real=False, dense=True), miss, real=False)
+            # Off the analytic family, one instance at a time, for the rare instances still
+            # above _REFINE_LEVEL; kept only where it lowers the verified residual.
+            todo = trying(active, np.full(n, _REFINE_LEVEL)) & (refine and d <= _REFINE_MAX_D)
+            for i in np.flatnonzero(todo):
+                if not np.isfinite(best[i]):
+                    continue
+                out = _refine(prep, int(i), complex(best_mu[i]), prep.log[i], nt)
+                if out is not None and out[3].max() < best[i]:
+                    refine_gain[i] = best[i] / out[3].max()
+                    for k in range(3):
+                        w[k][i] = out[k]
+                    best_res[i] = out[3]
+                    best[i] = out[3].max()
+                    kappa[i] = out[4]
+                    real_sol[i] = False
 
     # The residuals are those of each candidate's forward pass, f(Xk) = W3 expm(W2 expm(W1 Xk))
     # evaluated from the returned weights and Xk alone (the computation of `forward`); the
@@ -909,14 +1158,16 @@ def _solve_flat(
         "cond_y1": cond_y1,
         "cond_y2": cond_y2,
         "cond_m": cond_m,
-        "log_branch": phi,
+        "log_branch": phi_used,
         "log_residual": log_res,
-        "norm_l": _norm1(log),
+        "norm_l": norm_l,
         "kappa_b1": kappa,
         "norm_w1": _norm1(w[0]),
         "norm_w2": _norm1(w[1]),
         "norm_w3": _norm1(w[2]),
         "candidates": tried,
+        "branch_gain": branch_gain,
+        "refine_gain": refine_gain,
     }
     diagnostics = {k: np.asarray(v).reshape(batch) for k, v in diagnostics.items()}
     sol = ThreeLayerSolution(
