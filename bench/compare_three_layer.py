@@ -188,9 +188,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--mpmath", action="store_true", help="also the mpmath check (minutes)")
+    p.add_argument("--batched-only", action="store_true", help="only the batched speed table")
     a = p.parse_args()
     print(f"nnla {nnla.__version__}, numpy {np.__version__}, {platform.processor()}, "
           f"{nnla.get_num_threads()} threads, {time.strftime('%Y-%m-%d %H:%M')}")
+    if a.batched_only:
+        batched(1000 if a.quick else 10_000, profile=False)
+        return
     accuracy(40 if a.quick else 200)
     nearly_singular(40 if a.quick else 200)
     batched(1000 if a.quick else 10_000, profile=not a.quick)
