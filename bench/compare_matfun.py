@@ -296,7 +296,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="wait up to this many seconds for an idle machine before each timing",
     )
     p.add_argument("--no-torch", action="store_true")
-    p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/)")
+    p.add_argument(
+        "--out", default=None, help="JSON file (default bench/results/; '' writes none)"
+    )
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.dims is None:
@@ -317,8 +319,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"# nnla matrix functions vs peers — {machine_info().get('cpu_model')}, "
         f"threads {args.threads}\n{text}"
     )
+    if args.out == "":
+        return
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = args.out or Path(__file__).parent / "results" / f"compare_matfun-{stamp}.json"
+    default = Path(__file__).parent / "results" / f"compare_matfun-{stamp}.json"
+    path = Path(args.out) if args.out else default
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
