@@ -481,6 +481,10 @@ _A = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [1.0, 0.0, 3.0]])
         ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a positive"),
         ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a positive"),
         ((_E, _A, _E, _E), {"refine": "yes"}, "refine must be True or False"),
+        ((_E, _A, _E, _E), {"refine": True, "mu": "real"}, "refine=True needs mu='auto'"),
+        ((_E, _A, _E, _E), {"refine": True, "mu": 0.7}, "refine=True needs mu='auto'"),
+        ((np.eye(17), 2 * np.eye(17), np.eye(17), np.eye(17)), {"refine": True},
+         r"refine=True is available for d <= 16"),
         ((_E.astype(bool), _A, _E, _E), {}, "X1 has dtype bool"),
     ],
 )

@@ -73,7 +73,7 @@ _RHOS = (0.1, 0.3)  # damping of the smallest singular direction of X2 - X1 in W
 _HOM_DS0, _HOM_DS_MAX, _HOM_DS_MIN = 0.02, 0.1, 1e-4  # steps of the target homotopy
 _HOM_MAX_STEPS = 200
 _HOM_MAX_NEWTON = 600  # Newton iterations per homotopy, in all
-_REFINE_MAX_D = 32  # larger matrices are not refined (the Jacobian is d^2 x d^2)
+_REFINE_MAX_D = 16  # larger matrices are not refined (the Jacobian is d^2 x d^2)
 _HOM_NEWTON = 8  # Newton iterations per homotopy step
 _HOM_TRACK, _HOM_FINAL = 1e-9, 1e-13  # Newton tolerances along the path and at its end
 
@@ -779,7 +779,8 @@ def solve(
     ``d^2 x d^2`` Jacobian from :func:`nnla.expm_frechet` (``mu`` and ``L`` of the kept
     candidate), and fits ``W3`` as above; the result is verified by its own forward pass and
     kept only if its residual is lower (``diagnostics["refine_gain"]``). It costs
-    ``O(d^6)`` per Newton step and up to seconds per instance (d = 8 and 16), hence opt-in; the
+    ``O(d^6)`` per Newton step: 0.4-8 s per refined instance at d = 8, about 20 s at d = 16
+    (at most 1200 Newton steps), hence opt-in; the
     refined weights satisfy the two equations but are no longer those of the closed form.
 
     Parameters
@@ -798,8 +799,8 @@ def solve(
         are float64 only if every instance of the batch got a real solution; otherwise they are
         complex128 (real solutions have zero imaginary parts).
     refine : bool, default False
-        Refine the instances still above 1e-10 off the analytic family (see above; ``"auto"``
-        only, ``d <= 32``).
+        Refine the instances still above 1e-10 off the analytic family (see above). Needs
+        ``mu="auto"`` and ``d <= 16`` (``ValueError`` otherwise).
     n_threads : int, optional
         OpenMP threads of the native kernels (default: :func:`nnla.get_num_threads`). Results do
         not depend on it, nor on whether the instances are solved together or one at a time.
@@ -843,6 +844,13 @@ def solve(
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
     if not isinstance(refine, (bool, np.bool_)):
         raise ValueError(f"refine must be True or False, got {refine!r}")
+    if refine and mode != "auto":
+        raise ValueError("refine=True needs mu='auto' (it refines the automatic choice of mu)")
+    if refine and d > _REFINE_MAX_D:
+        raise ValueError(
+            f"refine=True is available for d <= {_REFINE_MAX_D} (its Newton steps cost O(d^6)), "
+            f"got d = {d}"
+        )
     nt = resolve_threads(n_threads)
     n = int(np.prod(batch, dtype=np.int64))
     is_real = all(a.dtype.kind == "f" for a in arrs)
@@ -1119,7 +1127,7 @@ def _solve_flat(
                 run_stages(ranked("auto", miss, real=False, dense=True), miss, real=False)
             # Off the analytic family, one instance at a time, for the rare instances still
             # above _REFINE_LEVEL; kept only where it lowers the verified residual.
-            todo = trying(active, np.full(n, _REFINE_LEVEL)) & (refine and d <= _REFINE_MAX_D)
+            todo = trying(active, np.full(n, _REFINE_LEVEL)) & refine
             for i in np.flatnonzero(todo):
                 if not np.isfinite(best[i]):
                     continue
