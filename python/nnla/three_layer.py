@@ -779,7 +779,7 @@ def solve(
     ``d^2 x d^2`` Jacobian from :func:`nnla.expm_frechet` (``mu`` and ``L`` of the kept
     candidate), and fits ``W3`` as above; the result is verified by its own forward pass and
     kept only if its residual is lower (``diagnostics["refine_gain"]``). It costs
-    ``O(d^6)`` per Newton step: 0.4-8 s per refined instance at d = 8, about 20 s at d = 16
+    ``O(d^6)`` per Newton step: 0.4-8 s per refined instance at d = 8, 7-25 s at d = 16
     (at most 1200 Newton steps), hence opt-in; the
     refined weights satisfy the two equations but are no longer those of the closed form.
 
