@@ -95,6 +95,7 @@ from nnla.sggn import (
     FitResult,
     _check_domain,
     _check_nonneg,
+    _check_positive,
 )
 
 __all__ = [
@@ -896,9 +897,7 @@ def adam_2d(
     """
     n = check_int(n_neurons, "n_neurons", 1)
     steps = check_int(steps, "steps", 0)
-    lr = _check_nonneg(lr, "lr")
-    if lr == 0:
-        raise ValueError("lr must be > 0")
+    lr = _check_positive(lr, "lr")
     if time_limit is not None:
         time_limit = _check_nonneg(time_limit, "time_limit")
     seed = check_int(seed, "seed", 0)

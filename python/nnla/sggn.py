@@ -813,6 +813,13 @@ def _check_nonneg(value: object, name: str) -> float:
     return float(value)
 
 
+def _check_positive(value: object, name: str) -> float:
+    out = _check_nonneg(value, name)
+    if out == 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return out
+
+
 def fit_least_squares(target: str | Callable[..., Any], n_neurons: int, *,
                       domain: ArrayLike | None = None, quadrature: int = 1024,
                       singularities: ArrayLike | None = None) -> FitResult:
@@ -897,9 +904,7 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
     dom = _check_domain(domain, dim)
     u, name, sing = _resolve_target(target, dim, singularities)
     steps = check_int(steps, "steps", 0)
-    lr_val = _check_nonneg(lr, "lr")
-    if lr_val <= 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    lr_val = _check_positive(lr, "lr")
     if time_limit is not None:
         time_limit = _check_nonneg(time_limit, "time_limit")
     quadrature = check_int(quadrature, "quadrature", 1)
