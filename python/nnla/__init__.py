@@ -36,11 +36,11 @@ import platform
 import numpy as np
 
 from nnla import analysis, datasets, errors, hss, relu, sggn, three_layer
-from nnla._native import _core
+from nnla._native import VERSION, _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
 
-__version__: str = _core.__version__
+__version__: str = VERSION
 
 __all__ = [
     "__version__",

@@ -1,8 +1,8 @@
 """Data sets of matrix-function pairs ``(X, f(X))`` for learning matrix functions, and a scorer.
 
 :func:`matrix_function_pairs` draws ``n`` random ``d x d`` matrices from a named family with a
-seed and evaluates ``f`` on them with nnla's batched kernels (``nnla.expm``, ``nnla.logm``,
-``nnla.sqrtm``, ``nnla.signm``, looked up when called), with a per-sample validity flag and a
+seed and evaluates ``f`` on them with nnla's batched kernels (``expm``, ``logm``, ``sqrtm``,
+``signm``, through their per-matrix status path), with a per-sample validity flag and a
 condition estimate.  :func:`score` reports a model's errors the way the literature on learning
 matrix functions does: relative Frobenius error per sample, its quantiles and the share of samples
 within relative tolerances, next to the error to expect of the exact kernel (condition x unit
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,8 +38,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._native import VERSION, Status, run
 from nnla._threads import resolve_threads
-from nnla._validate import check_int
+from nnla._validate import check_float, check_int
 
 __all__ = [
     "FAMILIES",
@@ -358,70 +358,28 @@ def _prescreen(f: str, lam: np.ndarray, xnorm: np.ndarray, u: float, d: int) -> 
     return ok
 
 
-def _batch_indices(err: BaseException, size: int) -> np.ndarray | None:
-    """Batch indices (into a 1-D stack of ``size``) named by an nnla error, or None."""
-    idx = getattr(err, "indices", None)
-    if not idx:
-        return None
-    try:
-        out = np.array([int(i[0]) for i in idx], dtype=np.intp)
-    except (TypeError, IndexError, ValueError):
-        return None
-    if out.size == 0 or out.min() < 0 or out.max() >= size:
-        return None
-    return np.unique(out)
+def _evaluate(f: str, x: np.ndarray, valid: np.ndarray, n_threads: int | None) -> np.ndarray:
+    """The native ``f`` on the valid samples of ``x``; failed samples are marked invalid.
 
-
-def _evaluate(
-    fn: Callable[..., np.ndarray], x: np.ndarray, valid: np.ndarray, n_threads: int | None
-) -> np.ndarray:
-    """``fn`` on the valid samples of ``x``; failing samples are marked invalid (NaN output).
-
-    One batched call normally.  Where it raises an ``numpy.linalg.LinAlgError`` naming batch
-    indices, those samples are marked invalid and the call is repeated on the others (a few
-    times); otherwise every remaining sample is evaluated on its own (slow for large batches,
-    but only reached when the kernel reports a failure without indices).  nnla's kernels give
-    the same bits batched or one at a time, so the values do not depend on the path taken.
-    The output has shape ``(n,) + `` the shape of ``fn``'s result per sample.
+    One batched call through the status path (:func:`nnla._native.run`): a sample whose status
+    is not ``OK`` is marked invalid and its output is NaN; the other samples are unaffected.
+    nnla's kernels give the same bits batched or one at a time, so the values do not depend on
+    which samples are evaluated together. The output has shape ``(n,)`` for ``expm_cond`` and
+    ``(n, d, d)`` otherwise.
     """
     n = x.shape[0]
     idx = np.flatnonzero(valid)
-    result: np.ndarray | None = None
-    for _ in range(4):
-        if idx.size == 0:
-            break
-        try:
-            sub = x if idx.size == n else x[idx]  # no copy when every sample is in
-            result = np.asarray(fn(sub, n_threads=n_threads))
-            break
-        except np.linalg.LinAlgError as err:
-            bad = _batch_indices(err, idx.size)
-            if bad is None:
-                break
-            valid[idx[bad]] = False
-            idx = np.delete(idx, bad)
-    if result is not None and idx.size == n:
-        fresh = result.flags.writeable and not np.may_share_memory(result, x)
-        return result if fresh else result.copy()
-    if result is not None or idx.size == 0:
-        dtype = result.dtype if result is not None else x.dtype
-        tail = result.shape[1:] if result is not None else x.shape[1:]
-        out = np.full((n, *tail), np.nan, dtype=np.result_type(dtype, np.float32))
-        if result is not None:
-            out[idx] = result
-        return out
-    # per-sample fallback
-    pieces: dict[int, np.ndarray] = {}
-    for i in idx:
-        try:
-            pieces[int(i)] = np.asarray(fn(x[i : i + 1], n_threads=n_threads))[0]
-        except np.linalg.LinAlgError:
-            valid[i] = False
-    dtype = np.result_type(x.dtype, *[p.dtype for p in pieces.values()])
-    tail = next(iter(pieces.values())).shape if pieces else x.shape[1:]
-    out = np.full((n, *tail), np.nan, dtype=dtype)
-    for i, p in pieces.items():
-        out[i] = p
+    tail = () if f == "expm_cond" else x.shape[1:]
+    if idx.size == 0:
+        return np.full((n, *tail), np.nan, dtype=np.result_type(x.dtype, np.float32))
+    sub = x if idx.size == n else np.ascontiguousarray(x[idx])  # no copy when every sample is in
+    result, status = run(f, sub, n_threads=resolve_threads(n_threads))
+    bad = status != Status.OK
+    if idx.size == n and not bad.any():
+        return result
+    valid[idx[bad]] = False
+    out = np.full((n, *tail), np.nan, dtype=np.result_type(result.dtype, np.float32))
+    out[idx[~bad]] = result[~bad]
     return out
 
 
@@ -582,19 +540,13 @@ def matrix_function_pairs(
     >>> bool(np.abs(X).max() <= 10.0)
     True
     """
-    import nnla  # the package: its functions are looked up at call time
-
     if not isinstance(f, str) or f not in FUNCTIONS:
         raise ValueError(f"f must be one of {list(FUNCTIONS)}, got {f!r}")
     n = check_int(n, "n", 0)
     d = check_int(d, "d", 1)
     if not isinstance(family, str) or family not in FAMILIES:
         raise ValueError(f"family must be one of {list(FAMILIES)}, got {family!r}")
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    scale = float(scale)
-    if not (math.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    scale = check_float(scale, "scale", low=0.0, low_open=True)
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -606,7 +558,6 @@ def matrix_function_pairs(
     seed = check_int(seed, "seed", 0)
     if not isinstance(cond, str) or cond not in _COND_MODES:
         raise ValueError(f"cond must be one of {list(_COND_MODES)}, got {cond!r}")
-    fn = getattr(nnla, f)
 
     workers = resolve_threads(n_threads)
     cplx = dt.kind == "c"
@@ -623,7 +574,7 @@ def matrix_function_pairs(
         valid = _prescreen(f, lam, xnorm, u, d)
     else:
         valid = np.ones(n, dtype=bool)
-    fx = _evaluate(fn, x, valid, n_threads)
+    fx = _evaluate(f, x, valid, n_threads)
     valid &= np.isfinite(fx).all(axis=(-2, -1))
     fx[~valid] = np.nan
 
@@ -635,7 +586,7 @@ def matrix_function_pairs(
             method = "expm_cond"
             if valid.any():
                 ok = valid.copy()
-                est = _evaluate(nnla.expm_cond, x, ok, n_threads)  # robust like f itself
+                est = _evaluate("expm_cond", x, ok, n_threads)
                 cnd[ok] = est[ok].real
                 cnd[valid & ~ok] = np.inf  # the estimator overflowed: extremely ill conditioned
         else:
@@ -654,7 +605,7 @@ def matrix_function_pairs(
         valid=valid,
         cond=cnd,
         cond_method=method,
-        version=str(getattr(nnla, "__version__", "")),
+        version=VERSION,
     )
     return MatrixFunctionData(x, fx, info)
 

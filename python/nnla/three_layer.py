@@ -33,9 +33,9 @@ from typing import Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnla._native import _core
+from nnla._native import Status, batch_indices, run, where
 from nnla._threads import resolve_threads
-from nnla._validate import OK, _indices, _where, as_matrix_stack, check_int
+from nnla._validate import as_matrix_stack, check_int
 from nnla.errors import NonFiniteResultError, SingularMatrixError, VerificationError
 from nnla.linalg import expm, expm_frechet
 
@@ -146,10 +146,8 @@ def _expm_raw(a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray]:
     """Batched expm of a C-contiguous stack without raising: (result, ok mask)."""
     if a.shape[0] == 0:
         return a.copy(), np.ones(0, dtype=bool)
-    out, status = _core.expm(np.ascontiguousarray(a), nt)
-    if status is None:
-        return out, np.ones(a.shape[0], dtype=bool)
-    return out, np.asarray(status) == OK
+    out, status = run("expm", np.ascontiguousarray(a), n_threads=nt)
+    return out, status == Status.OK
 
 
 def _lstsq_right(y: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -233,12 +231,12 @@ def _fmt(values: np.ndarray) -> str:
 
 def _flat_where(mask: np.ndarray, batch: tuple[int, ...]) -> str:
     """' at batch indices [...]' for a flat mask of a batch, '' for a single problem."""
-    return _where(mask.reshape(batch))
+    return where(mask.reshape(batch))
 
 
 def _flat_indices(mask: np.ndarray, batch: tuple[int, ...]) -> list[tuple[int, ...]]:
     m = mask.reshape(batch)
-    return _indices(m) if m.ndim else ([()] if bool(m) else [])
+    return batch_indices(m) if m.ndim else ([()] if bool(m) else [])
 
 
 def _raise_singular(
@@ -678,7 +676,7 @@ def _validate_pairs(
     for a, n in zip(arrs, names):
         finite = np.isfinite(a).all(axis=(-2, -1))
         if not finite.all():
-            raise ValueError(f"{n} contains NaN or Inf{_where(~finite)}")
+            raise ValueError(f"{n} contains NaN or Inf{where(~finite)}")
     return arrs, shape[:-2], d
 
 
@@ -889,8 +887,8 @@ def _rotated_logarithm(
     eig = np.linalg.eigvals(m).astype(np.complex128, copy=False)
     ph = _choose_rotation(eig)
     rot = np.ascontiguousarray(np.exp(-1j * ph)[:, None, None] * m)
-    lr, st = _core.logm(rot, nt)
-    okr = np.ones(m.shape[0], dtype=bool) if st is None else np.asarray(st) == OK
+    lr, st = run("logm", rot, n_threads=nt)
+    okr = st == Status.OK
     lr = np.where(okr[:, None, None], lr, 0) + 1j * ph[:, None, None] * np.eye(d)
     with np.errstate(all="ignore"):
         er, ok_er = _expm_raw(lr, nt)
@@ -907,8 +905,8 @@ def _logarithm(m: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     whose principal logarithm fails its check.
     """
     n = m.shape[0]
-    log, status = _core.logm(m, nt)
-    ok = np.ones(n, dtype=bool) if status is None else np.asarray(status) == OK
+    log, status = run("logm", m, n_threads=nt)
+    ok = status == Status.OK
     log = np.where(ok[:, None, None], log, 0)
     with np.errstate(all="ignore"):
         if m.dtype.kind == "f" and log.dtype.kind == "c":

@@ -1,0 +1,85 @@
+"""The principal matrix logarithm (cpp/matfun/logm, schur)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from nnla._native import raise_for_status, run
+from nnla._threads import resolve_threads
+from nnla._validate import as_matrix_stack
+
+__all__ = ["logm"]
+
+
+def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = None) -> np.ndarray:
+    """Principal logarithm of each matrix in a stack.
+
+    Inverse scaling and squaring on the Schur form (Al-Mohy and Higham 2012, Algorithm 4.1):
+    square roots of the triangular Schur factor until it is close to the identity, a Pade
+    approximant of degree m <= 7 evaluated by partial fractions, the scaling undone, and the
+    diagonal and first superdiagonal recomputed from exact formulas. Real input is reduced by the
+    real Schur form and converted to the complex one; when no eigenvalue is a negative real number
+    the principal logarithm is real and so is the result. All dtypes are computed in double
+    precision; single-precision results are rounded.
+
+    The principal logarithm has eigenvalues with imaginary parts in (-pi, pi]. Eigenvalues on
+    the negative real axis (a real matrix's negative real eigenvalues, e.g. a Jordan block at -2)
+    get imaginary part +pi, the convention of ``numpy.log(-2 + 0j)``; the result is then complex.
+    For real input the output dtype is decided for the WHOLE batch: if any matrix has a negative
+    real eigenvalue, the output is complex (complex64 for float32, complex128 for float64) and
+    the other matrices have a zero imaginary part; otherwise it is real. For complex input the
+    side of the cut is that of the computed eigenvalue (its imaginary part's sign, +0 counting
+    as above): an eigenvalue that is computed as ``-2 - 1e-17j`` gets imaginary part -pi.
+    Eigenvalues near the cut keep full accuracy (the superdiagonal formulas use the unwinding
+    number), within the condition number, which grows as eigenvalues approach the cut from
+    opposite sides.
+
+    Parameters
+    ----------
+    a : array_like, shape (..., d, d)
+        Square matrices; float32, float64, complex64 and complex128 are kept, integers become
+        float64. Any batch shape (including empty) and d >= 0; non-contiguous input is copied once.
+    check_finite : bool, default True
+        Raise ``ValueError`` if a matrix contains NaN or Inf. With False such matrices give an
+        all-NaN result and the other matrices of the batch are unaffected.
+    n_threads : int, optional
+        OpenMP threads over the batch (default: :func:`nnla.get_num_threads`). The result does not
+        depend on it, nor on whether the matrices are passed together or one at a time.
+
+    Returns
+    -------
+    ndarray, shape (..., d, d)
+        ``log(a)``, same dtype as ``a`` (float64 for integer input), or the corresponding complex
+        dtype for real input with a negative real eigenvalue in the batch.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` has fewer than 2 dimensions, is not square in its last two axes, has an
+        unsupported dtype, or contains NaN/Inf with ``check_finite=True``.
+    nnla.errors.SingularMatrixError
+        If a matrix is singular to working precision (an eigenvalue with
+        ``|lambda| <= d*u*max|lambda_j|``): the logarithm of a singular matrix does not exist.
+        The message names the batch indices.
+    nnla.errors.ConvergenceError
+        If LAPACK's Schur factorization does not converge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnla
+    >>> t = 0.5
+    >>> r = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    >>> bool(np.allclose(nnla.logm(r), [[0.0, -t], [t, 0.0]], rtol=0, atol=1e-15))
+    True
+    >>> nnla.logm(np.array([[-1.0]]))
+    array([[0.+3.14159265j]])
+    """
+    arr = as_matrix_stack(a, "a")
+    nt = resolve_threads(n_threads)
+    if arr.size == 0:
+        return np.empty(arr.shape, dtype=arr.dtype)
+    out, status = run("logm", arr, n_threads=nt)
+    raise_for_status(status, "logm", "a", check_finite=check_finite)
+    return out
