@@ -71,7 +71,8 @@ def run(func: str, *arrays: np.ndarray, n_threads: int, **options: Any) -> tuple
     n_threads : int
         OpenMP threads (already resolved).
     **options
-        Keyword options of the native function (``residual`` for ``signm``).
+        Keyword options of the native function (``residual`` for ``signm``, default False:
+        its output is then None).
 
     Returns
     -------
@@ -91,6 +92,8 @@ def run(func: str, *arrays: np.ndarray, n_threads: int, **options: Any) -> tuple
     """
     if func not in BATCHED:
         raise ValueError(f"func must be one of {BATCHED}, got {func!r}")
+    if func == "signm":
+        options.setdefault("residual", False)
     *outputs, status = getattr(_core, func)(*arrays, n_threads=n_threads, **options)
     if status is None:
         status = np.zeros(arrays[0].shape[:-2], dtype=np.int8)

@@ -15,7 +15,6 @@ the leading singular subspaces and the relative distance ``||C - ref||_2 / ||ref
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import scipy.optimize
 import scipy.sparse.linalg
 from numpy.typing import ArrayLike
 
-from nnla._validate import check_int
+from nnla._validate import check_finite, check_float, check_int
 
 __all__ = [
     "DEFAULT_SHIFTS",
@@ -57,23 +56,7 @@ def _as_data(a: ArrayLike, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be 2-D (features x samples), got shape {arr.shape}")
     if arr.dtype.kind in "iu" or arr.dtype == np.float16:
         arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or Inf")
-    return arr
-
-
-def _check_real(
-    value: object, name: str, *, low: float, high: float | None = None, low_open: bool = False
-) -> float:
-    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
-    v = math.nan if bad else float(value)  # type: ignore[arg-type]
-    ok = math.isfinite(v) and (v > low if low_open else v >= low) and (high is None or v < high)
-    if not ok:
-        rng = f"> {low}" if low_open else f">= {low}"
-        if high is not None:
-            rng += f" and < {high}"
-        raise ValueError(f"{name} must be a number {rng}, got {value!r}")
-    return v
+    return check_finite(arr, name)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -238,8 +221,8 @@ def linear_surrogate(
         raise ValueError(
             f"Xhat has {Xd.shape[1]} samples (columns), Y has {Yd.shape[1]}: they must match"
         )
-    ridge = _check_real(ridge, "ridge", low=0.0)
-    holdout = _check_real(holdout, "holdout", low=0.0, high=1.0)
+    ridge = check_float(ridge, "ridge", low=0.0)
+    holdout = check_float(holdout, "holdout", low=0.0, high=1.0, high_open=True)
     seed = check_int(seed, "seed", 0)
     N = Yd.shape[1]
     n_hold = int(round(holdout * N))

@@ -373,7 +373,7 @@ def _evaluate(f: str, x: np.ndarray, valid: np.ndarray, n_threads: int | None) -
     if idx.size == 0:
         return np.full((n, *tail), np.nan, dtype=np.result_type(x.dtype, np.float32))
     sub = x if idx.size == n else np.ascontiguousarray(x[idx])  # no copy when every sample is in
-    result, status = run(f, sub, n_threads=resolve_threads(n_threads))
+    result, *_, status = run(f, sub, n_threads=resolve_threads(n_threads))
     bad = status != Status.OK
     if idx.size == n and not bad.any():
         return result
