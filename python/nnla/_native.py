@@ -38,7 +38,17 @@ _blas = ctypes.CDLL(_blas_path, mode=ctypes.RTLD_LOCAL)
 
 from nnla import _core  # noqa: E402
 
-__all__ = ["BATCHED", "VERSION", "Status", "_core", "batch_indices", "raise_for_status", "run", "where"]
+__all__ = [
+    "BATCHED",
+    "VERSION",
+    "Status",
+    "_core",
+    "batch_indices",
+    "raise_for_status",
+    "run",
+    "where",
+]
+
 
 class Status(enum.IntEnum):  # MERGE: replaced by _core.Status
     OK = 0
@@ -50,6 +60,7 @@ class Status(enum.IntEnum):  # MERGE: replaced by _core.Status
     NO_SQUARE_ROOT = 6
     IMAGINARY_AXIS = 7
     NOT_CONVERGED = 8
+
 
 VERSION: str = _core.__version__
 """The version of nnla, as compiled into the native core."""
