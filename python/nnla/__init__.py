@@ -2,6 +2,8 @@
 
 Public API
 ----------
+linalg
+    The batched matrix functions below (also available here, as ``nnla.expm`` etc.).
 expm
     Batched matrix exponential (Pade scaling and squaring, Al-Mohy & Higham 2009).
 logm, sqrtm
@@ -35,7 +37,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors, hss, relu, sggn, three_layer
+from nnla import analysis, datasets, errors, hss, linalg, relu, sggn, three_layer
 from nnla._native import VERSION, _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -53,6 +55,7 @@ __all__ = [
     "get_num_threads",
     "hss",
     "info",
+    "linalg",
     "logm",
     "relu",
     "set_num_threads",
