@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 import scipy.linalg
 from nnla import three_layer as tl
+from nnla._native import Status
 from nnla.cli import main
 from nnla.errors import SingularMatrixError, VerificationError
+from nnla.three_layer import baselines, common, logarithm, search
 
 U = np.finfo(np.float64).eps / 2
 
@@ -161,20 +163,18 @@ def test_branch_cut_cases(m: np.ndarray) -> None:
 
 def test_rotated_branch_is_a_logarithm(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the principal logm fails, L = logm(e^{-i phi} M) + i phi I is used and checked."""
-    real_core = tl._core
+    real_run = logarithm.run
     calls = []
 
-    class PrincipalFails:
-        def __getattr__(self, name: str) -> object:
-            return getattr(real_core, name)
-
-        def logm(self, a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray | None]:
-            calls.append(a.shape)
+    def principal_fails(func: str, *arrays: np.ndarray, **kw: object) -> tuple[np.ndarray, ...]:
+        if func == "logm":
+            calls.append(arrays[0].shape)
             if len(calls) == 1:  # the principal logarithm "does not converge"
-                return np.full(a.shape, np.nan), np.full(a.shape[0], 8, dtype=np.int32)
-            return real_core.logm(a, nt)
+                a = arrays[0]
+                return np.full(a.shape, np.nan), np.full(a.shape[0], Status.NOT_CONVERGED, np.int8)
+        return real_run(func, *arrays, **kw)
 
-    monkeypatch.setattr(tl, "_core", PrincipalFails())
+    monkeypatch.setattr(logarithm, "run", principal_fails)
     rng = np.random.default_rng(9)
     d = 3
     y1 = np.eye(d)
@@ -288,13 +288,13 @@ def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.M
         np.testing.assert_array_equal(one.residuals, sol.residuals[i])
         for key, val in one.diagnostics.items():
             np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
-    rotated = tl._rotated_logarithm
+    rotated = search.rotated_logarithm
 
     def no_other_branch(m: np.ndarray, nt: int) -> tuple[np.ndarray, ...]:
         lr, ph, rr, ell = rotated(m, nt)
         return lr, ph, np.full_like(rr, np.inf), ell  # every rotated branch fails its check
 
-    monkeypatch.setattr(tl, "_rotated_logarithm", no_other_branch)
+    monkeypatch.setattr(search, "rotated_logarithm", no_other_branch)
     without = tl.solve(x1, x2, y1, y2, tol=1.0)
     assert np.all(without.diagnostics["log_branch"] == 0)
     gain = sol.diagnostics["branch_gain"]
@@ -417,7 +417,7 @@ def test_inverse_of_a_stack_with_a_singular_matrix() -> None:
     a = _gauss(rng, (9, 4, 4), True)
     a[3] = 0.0
     a[7, 2, :] = 0.0  # a zero row: an exactly zero pivot
-    inv, ok = tl._inv_each(a)
+    inv, ok = common.inv_each(a)
     np.testing.assert_array_equal(ok, [i not in (3, 7) for i in range(9)])
     for i in np.flatnonzero(ok):
         np.testing.assert_array_equal(inv[i], np.linalg.inv(a[i]))
@@ -478,8 +478,8 @@ _A = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [1.0, 0.0, 3.0]])
         ((_E, _A, _E, _E), {"mu": "best"}, "mu must be 'auto', 'real' or a number"),
         ((_E, _A, _E, _E), {"mu": np.nan}, "mu must be finite"),
         ((_E, _A, _E, _E), {"mu": [1.0, 2.0]}, "mu must be"),
-        ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a positive"),
-        ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a positive"),
+        ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a finite number > 0"),
+        ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a finite number > 0"),
         ((_E, _A, _E, _E), {"refine": "yes"}, "refine must be True or False"),
         ((_E, _A, _E, _E), {"refine": True, "mu": "real"}, "refine=True needs mu='auto'"),
         ((_E, _A, _E, _E), {"refine": True, "mu": 0.7}, "refine=True needs mu='auto'"),
@@ -557,12 +557,12 @@ def test_gradient_matches_finite_differences(layers: int, cplx: bool) -> None:
     xs = [_gauss(rng, (d, d), cplx) for _ in range(2)]
     ys = [_gauss(rng, (d, d), cplx) for _ in range(2)]
     ws = [0.5 * _gauss(rng, (d, d), cplx) for _ in range(layers)]
-    loss, _, grads = tl._loss_and_grad(ws, xs, ys)
+    loss, _, grads = baselines.loss_and_grad(ws, xs, ys)
     dirs = [_gauss(rng, (d, d), cplx) for _ in range(layers)]
     h = 1e-5
 
     def at(t: float) -> float:
-        return tl._loss_and_grad([w + t * e for w, e in zip(ws, dirs)], xs, ys)[0]
+        return baselines.loss_and_grad([w + t * e for w, e in zip(ws, dirs)], xs, ys)[0]
 
     fd = (at(h) - at(-h)) / (2 * h)
     analytic = sum(float(np.vdot(g, e).real) for g, e in zip(grads, dirs))
