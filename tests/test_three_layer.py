@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 import scipy.linalg
 from nnla import three_layer as tl
+from nnla._native import Status
 from nnla.cli import main
 from nnla.errors import SingularMatrixError, VerificationError
+from nnla.three_layer import baselines, common, logarithm, search
+from nnla.three_layer.refinement import REFINE_LEVEL
 
 U = np.finfo(np.float64).eps / 2
 
@@ -161,20 +164,18 @@ def test_branch_cut_cases(m: np.ndarray) -> None:
 
 def test_rotated_branch_is_a_logarithm(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the principal logm fails, L = logm(e^{-i phi} M) + i phi I is used and checked."""
-    real_core = tl._core
+    real_run = logarithm.run
     calls = []
 
-    class PrincipalFails:
-        def __getattr__(self, name: str) -> object:
-            return getattr(real_core, name)
-
-        def logm(self, a: np.ndarray, nt: int) -> tuple[np.ndarray, np.ndarray | None]:
-            calls.append(a.shape)
+    def principal_fails(func: str, *arrays: np.ndarray, **kw: object) -> tuple[np.ndarray, ...]:
+        if func == "logm":
+            calls.append(arrays[0].shape)
             if len(calls) == 1:  # the principal logarithm "does not converge"
-                return np.full(a.shape, np.nan), np.full(a.shape[0], 8, dtype=np.int32)
-            return real_core.logm(a, nt)
+                a = arrays[0]
+                return np.full(a.shape, np.nan), np.full(a.shape[0], Status.NOT_CONVERGED, np.int8)
+        return real_run(func, *arrays, **kw)
 
-    monkeypatch.setattr(tl, "_core", PrincipalFails())
+    monkeypatch.setattr(logarithm, "run", principal_fails)
     rng = np.random.default_rng(9)
     d = 3
     y1 = np.eye(d)
@@ -191,7 +192,7 @@ def test_rotated_branch_is_a_logarithm(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Residuals on random instances (a subset of bench/compare_three_layer.py) and mpmath
+# Residuals on random instances and mpmath
 # ------------------------------------------------------------------------------------------------
 
 
@@ -246,31 +247,75 @@ def test_mpmath_forward_pass(d: int, cplx: bool, seed: int) -> None:
     assert max(r1, r2) < bound
 
 
-def _bench_instance(d: int, index: int) -> list[np.ndarray]:
-    """Instance ``index`` of bench/compare_three_layer.py's real data for size ``d``."""
-    rng = np.random.default_rng(1000 * d)
-    return [a[index] for a in _pairs(rng, 200, d, False)]
+def _negative_axis_instance(seed: int, d: int = 6, cond_v: float = 300.0) -> tuple:
+    """Real pairs with ``M = Y1^{-1} Y2 = V D V^{-1}``, ``D`` block diagonal with two pairs
+    ``r e^{+-i(pi - delta)}`` straddling the negative real axis and the eigenvalues -1 and -2
+    (d = 6), ``cond(V) = cond_v``. Returns the pairs, ``V`` and ``D``.
+
+    The principal logarithm ``V log(D) V^{-1}`` has eigenvalues with imaginary parts near both
+    ``+pi`` and ``-pi``, and grows with ``2 pi cond(V)``. Rotated by ``phi = -pi``, every
+    eigenvalue of ``e^{-i phi} M`` lies within ``delta`` of the positive axis, and
+    ``L = V log(-D) V^{-1} - i pi I`` has eigenvalues within ``log 2`` of ``-i pi``.
+    """
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for r, delta in ((1.2, 0.1), (0.8, 0.2)):
+        t = np.pi - delta
+        blocks.append(r * np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]))
+    dm = scipy.linalg.block_diag(*blocks, np.diag([-1.0, -2.0][: d - 4]))
+    u_, _, vt = np.linalg.svd(rng.standard_normal((d, d)))
+    v = (u_ * np.geomspace(1.0, 1.0 / cond_v, d)) @ vt
+    y1 = np.eye(d) + 0.2 * rng.standard_normal((d, d))
+    x1, x2 = rng.standard_normal((2, d, d))
+    return (x1, x2, y1, y1 @ v @ dm @ np.linalg.inv(v)), v, dm
 
 
-def test_other_branch_for_a_large_principal_logarithm() -> None:
+def _without_other_branch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every rotated branch fail its check in the mu search's other-branch stage."""
+    rotated = search.rotated_logarithm
+
+    def no_other_branch(m: np.ndarray, nt: int) -> tuple[np.ndarray, ...]:
+        lr, ph, rr, ell = rotated(m, nt)
+        return lr, ph, np.full_like(rr, np.inf), ell
+
+    monkeypatch.setattr(search, "rotated_logarithm", no_other_branch)
+
+
+def test_other_branch_for_a_large_principal_logarithm(monkeypatch: pytest.MonkeyPatch) -> None:
     """M with eigenvalue pairs straddling the negative axis next to negative eigenvalues: the
-    principal logarithm has a large norm (335) and every mu leaves ~1e-9; the rotated branch
-    (norm 30) reaches 1e-10, also in exact arithmetic (mpmath, 50 digits)."""
-    x1, x2, y1, y2 = _bench_instance(16, 130)
-    lam, v = np.linalg.eig(np.linalg.solve(y1, y2))  # distinct eigenvalues: diagonalisable
-    principal = (v * np.log(lam)) @ np.linalg.inv(v)
-    assert np.abs(principal).sum(axis=0).max() > 300
+    principal logarithm has a large norm and leaves every mu above 2^-40, where the other-branch
+    stage starts; the rotated branch (a norm several times smaller) is taken, lowers the verified
+    residual and the residual in exact arithmetic (mpmath, 40 digits)."""
+    (x1, x2, y1, y2), v, dm = _negative_axis_instance(0)
+    vinv = np.linalg.inv(v)
+    principal = v @ scipy.linalg.logm(dm.astype(complex)) @ vinv
     sol = tl.solve(x1, x2, y1, y2)
     phi = float(sol.diagnostics["log_branch"])
     assert phi != 0
-    assert float(sol.diagnostics["norm_l"]) < 40
-    assert sol.diagnostics["log_residual"] < 1e-12
-    assert sol.residual < 1e-10
-    assert sol.diagnostics["branch_gain"] > 10  # measured 86 (2.5e-9 -> 2.9e-11)
-    with mpmath.workdps(50):
-        r1 = _mp_forward_residual(sol.weights, x1, y1)
-        r2 = _mp_forward_residual(sol.weights, x2, y2)
-    assert max(r1, r2) < 1e-9  # measured 1.5e-10 (7.6e-9 with the principal branch)
+    rotated = v @ scipy.linalg.logm(np.exp(-1j * phi) * dm) @ vinv + 1j * phi * np.eye(6)
+    norm_p, norm_r = (float(common.norm1(a[None])[0]) for a in (principal, rotated))
+    # The precondition the construction is made for: principal - rotated = 2 pi i V P V^{-1}, P
+    # the spectral projector onto the eigenvalues above the axis and -1, -2, so the principal
+    # logarithm grows with 2 pi cond(V) while the rotated one stays near -i pi I.
+    assert norm_p > 5 * norm_r
+    # The logarithms agree with the references up to rounding amplified by cond(V)^2.
+    tol_l = 100 * U * 300.0**2
+    assert float(sol.diagnostics["norm_l"]) == pytest.approx(norm_r, rel=tol_l)
+    assert sol.diagnostics["log_residual"] <= logarithm.LOG_TOL  # the check the solver makes
+    _without_other_branch(monkeypatch)
+    plain = tl.solve(x1, x2, y1, y2)
+    assert plain.diagnostics["log_branch"] == 0
+    assert float(plain.diagnostics["norm_l"]) == pytest.approx(norm_p, rel=tol_l)
+    assert plain.residual > 2.0**-40  # the instance reaches the other-branch stage
+    gain = float(sol.diagnostics["branch_gain"])
+    assert gain == pytest.approx(float(plain.residual / sol.residual), rel=1e-14)
+    assert gain > 1
+    with mpmath.workdps(40):
+        exact = max(_mp_forward_residual(sol.weights, x, y) for x, y in ((x1, y1), (x2, y2)))
+        exact_plain = max(
+            _mp_forward_residual(plain.weights, x, y) for x, y in ((x1, y1), (x2, y2))
+        )
+    assert exact < exact_plain
 
 
 def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -288,13 +333,7 @@ def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.M
         np.testing.assert_array_equal(one.residuals, sol.residuals[i])
         for key, val in one.diagnostics.items():
             np.testing.assert_array_equal(val, sol.diagnostics[key][i], err_msg=key)
-    rotated = tl._rotated_logarithm
-
-    def no_other_branch(m: np.ndarray, nt: int) -> tuple[np.ndarray, ...]:
-        lr, ph, rr, ell = rotated(m, nt)
-        return lr, ph, np.full_like(rr, np.inf), ell  # every rotated branch fails its check
-
-    monkeypatch.setattr(tl, "_rotated_logarithm", no_other_branch)
+    _without_other_branch(monkeypatch)
     without = tl.solve(x1, x2, y1, y2, tol=1.0)
     assert np.all(without.diagnostics["log_branch"] == 0)
     gain = sol.diagnostics["branch_gain"]
@@ -307,47 +346,60 @@ def test_other_branch_never_increases_residual_and_batches(monkeypatch: pytest.M
     np.testing.assert_array_equal(sol.residual[same], without.residual[same])
 
 
-def _batch_instance(index: int) -> list[np.ndarray]:
-    """Instance ``index`` of a real 10^4-instance d = 8 batch (seed 7, as in the speed bench)."""
-    rng = np.random.default_rng(7)
-    return [rng.standard_normal((10000, 8, 8))[index] for _ in range(4)]
+def _one_small_singular_value(seed: int, d: int = 3, s_min: float = 1e-6) -> list[np.ndarray]:
+    """Gaussian pairs, except that ``X2 - X1 = U diag(1, ..., 1, s_min) V^H`` (random U, V): the
+    construction's ``G = (X2 - X1)^{-1} X1`` has a large rank-one part, the case the refinement
+    is made for."""
+    rng = np.random.default_rng(seed)
+    x1, y1, y2 = rng.standard_normal((3, d, d))
+    u_, _, vh = np.linalg.svd(rng.standard_normal((d, d)))
+    sig = np.ones(d)
+    sig[-1] = s_min
+    return [x1, x1 + (u_ * sig) @ vh, y1, y2]
 
 
 def test_refinement_off_the_analytic_family() -> None:
-    """An instance that every mu leaves at 2e-9 (kappa(B1) large): the refinement's weights reach
-    1e-10 in the forward pass and are better in exact arithmetic (mpmath, 50 digits) too."""
-    x1, x2, y1, y2 = _batch_instance(9018)
+    """An instance the closed form leaves above the refinement level: the refined weights reach
+    that level in the forward pass, have the damped first layer of the refinement, and are a
+    solution in exact arithmetic (mpmath) to the accuracy the conditioning allows."""
+    x1, x2, y1, y2 = _one_small_singular_value(1)
     plain = tl.solve(x1, x2, y1, y2)
-    assert plain.residual > 1e-9
+    assert plain.residual > REFINE_LEVEL  # the instance is refined
     assert plain.diagnostics["refine_gain"] == 1
     sol = tl.solve(x1, x2, y1, y2, refine=True)
-    assert sol.residual < 1e-10  # measured 7.4e-13
+    assert sol.residual <= REFINE_LEVEL  # the level the refinement works to
     assert sol.diagnostics["refine_gain"] == pytest.approx(plain.residual / sol.residual,
                                                            rel=1e-14)
-    # Off the analytic family: W1 (X2 - X1) is no longer a multiple of the identity.
-    dw = sol.W1 @ (x2 - x1)
-    assert _rel(dw, complex(sol.mu) * np.eye(8)) > 0.01
+    # Off the analytic family: W1 (X2 - X1) = mu (I - (1 - rho) v v^H), v the right singular
+    # vector of the smallest singular value of X2 - X1, rho = 0.1 or 0.3.
+    cond_dx = float(sol.diagnostics["cond_dx"])
+    q = np.eye(3) - sol.W1 @ (x2 - x1) / complex(sol.mu)
+    v = np.conj(np.linalg.svd(x2 - x1)[2][-1])
+    rho = 1 - np.trace(q).real
+    assert min(abs(rho - 0.1), abs(rho - 0.3)) <= 10 * U * cond_dx
+    assert np.linalg.norm(q - (1 - rho) * np.outer(v, np.conj(v))) <= 10 * U * cond_dx
     for x, y, k in ((x1, y1, 0), (x2, y2, 1)):
         assert _rel(tl.forward(sol, x), y) == pytest.approx(sol.residuals[k], rel=1e-12)
-    pairs = ((x1, y1), (x2, y2))
-    with mpmath.workdps(50):
-        exact_plain = max(_mp_forward_residual(plain.weights, x, y) for x, y in pairs)
-        exact = max(_mp_forward_residual(sol.weights, x, y) for x, y in pairs)
-    # 7e-11 .. 1.1e-10 depending on the ISA variant of the kernels (FMA rounding)
-    assert exact < 5e-10
-    assert exact < exact_plain / 10
+    with mpmath.workdps(40):
+        exact = max(_mp_forward_residual(sol.weights, x, y) for x, y in ((x1, y1), (x2, y2)))
+    # The floor u cond(X2 - X1) cond(Y1) of the solver's error message, with a factor 10.
+    assert exact <= 10 * U * cond_dx * float(sol.diagnostics["cond_y1"])
 
 
 def test_refinement_never_increases_residual_and_batches() -> None:
-    """Refinement touches only instances above 1e-10 and keeps its weights only where they lower
-    the residual; the refined instance gets, alone, bitwise the result it gets in the batch."""
-    rng = np.random.default_rng(7)
-    x1, x2, y1, y2 = (rng.standard_normal((10000, 8, 8))[[6602, 9018, 0, 1, 2]] for _ in range(4))
+    """Refinement touches only instances above its level and keeps its weights only where they
+    lower the residual; a refined instance gets, alone, bitwise the result it gets in the
+    batch."""
+    rng = np.random.default_rng(20)
+    cases = [_one_small_singular_value(5), _one_small_singular_value(1)]
+    cases += [list(rng.standard_normal((4, 3, 3))) for _ in range(3)]
+    x1, x2, y1, y2 = (np.stack(a) for a in zip(*cases))
     plain = tl.solve(x1, x2, y1, y2)
+    assert np.count_nonzero(plain.residual > REFINE_LEVEL) >= 2
     sol = tl.solve(x1, x2, y1, y2, refine=True)
     assert np.all(sol.residual <= plain.residual)
     refined = sol.diagnostics["refine_gain"] > 1
-    np.testing.assert_array_equal(refined, plain.residual > 1e-10)
+    np.testing.assert_array_equal(refined, plain.residual > REFINE_LEVEL)
     for a, b in zip(plain.weights, sol.weights):
         np.testing.assert_array_equal(a[~refined], b[~refined])
     one = tl.solve(x1[1], x2[1], y1[1], y2[1], refine=True)
@@ -417,7 +469,7 @@ def test_inverse_of_a_stack_with_a_singular_matrix() -> None:
     a = _gauss(rng, (9, 4, 4), True)
     a[3] = 0.0
     a[7, 2, :] = 0.0  # a zero row: an exactly zero pivot
-    inv, ok = tl._inv_each(a)
+    inv, ok = common.inv_each(a)
     np.testing.assert_array_equal(ok, [i not in (3, 7) for i in range(9)])
     for i in np.flatnonzero(ok):
         np.testing.assert_array_equal(inv[i], np.linalg.inv(a[i]))
@@ -478,8 +530,8 @@ _A = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [1.0, 0.0, 3.0]])
         ((_E, _A, _E, _E), {"mu": "best"}, "mu must be 'auto', 'real' or a number"),
         ((_E, _A, _E, _E), {"mu": np.nan}, "mu must be finite"),
         ((_E, _A, _E, _E), {"mu": [1.0, 2.0]}, "mu must be"),
-        ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a positive"),
-        ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a positive"),
+        ((_E, _A, _E, _E), {"tol": 0.0}, "tol must be a finite number > 0"),
+        ((_E, _A, _E, _E), {"tol": "x"}, "tol must be a finite number > 0"),
         ((_E, _A, _E, _E), {"refine": "yes"}, "refine must be True or False"),
         ((_E, _A, _E, _E), {"refine": True, "mu": "real"}, "refine=True needs mu='auto'"),
         ((_E, _A, _E, _E), {"refine": True, "mu": 0.7}, "refine=True needs mu='auto'"),
@@ -557,12 +609,12 @@ def test_gradient_matches_finite_differences(layers: int, cplx: bool) -> None:
     xs = [_gauss(rng, (d, d), cplx) for _ in range(2)]
     ys = [_gauss(rng, (d, d), cplx) for _ in range(2)]
     ws = [0.5 * _gauss(rng, (d, d), cplx) for _ in range(layers)]
-    loss, _, grads = tl._loss_and_grad(ws, xs, ys)
+    loss, _, grads = baselines.loss_and_grad(ws, xs, ys)
     dirs = [_gauss(rng, (d, d), cplx) for _ in range(layers)]
     h = 1e-5
 
     def at(t: float) -> float:
-        return tl._loss_and_grad([w + t * e for w, e in zip(ws, dirs)], xs, ys)[0]
+        return baselines.loss_and_grad([w + t * e for w, e in zip(ws, dirs)], xs, ys)[0]
 
     fd = (at(h) - at(-h)) / (2 * h)
     analytic = sum(float(np.vdot(g, e).real) for g, e in zip(grads, dirs))

@@ -22,6 +22,7 @@ __all__ = [
     "as_polygon",
     "as_real",
     "as_relu_params",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_float",
@@ -94,6 +95,21 @@ def check_float(
         rng = " and ".join(parts) or "(any value)"
         raise ValueError(f"{name} must be a finite number {rng}, got {value!r}")
     return v
+
+
+def check_bool(value: object, name: str) -> bool:
+    """``value`` as a bool if it is ``True`` or ``False`` (a Python or numpy bool).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla._validate import check_bool
+    >>> check_bool(np.True_, "refine")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
