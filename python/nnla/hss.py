@@ -80,7 +80,7 @@ from numpy.typing import ArrayLike
 from nnla._native import _core
 from nnla._threads import resolve_threads
 from nnla._validate import check_int
-from nnla.errors import LinAlgError, NotPositiveDefiniteError
+from nnla.errors import HSSAccuracyWarning, LinAlgError, NotPositiveDefiniteError
 
 __all__ = ["HSSAccuracyWarning", "HSSCholesky", "HSSMatrix"]
 
@@ -1027,13 +1027,6 @@ class HSSCholesky:
             matmat=inv,
             dtype=np.float64,
         )
-
-
-class HSSAccuracyWarning(RuntimeWarning):
-    """A sampled HSS compression missed its tolerance (measured a posteriori, after retries).
-
-    ``H.error_estimate`` holds the estimate of ``||A - H||_F / ||A||_F``.
-    """
 
 
 _EPS = float(np.finfo(np.float64).eps)
