@@ -346,9 +346,11 @@ class HSSMatrix:
         b : array_like, shape (n,)
             Hidden-layer biases.
         domain : optional
-            As in :func:`nnla.relu.mass_matrix` (1D default (0, 1); 2D default the unit square).
+            1D: an interval ``(a, b)`` with ``a < b`` (default ``(0, 1)``). 2D: a box
+            ``((x0, x1), (y0, y1))`` or the ``(k, 2)`` vertices of a convex polygon (default the
+            unit square); the flat form ``(x0, x1, y0, y1)`` raises ``ValueError``.
         tol : float, default 1e-12
-            Compression tolerance (2D only; validated in 1D).
+            Compression tolerance (2D, and the SPD-preserving fallback in 1D).
         leaf_size : int, default 32
             Largest number of indices of a leaf (>= 2).
         n_threads : int, optional
