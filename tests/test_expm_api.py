@@ -670,11 +670,19 @@ def test_concurrent_errors_stay_in_their_thread() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", nnla.errors.__all__)
+_WARNINGS = [n for n in nnla.errors.__all__ if issubclass(getattr(nnla.errors, n), Warning)]
+
+
+@pytest.mark.parametrize("name", [n for n in nnla.errors.__all__ if n not in _WARNINGS])
 def test_error_classes_are_linalgerror(name: str) -> None:
     cls = getattr(nnla.errors, name)
     assert issubclass(cls, np.linalg.LinAlgError)
     assert issubclass(cls, nnla.errors.LinAlgError)
+
+
+@pytest.mark.parametrize("name", _WARNINGS)
+def test_warning_classes_are_runtime_warnings(name: str) -> None:
+    assert issubclass(getattr(nnla.errors, name), RuntimeWarning)
 
 
 def test_error_hint_and_indices() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 __all__ = [
+    "as_columns",
     "as_domain",
     "as_index",
     "as_interval",
@@ -92,7 +93,9 @@ def check_float(
             parts.append(f"{'>' if low_open else '>='} {low:g}")
         if high is not None:
             parts.append(f"{'<' if high_open else '<='} {high:g}")
-        rng = " and ".join(parts) or "(any value)"
+        if not parts:
+            raise ValueError(f"{name} must be a finite real number, got {value!r}")
+        rng = " and ".join(parts)
         raise ValueError(f"{name} must be a finite number {rng}, got {value!r}")
     return v
 
@@ -158,6 +161,26 @@ def as_real(a: object, name: str, *, finite: bool = True) -> np.ndarray:
         raise ValueError(f"{name} has dtype {arr.dtype}, expected a real (integer or float) array")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
     return check_finite(arr, name) if finite else arr
+
+
+def as_columns(a: object, n: int, name: str) -> tuple[np.ndarray, bool]:
+    """``a`` of shape ``(n,)`` or ``(n, k)`` as a finite float64 ``(n, k)`` array, and whether it
+    was a vector (right-hand sides and product arguments of ``(n, n)`` operators).
+
+    Examples
+    --------
+    >>> from nnla._validate import as_columns
+    >>> arr, vec = as_columns([1, 2, 3], 3, "b")
+    >>> arr.shape, vec
+    ((3, 1), True)
+    """
+    arr = as_real(a, name)
+    vec = arr.ndim == 1
+    if vec:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},) or ({n}, k), got {np.shape(a)}")
+    return arr, vec
 
 
 def as_index(idx: object, name: str, size: int) -> np.ndarray:

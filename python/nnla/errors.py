@@ -1,9 +1,10 @@
-"""Exceptions raised by nnla.
+"""Exceptions and warnings raised by nnla.
 
 Bad input (wrong shape, dtype, NaN/Inf where no meaningful result exists) raises :class:`ValueError`
 naming the argument. A numerical failure raises a subclass of :class:`numpy.linalg.LinAlgError`
 defined here; its message says what happened, where (batch indices for batched functions) and what
-to do about it.
+to do about it. A result that an algorithm measured to be less accurate than asked for gives a
+warning (:class:`HSSAccuracyWarning`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 __all__ = [
     "ConvergenceError",
     "DegenerateNeuronsError",
+    "HSSAccuracyWarning",
     "LinAlgError",
     "NonFiniteResultError",
     "NotPositiveDefiniteError",
@@ -160,3 +162,21 @@ class VerificationError(LinAlgError):
         super().__init__(message, hint=hint, indices=indices)
         self.result = result
         self.diagnostics = dict(diagnostics) if diagnostics is not None else {}
+
+
+class HSSAccuracyWarning(RuntimeWarning):
+    """A sampled HSS compression missed its tolerance (measured a posteriori, after retries).
+
+    ``H.error_estimate`` holds the estimate of ``||A - H||_F / ||A||_F``; see
+    :meth:`nnla.hss.HSSMatrix.from_entries` and :meth:`nnla.hss.HSSMatrix.from_kernel`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import nnla
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("missed tol", nnla.errors.HSSAccuracyWarning)
+    >>> caught[0].category is nnla.hss.HSSAccuracyWarning
+    True
+    """
