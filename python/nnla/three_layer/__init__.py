@@ -58,7 +58,3 @@ __all__ = [
     "forward",
     "solve",
 ]
-
-# doctest finds only the objects defined in a module itself; the examples of the re-exported
-# public functions run under this package's name through __test__.
-__test__ = {name: globals()[name] for name in __all__}
