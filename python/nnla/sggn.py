@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._native import _core
 from nnla._validate import check_int
 from nnla.errors import NonFiniteResultError
 from nnla.relu import ShallowNetwork
@@ -481,8 +482,6 @@ class _Problem1D:
 
     def evaluate(self, t: np.ndarray) -> _State:
         """Linear step (exact hat-basis L2 projection) and the Gauss-Newton data at ``t``."""
-        from scipy.linalg import solveh_banded
-
         nodes = np.concatenate(([self.a], t, [self.b]))
         h = np.diff(nodes)
         q = np.union1d(nodes, self.fixed)
@@ -495,12 +494,8 @@ class _Problem1D:
         nn = nodes.size
         rhs = np.bincount(k, uw * (1.0 - lam), minlength=nn) + np.bincount(
             k + 1, uw * lam, minlength=nn)
-        band = np.zeros((2, nn))
-        band[0, 1:] = h / 6.0
-        band[1, :-1] += h / 3.0
-        band[1, 1:] += h / 3.0
-        z = solveh_banded(band, rhs, check_finite=False)
-        if not np.isfinite(z).all():
+        z, status = _core.relu1d_hat_mass_solve(nodes, rhs)  # the native O(n) hat-basis solve
+        if status != 0:
             raise NonFiniteResultError("sggn: the linear step overflowed",
                                        hint="rescale the target")
         res = z[k] * (1.0 - lam) + z[k + 1] * lam - uu
