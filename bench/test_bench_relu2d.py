@@ -1,4 +1,4 @@
-"""pytest-benchmark suite: exact 2D ReLU-network matrices (``nnla._relu2d``).
+"""pytest-benchmark suite: exact 2D ReLU-network matrices (``nnla.relu.polygon``).
 
 Run from the repository root (``bench/`` is outside ``testpaths``, so name it)::
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-r2 = pytest.importorskip("nnla._relu2d")
+r2 = pytest.importorskip("nnla.relu.polygon")
 
 N = 2048
 THREADS = [1, 2]

@@ -16,10 +16,10 @@ import mpmath
 import numpy as np
 import pytest
 import relu2d_reference as ref
-from nnla import _relu2d as r2
 from nnla import sggn
 from nnla._validate import as_polygon
 from nnla.relu import ShallowNetwork
+from nnla.relu import polygon as r2
 from nnla.sggn import HISTORY_KEYS, TARGETS, FitResult
 from nnla.sggn import targets as tg
 from nnla.sggn.engine2d import NetworkMoments, Problem2D
@@ -267,7 +267,7 @@ def test_gauss_newton_matrix_is_jtj() -> None:
     dc = np.repeat(c, 3)
     np.testing.assert_allclose(hess, dc[:, None] * hmat * dc[None, :], rtol=0,
                                atol=2e-6 * np.abs(hess).max())
-    # and H is the exact layer Gauss-Newton matrix of nnla._relu2d
+    # and H is the exact layer Gauss-Newton matrix of nnla.relu.polygon
     np.testing.assert_array_equal(hmat, r2.assemble_2d("gauss_newton", w, b, SQUARE,
                                                         n_threads=1))
 

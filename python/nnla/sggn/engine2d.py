@@ -8,9 +8,9 @@ as an extra neuron ``r = (1, 0, 0)``, the loss is
     J = 1/2 int (u_n - u)^2 = 1/2 c^T A c - c^T f + 1/2 int u^2,
     f_i = int u sigma_i = r_i . T_i,   T_i = int_{Omega and r_i . y > 0} u y dx,
 
-with the exact mass matrix ``A`` and layer Gauss-Newton matrix ``G`` of :mod:`nnla.relu` (each
-pair's active polygon is clipped and integrated exactly, so every kink of the network is treated
-exactly). The only target-dependent quantities are the half-plane moments ``T_i`` and
+with the exact mass matrix ``A`` and layer Gauss-Newton matrix ``G`` of :mod:`nnla.relu.polygon`
+(each pair's active polygon is clipped and integrated exactly, so every kink of the network is
+treated exactly). The only target-dependent quantities are the half-plane moments ``T_i`` and
 ``int u``, ``int u^2``:
 
 Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
@@ -72,10 +72,17 @@ from typing import Any, Union
 
 import numpy as np
 
-from nnla import _relu2d
-from nnla._native import _core
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
+from nnla.relu.polygon import (
+    active_polygons,
+    assemble_2d,
+    assemble_2d_kinds,
+    entries_2d,
+    eval_target,
+    fan_triangles,
+    reference_rule,
+)
 from nnla.sggn.result import FitResult, Recorder
 from nnla.sggn.targets import Target, box_of
 
@@ -122,14 +129,14 @@ class NetworkMoments:
         n, m = w.shape[0], self.b.size
         wx, bx = np.vstack([w, self.w]), np.concatenate([b, self.b])
         cols = 3 * n + np.arange(3 * m)
-        blk = _relu2d.entries_2d("gauss_newton", wx, bx, verts, np.arange(3 * n), cols,
+        blk = entries_2d("gauss_newton", wx, bx, verts, np.arange(3 * n), cols,
                                  n_threads=1)
         x = (self.c[:, None] * np.column_stack([self.b, self.w])).reshape(-1)
         return (blk @ x).reshape(n, 3)
 
     def stats(self, verts: np.ndarray) -> tuple[float, float]:
         """``(int u, int u^2)``."""
-        a = _relu2d.assemble_2d("mass", self.w, self.b, verts, n_threads=1)
+        a = assemble_2d("mass", self.w, self.b, verts, n_threads=1)
         return float(a[-1] @ self.c), float(self.c @ a @ self.c)
 
 
@@ -138,19 +145,14 @@ class GenericMoments:
 
     def __init__(self, u: Callable[[np.ndarray], np.ndarray]) -> None:
         self.u = u
-        self.bary, self.wts = _relu2d._reference_rule(_GENERIC_LEVEL)
+        self.bary, self.wts = reference_rule(_GENERIC_LEVEL)
 
     def __call__(self, pts: np.ndarray) -> np.ndarray:
-        return _relu2d._eval_u(self.u, np.asarray(pts, dtype=np.float64))
+        return eval_target(self.u, np.asarray(pts, dtype=np.float64))
 
     def _polygon_moments(self, xy: np.ndarray, off: np.ndarray, n: int, power: int
                          ) -> np.ndarray:
-        counts = np.diff(off)
-        ntri = np.maximum(counts - 2, 0)
-        owner = np.repeat(np.arange(n), ntri)
-        first = np.repeat(off[:-1], ntri)
-        local = np.arange(owner.size) - np.repeat(np.cumsum(ntri) - ntri, ntri) + 1
-        corner = np.stack([first, first + local, first + local + 1], axis=1)
+        owner, corner = fan_triangles(off)
         out = np.zeros((n, 3))
         per = self.bary.shape[0]
         step = max(1, (1 << 20) // per)
@@ -169,8 +171,7 @@ class GenericMoments:
 
     def moments(self, w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
         """``T_i`` (n, 3), as :meth:`nnla.sggn.Target.moments`."""
-        xy, _, off = _core.relu2d_active_polygons(np.ascontiguousarray(w),
-                                                  np.ascontiguousarray(b), verts, 1)
+        xy, _, off = active_polygons(w, b, verts, n_threads=1)
         return self._polygon_moments(np.asarray(xy), np.asarray(off), w.shape[0], 1)
 
     def stats(self, verts: np.ndarray) -> tuple[float, float]:
@@ -225,8 +226,8 @@ def psd_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Exact mass and Gauss-Newton matrices in one pass."""
-    out = _core.relu2d_assemble(we, be, verts, True, False, True, 1)
-    return out[0], out[2]
+    a, g = assemble_2d_kinds(("mass", "gauss_newton"), we, be, verts, n_threads=1)
+    return a, g
 
 
 class Problem2D:
@@ -272,7 +273,7 @@ class Problem2D:
     def linear(self, w: np.ndarray, b: np.ndarray) -> dict[str, Any]:
         """Linear step at fixed lines: c (constant last), loss and the pieces."""
         we, be = self.ext(w, b)
-        a = _relu2d.assemble_2d("mass", we, be, self.verts, n_threads=None)
+        a = assemble_2d("mass", we, be, self.verts, n_threads=None)
         t, f = self.load(w, b)
         c = psd_solve(a, f)
         st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
@@ -291,7 +292,7 @@ class Problem2D:
     def gradient(self, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """(g (n, 3), Gauss-Newton matrix H (3n, 3n)) at a linear-step state."""
         we, be = self.ext(st["w"], st["b"])
-        g_full = _relu2d.assemble_2d("gauss_newton", we, be, self.verts, n_threads=None)
+        g_full = assemble_2d("gauss_newton", we, be, self.verts, n_threads=None)
         x = (st["c"][:, None] * np.column_stack([be, we])).reshape(-1)
         n = st["w"].shape[0]
         g = (g_full[: 3 * n] @ x).reshape(n, 3) - st["t"]

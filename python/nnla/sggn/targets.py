@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnla._relu2d import assemble_2d, entries_2d
+from nnla.relu.polygon import assemble_2d, entries_2d
 
 __all__ = [
     "CIRCLE_CENTER",
