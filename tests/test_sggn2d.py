@@ -15,13 +15,14 @@ import mpmath
 import numpy as np
 import pytest
 import relu2d_reference as ref
-from nnla import _relu2d as r2
 from nnla import _sggn2d as sg
+from nnla._validate import as_polygon
 from nnla.relu import ShallowNetwork
+from nnla.relu import polygon as r2
 from nnla.sggn import HISTORY_KEYS, FitResult
 from scipy import integrate
 
-SQUARE = r2.as_domain_2d(None)
+SQUARE = as_polygon(None)
 CX, CY = sg.CIRCLE_CENTER
 
 
@@ -253,7 +254,7 @@ def test_gauss_newton_matrix_is_jtj() -> None:
     dc = np.repeat(c, 3)
     np.testing.assert_allclose(hess, dc[:, None] * hmat * dc[None, :], rtol=0,
                                atol=2e-6 * np.abs(hess).max())
-    # and H is the exact layer Gauss-Newton matrix of nnla._relu2d
+    # and H is the exact layer Gauss-Newton matrix of nnla.relu.polygon
     np.testing.assert_array_equal(hmat, r2.assemble_2d("gauss_newton", w, b, SQUARE,
                                                         n_threads=1))
 
