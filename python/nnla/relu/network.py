@@ -8,7 +8,7 @@ from os import PathLike
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnla._validate import as_permutation, as_real, as_relu_params
+from nnla._validate import as_permutation, as_polygon, as_real, as_relu_params
 from nnla.relu.interval import classes, order_1d
 from nnla.relu.kinds import Domain
 from nnla.relu.polygon import order_2d
@@ -147,7 +147,7 @@ class ShallowNetwork:
         """
         if self.dim == 1:
             return order_1d(self.w, self.b)
-        return order_2d(self.w, self.b, domain)
+        return order_2d(self.w, self.b, as_polygon(domain))
 
     def permuted(self, perm: ArrayLike) -> ShallowNetwork:
         """The same network with its neurons in the order ``perm`` (a permutation of range(n)).

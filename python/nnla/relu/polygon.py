@@ -16,10 +16,12 @@ integrated exactly (fan triangulation):
 A neuron with ``w = 0`` is active on all of ``Omega`` if ``b > 0`` and nowhere otherwise; a neuron
 whose line only touches ``Omega`` (at a vertex or along an edge) from outside is dead.
 
-Every function validates its arguments: ``w`` (n, 2) and ``b`` (n,) by :func:`params_2d`, the
-domain ``vertices`` by :func:`nnla._validate.as_polygon` (``None``, a box ``((x0, x1), (y0, y1))``
-or the vertices of a convex polygon; collinear vertices are allowed and change nothing; its
-counter-clockwise output passes through unchanged). :mod:`nnla.relu` delegates every 2D case here.
+Every function validates ``w`` (n, 2) and ``b`` (n,) (:func:`params_2d`) and takes the domain as
+``vertices``: the counter-clockwise convex polygon returned by :func:`nnla._validate.as_polygon`
+(the one 2D domain convention: ``None``, a box ``((x0, x1), (y0, y1))`` or the vertices of a convex
+polygon; collinear vertices are allowed and change nothing). Only the shape of ``vertices`` is
+checked here: validate a domain once with ``as_polygon`` and pass its vertices to every call.
+:mod:`nnla.relu` validates and delegates every 2D case here.
 
 Internal API for the 2D SgGN engine (besides the matrices): :func:`active_polygons`,
 :func:`fan_triangles`, :func:`reference_rule`, :func:`eval_target` and
@@ -36,7 +38,7 @@ from numpy.typing import ArrayLike
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
-from nnla._validate import as_index, as_polygon, as_real, as_relu_params, check_float, check_int
+from nnla._validate import as_index, as_real, as_relu_params, check_float, check_int
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu.kinds import KINDS, kind_code
 
@@ -84,6 +86,21 @@ def params_2d(w: object, b: object) -> tuple[np.ndarray, np.ndarray]:
     return wa, ba
 
 
+def _vertices(vertices: np.ndarray) -> np.ndarray:
+    """The domain as given: ``(k, 2)`` counter-clockwise convex vertices from ``as_polygon``.
+
+    Only the shape is checked here (``as_polygon`` costs about as much as a small assembly, and
+    the engines call these functions with the same vertices many times).
+    """
+    v = np.ascontiguousarray(vertices, dtype=np.float64)
+    if v.ndim != 2 or v.shape[1] != 2 or v.shape[0] < 3:
+        raise ValueError(
+            f"vertices must be a (k, 2) array of k >= 3 counter-clockwise convex polygon vertices "
+            f"(from nnla._validate.as_polygon), got shape {v.shape}"
+        )
+    return v
+
+
 def _size(code: int, n: int) -> int:
     return n * (3 if code == KINDS["gauss_newton"] else 1)
 
@@ -114,8 +131,8 @@ def assemble_2d(
     w : ndarray, shape (n, 2)
     b : ndarray, shape (n,)
     vertices : ndarray, shape (k, 2)
-        The domain: ``None`` (the unit square), a box ``((x0, x1), (y0, y1))`` or the vertices of
-        a convex polygon (:func:`nnla._validate.as_polygon`; its output passes through unchanged).
+        The domain: a counter-clockwise convex polygon from :func:`nnla._validate.as_polygon`
+        (which takes ``None`` for the unit square, a box or polygon vertices).
     n_threads : int or None
         OpenMP threads over rows; the result is bitwise the same for every count.
 
@@ -127,14 +144,15 @@ def assemble_2d(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import assemble_2d
     >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])      # sigma(x) = x on the unit square
-    >>> float(assemble_2d("mass", w, b, None, n_threads=1)[0, 0])  # int x^2 = 1/3
+    >>> float(assemble_2d("mass", w, b, as_polygon(None), n_threads=1)[0, 0])  # int x^2 = 1/3
     0.3333333333333333
     """
     code = kind_code(kind)
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     nt = resolve_threads(n_threads)
     out = _core.relu2d_assemble(w, b, v, code == 0, code == 1, code == 2, nt)
     return _finite(out[code], kind)
@@ -150,8 +168,8 @@ def assemble_2d_all(
     w : ndarray, shape (n, 2)
     b : ndarray, shape (n,)
     vertices : ndarray, shape (k, 2)
-        The domain: ``None`` (the unit square), a box ``((x0, x1), (y0, y1))`` or the vertices of
-        a convex polygon (:func:`nnla._validate.as_polygon`; its output passes through unchanged).
+        The domain: a counter-clockwise convex polygon from :func:`nnla._validate.as_polygon`
+        (which takes ``None`` for the unit square, a box or polygon vertices).
     n_threads : int or None
         OpenMP threads; the results do not depend on it.
 
@@ -163,9 +181,10 @@ def assemble_2d_all(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import assemble_2d_all
     >>> w, b = np.array([[0.0, 0.0]]), np.array([1.0])       # the constant 1
-    >>> A, H, G = assemble_2d_all(w, b, ((0, 2), (0, 1)), n_threads=1)
+    >>> A, H, G = assemble_2d_all(w, b, as_polygon(((0, 2), (0, 1))), n_threads=1)
     >>> float(A[0, 0]), float(H[0, 0]), G[0].tolist()
     (2.0, 2.0, [2.0, 2.0, 1.0])
     """
@@ -200,15 +219,16 @@ def assemble_2d_kinds(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import assemble_2d_kinds
     >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])       # sigma(x) = x
-    >>> A, G = assemble_2d_kinds(("mass", "gauss_newton"), w, b, None, n_threads=1)
+    >>> A, G = assemble_2d_kinds(("mass", "gauss_newton"), w, b, as_polygon(None), n_threads=1)
     >>> float(A[0, 0]), G[1].tolist()  # int x^2; int x (1, x, y)
     (0.3333333333333333, [0.5, 0.3333333333333333, 0.25])
     """
     codes = [kind_code(k, "kinds") for k in kinds]
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     want = [c in codes for c in range(3)]
     out = _core.relu2d_assemble(w, b, v, *want, resolve_threads(n_threads))
     return tuple(_finite(out[c], k) for c, k in zip(codes, kinds))
@@ -244,9 +264,10 @@ def entries_2d(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import assemble_2d, entries_2d
     >>> rng = np.random.default_rng(0)
-    >>> w, b, v = rng.standard_normal((5, 2)), rng.standard_normal(5), None
+    >>> w, b, v = rng.standard_normal((5, 2)), rng.standard_normal(5), as_polygon(None)
     >>> blk = entries_2d("gauss_newton", w, b, v, [0, 4, 7], [1, 14], n_threads=1)
     >>> G = assemble_2d("gauss_newton", w, b, v, n_threads=1)
     >>> bool(np.array_equal(blk, G[[0, 4, 7]][:, [1, 14]]))
@@ -254,7 +275,7 @@ def entries_2d(
     """
     code = kind_code(kind)
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     size = _size(code, w.shape[0])
     r = as_index(rows, "rows", size)
     c = as_index(cols, "cols", size)
@@ -290,9 +311,10 @@ def matvec_2d(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import assemble_2d, matvec_2d
     >>> rng = np.random.default_rng(1)
-    >>> w, b, v = rng.standard_normal((6, 2)), rng.standard_normal(6), None
+    >>> w, b, v = rng.standard_normal((6, 2)), rng.standard_normal(6), as_polygon(None)
     >>> x = rng.standard_normal(6)
     >>> y = matvec_2d("mass", w, b, v, x, n_threads=2)
     >>> bool(np.allclose(y, assemble_2d("mass", w, b, v, n_threads=1) @ x, rtol=1e-14, atol=0))
@@ -300,7 +322,7 @@ def matvec_2d(
     """
     code = kind_code(kind)
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     size = _size(code, w.shape[0])
     xa = as_real(x, "x")
     if xa.ndim not in (1, 2) or xa.shape[0] != size:
@@ -414,13 +436,15 @@ def active_polygons(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import active_polygons
-    >>> xy, val, off = active_polygons(np.array([[1.0, 0.0]]), np.array([-0.5]), None)
+    >>> w, b = np.array([[1.0, 0.0]]), np.array([-0.5])       # x > 1/2
+    >>> xy, val, off = active_polygons(w, b, as_polygon(None))
     >>> off.tolist(), sorted(map(tuple, xy.tolist()))
     ([0, 4], [(0.5, 0.0), (0.5, 1.0), (1.0, 0.0), (1.0, 1.0)])
     """
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     xy, val, off = _core.relu2d_active_polygons(w, b, v, resolve_threads(n_threads))
     return xy, val, off
 
@@ -533,9 +557,10 @@ def load_vector_2d(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import load_vector_2d
     >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])   # sigma(x) = x
-    >>> f = load_vector_2d(lambda p: p[:, 1], w, b, None)  # int x y = 1/4
+    >>> f = load_vector_2d(lambda p: p[:, 1], w, b, as_polygon(None))  # int x y = 1/4
     >>> bool(abs(f[0] - 0.25) < 1e-15)
     True
     """
@@ -543,7 +568,7 @@ def load_vector_2d(
     if not callable(u):
         raise ValueError("u must be a callable taking an (m, 2) array of points")
     w, b = params_2d(w, b)
-    rule = _FanRule(u, w, b, as_polygon(vertices))
+    rule = _FanRule(u, w, b, _vertices(vertices))
     f = np.zeros(rule.n)
     todo = np.unique(rule.owner)
     if todo.size == 0:
@@ -600,14 +625,15 @@ def order_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import order_2d
     >>> w = np.array([[1.0, 0.0]] * 4)
     >>> b = -np.array([0.9, 0.1, 0.6, 0.3])          # vertical lines x = 0.9, 0.1, 0.6, 0.3
-    >>> order_2d(w, b, None).tolist()
+    >>> order_2d(w, b, as_polygon(None)).tolist()
     [1, 3, 2, 0]
     """
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     pts = _foot_points(w, b, v)
     out: list[np.ndarray] = []
     stack = [np.arange(w.shape[0], dtype=np.int64)]
@@ -703,15 +729,16 @@ def degenerate_2d(
     Examples
     --------
     >>> import numpy as np
+    >>> from nnla._validate import as_polygon
     >>> from nnla.relu.polygon import degenerate_2d
     >>> w = np.array([[1.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [0.0, 1.0]])
     >>> b = np.array([-2.0, -0.5, 1.0, 0.5])       # x > 2 (dead); x = 0.5 twice; y > -0.5 (full)
-    >>> {k: v.tolist() for k, v in degenerate_2d(w, b, None).items()}
+    >>> {k: v.tolist() for k, v in degenerate_2d(w, b, as_polygon(None)).items()}
     {'dead': [0], 'duplicate': [2], 'linear': []}
     """
     code = kind_code(kind)
     w, b = params_2d(w, b)
-    v = as_polygon(vertices)
+    v = _vertices(vertices)
     vals = b[:, None] + w @ v.T  # (n, k)
     terms = np.abs(b)[:, None] + np.abs(w) @ np.abs(v).T
     slack = _DEGEN_RTOL * terms
