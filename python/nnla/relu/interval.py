@@ -10,7 +10,8 @@ recurrences for products and loads, and the exact O(n) hat-basis solver (:func:`
 Internal API (used by :mod:`nnla.relu` and the 1D SgGN engine): :func:`classes`,
 :func:`order_1d`, :func:`degenerate_1d`, :func:`assemble_1d`, :func:`entries_1d`,
 :func:`matvec_1d`, :func:`cell_quadrature`, :func:`load_vector_1d`, :func:`hat_loads`,
-:func:`hat_solve`, :func:`solve_1d`.
+:func:`hat_solve`, :func:`hat_mass_solve` (the nodal P1 projection the 1D SgGN step uses),
+:func:`solve_1d`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "degenerate_1d",
     "entries_1d",
     "hat_loads",
+    "hat_mass_solve",
     "hat_solve",
     "load_vector_1d",
     "matvec_1d",
@@ -395,6 +397,39 @@ def hat_solve(kind: str, w: np.ndarray, b: np.ndarray, lo: float, hi: float, ord
             hint="the breakpoints are too close together for float64; merge nearby neurons",
         )
     return c, float(c0)
+
+
+def hat_mass_solve(nodes: np.ndarray, rhs: np.ndarray, *, func: str = "hat_mass_solve"
+                   ) -> np.ndarray:
+    """The P1 L2 projection on a mesh: nodal values ``z = M^{-1} rhs`` (native, O(m)).
+
+    ``M`` is the tridiagonal mass matrix of the ``m + 1`` hat functions on ``nodes`` (strictly
+    increasing, finite, C-contiguous float64) and ``rhs`` the loads ``int u psi_l`` (for example
+    from :func:`hat_loads`). Unlike :func:`hat_solve` it returns the nodal values, not the ReLU
+    coefficients: the piecewise-linear fit evaluated at the nodes stays accurate when nodes
+    cluster (the coefficients, slope jumps, then grow like one over the gap).
+
+    Raises
+    ------
+    nnla.errors.NonFiniteResultError
+        If the nodes are not strictly increasing or the values overflow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla.relu.interval import hat_loads, hat_mass_solve
+    >>> nodes = np.array([0.0, 0.3, 1.0])
+    >>> z = hat_mass_solve(nodes, hat_loads("mass", lambda x: 2 * x + 1, nodes, 2, 1))
+    >>> np.round(z, 12).tolist()                              # u is in the span: z = u(nodes)
+    [1.0, 1.6, 3.0]
+    """
+    z, status = _core.relu1d_hat_mass_solve(nodes, np.ascontiguousarray(rhs))
+    if status != 0:
+        raise NonFiniteResultError(
+            f"{func}: the nodal values overflowed or the nodes are not strictly increasing",
+            hint="rescale the target",
+        )
+    return z
 
 
 def solve_1d(kind: str, w: np.ndarray, b: np.ndarray, lo: float, hi: float, *,

@@ -53,9 +53,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnla._native import _core
 from nnla.errors import NonFiniteResultError
 from nnla.relu import ShallowNetwork
+from nnla.relu.interval import hat_mass_solve
 from nnla.sggn.result import HISTORY_KEYS, FitResult, progress_bar, record
 
 __all__ = ["Anderson", "Problem1D", "State", "fit_1d", "initial_breakpoints", "sggn_step",
@@ -163,10 +163,7 @@ class Problem1D:
         nn = nodes.size
         rhs = np.bincount(k, uw * (1.0 - lam), minlength=nn) + np.bincount(
             k + 1, uw * lam, minlength=nn)
-        z, status = _core.relu1d_hat_mass_solve(nodes, rhs)  # the native O(n) hat-basis solve
-        if status != 0:
-            raise NonFiniteResultError("sggn: the linear step overflowed",
-                                       hint="rescale the target")
+        z = hat_mass_solve(nodes, rhs, func="sggn: the linear step")  # native, O(n)
         res = z[k] * (1.0 - lam) + z[k + 1] * lam - uu
         cell_error = np.bincount(k, wq * res * res, minlength=h.size)
         loss = 0.5 * float(cell_error.sum())
