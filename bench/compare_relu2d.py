@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import nnla
 import numpy as np
-from nnla import _relu2d
+from nnla.relu import polygon
 
 SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 
@@ -146,7 +146,7 @@ def main() -> None:
         for t in args.threads:
 
             def run(t=t, w=w, b=b):
-                return _relu2d.assemble_2d_all(w, b, SQUARE, n_threads=t)
+                return polygon.assemble_2d_all(w, b, SQUARE, n_threads=t)
 
             tn, res = median_time(run, args.repeats)
             row_t.append(tn)

@@ -75,15 +75,13 @@ def run_1d(max_iter: int, adam_steps: int) -> bool:
 
 
 def run_2d(n: int, max_iter: int) -> bool:
-    from nnla import _sggn2d
-
     print(f"2D (unit square, n = {n}; Adam given 10x SgGN's wall time)")
     head = (f"{'target':>13} | {'SgGN':>8} {'it':>3} {'reason':>9} {'time s':>7} | "
             f"{'Adam 10x t':>10} {'steps':>6} | {'Adam/SgGN':>9}")
     print(head)
     print("-" * len(head))
     ok_all = True
-    for name in _sggn2d.TARGETS_2D:
+    for name in [k for k, t in sggn.TARGETS.items() if t.dim == 2]:
         r = sggn.fit(name, n, dim=2, max_iter=max_iter)
         t_fit = float(r.history["time"][-1])
         ad = sggn.fit_adam(name, n, dim=2, steps=200_000, time_limit=10 * t_fit)

@@ -1,4 +1,4 @@
-"""pytest-benchmark suite: exact 2D ReLU-network matrices (``nnla._relu2d``).
+"""pytest-benchmark suite: exact 2D ReLU-network matrices (``nnla.relu.polygon``).
 
 Run from the repository root (``bench/`` is outside ``testpaths``, so name it)::
 
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nnla._validate import as_polygon
 
-r2 = pytest.importorskip("nnla._relu2d")
+r2 = pytest.importorskip("nnla.relu.polygon")
 
 N = 2048
 THREADS = [1, 2]
@@ -31,7 +32,7 @@ def network() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     th = rng.uniform(0, 2 * np.pi, N)
     w = np.column_stack([np.cos(th), np.sin(th)])
     b = -np.sum(w * rng.uniform(0, 1, (N, 2)), axis=1)
-    return w, b, r2.as_domain_2d(None)
+    return w, b, as_polygon(None)
 
 
 @pytest.mark.parametrize("n_threads", THREADS)

@@ -1,4 +1,4 @@
-"""Independent reference integration over 2D regions cut out by half-planes (tests of nnla._relu2d).
+"""Independent reference integration over 2D regions cut out by half-planes (for relu.polygon).
 
 The region {x in Omega : r_i . y > 0, r_j . y > 0} is sliced by horizontal lines: at height y it is
 one interval [lo(y), hi(y)] (the intersection of the half-planes of Omega's edges and of the

@@ -1,7 +1,7 @@
 """The public contract of ``nnla.relu`` apart from 1D accuracy (tests/test_relu_1d.py).
 
 Bad input, the network value type, thread-count and one-at-a-time invariance (bitwise), the
-degenerate-neuron policy, and the 2D delegation (run once nnla._relu2d is present).
+degenerate-neuron policy, and the 2D delegation (nnla.relu.polygon).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_bad_input(fn, w, b, domain, match: str) -> None:
         (lambda: relu.ShallowNetwork(W, B)(np.ones(2)), r"no output layer"),
         (lambda: relu.ShallowNetwork(W, B, np.ones(4))(np.ones((2, 2))), r"x must have shape"),
         (lambda: relu.ShallowNetwork(W, B).permuted([0, 1, 1, 2]), r"perm must be a permutation"),
-        (lambda: relu.ShallowNetwork(W, B).permuted([0, 1]), r"perm must be an integer array"),
+        (lambda: relu.ShallowNetwork(W, B).permuted([0, 1]), r"perm must be a perm.*integer"),
     ],
 )
 def test_bad_arguments(call, match: str) -> None:
@@ -258,7 +258,7 @@ def test_exports() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# 2D delegation (runs once nnla._relu2d is merged)
+# 2D delegation (nnla.relu.polygon)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -271,7 +271,6 @@ def _layer_2d(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_2d_delegation() -> None:
-    pytest.importorskip("nnla._relu2d")
     w, b = _layer_2d(40, 3)
     A = relu.mass_matrix(w, b)
     H = relu.heaviside_gram(w, b)
@@ -307,3 +306,143 @@ def test_2d_delegation() -> None:
         relu.mass_matrix(w, b, [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])  # not convex
     with pytest.raises(ValueError, match="domain"):
         relu.mass_matrix(w, b, ((1.0, 0.0), (0.0, 1.0)))  # inverted box
+
+
+def test_2d_flat_domain_rejected_with_hint() -> None:
+    """The one 2D domain convention: the flat (x0, x1, y0, y1) form raises with the box to write."""
+    w, b = _layer_2d(6, 4)
+    calls = [
+        lambda d: relu.mass_matrix(w, b, d),
+        lambda d: relu.layer_gauss_newton(w, b, d, check=True),
+        lambda d: relu.mass_entries(w, b, d, [0], [1]),
+        lambda d: relu.matvec("heaviside", w, b, d, np.ones(6)),
+        lambda d: relu.load_vector(lambda p: p[:, 0], w, b, d),
+        lambda d: relu.degenerate_neurons(w, b, d),
+        lambda d: relu.ShallowNetwork(w, b).order(d),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"flat form .*\(\(0\.0, 2\.0\), \(0\.0, 1\.0\)\)"):
+            call((0.0, 2.0, 0.0, 1.0))
+        # the box form of the same domain is accepted
+        call(((0.0, 2.0), (0.0, 1.0)))
+
+
+# ------------------------------------------------------------------------------------------------
+# the internal API other subpackages use (nnla.relu.kinds / matrices / interval / polygon)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_kinds_table() -> None:
+    from nnla.relu.kinds import KINDS, kind_code
+
+    assert KINDS == {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+    assert [kind_code(k) for k in KINDS] == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"matrix must be one of \['gauss_newton', 'heaviside'"):
+        kind_code("stiffness", "matrix")
+
+
+def test_assemble_and_check_nondegenerate() -> None:
+    from nnla.relu.matrices import assemble, check_nondegenerate
+
+    w, b = W, B
+    for kind, fn in zip(("mass", "heaviside", "gauss_newton"), ASSEMBLERS):
+        np.testing.assert_array_equal(assemble(kind, w, b, (-1.0, 2.0)), fn(w, b, (-1.0, 2.0)))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        assemble("stiffness", w, b)
+    check_nondegenerate(w, b, None, "mass", "caller")  # independent neurons: returns
+    w2, b2 = [1.0, -1.0, 1.0], [0.5, 2.0, -0.5]  # two full neurons: fine for A, not for H
+    check_nondegenerate(w2, b2, None, "mass", "caller")
+    with pytest.raises(nnla.errors.DegenerateNeuronsError, match=r"^caller: .*linear \[1\]") as ei:
+        check_nondegenerate(w2, b2, None, "heaviside", "caller")
+    assert ei.value.reasons["linear"].tolist() == [1]
+    wd, bd = _layer_2d(5, 7)
+    with pytest.raises(nnla.errors.DegenerateNeuronsError, match="duplicate"):
+        check_nondegenerate(np.vstack([wd, -wd[:1]]), np.append(bd, -bd[0]), None, "mass", "f")
+
+
+@pytest.mark.parametrize("kind", ["mass", "heaviside"])
+@pytest.mark.parametrize("with_full", [False, True])
+def test_hat_solve_against_dense(kind: str, with_full: bool) -> None:
+    """interval.hat_solve (the native O(n) solver the 1D SgGN uses) against a dense solve, on
+    neurons given in breakpoint order; and the L2 projection from hat_loads against the normal
+    equations with the load vector."""
+    from nnla.relu import interval
+
+    rng = np.random.default_rng(21)
+    n_int = 24
+    s = np.sort(rng.uniform(0.05, 0.95, n_int))
+    w = rng.choice([-1.0, 1.0], n_int) * rng.uniform(0.5, 2.0, n_int)
+    b = -w * s
+    if with_full:  # one neuron active on all of (0, 1), last
+        w, b = np.append(w, 1.0), np.append(b, 0.5)
+    n = w.size
+    full = np.arange(n_int, n, dtype=np.int64)
+    order = np.arange(n_int, dtype=np.int64)
+    M = relu.mass_matrix(w, b) if kind == "mass" else relu.heaviside_gram(w, b)
+    f = M @ rng.standard_normal(n)
+    c, c0 = interval.hat_solve(kind, w, b, 0.0, 1.0, order, full, f, from_load=False,
+                               with_const=False)
+    assert c0 == 0.0
+    np.testing.assert_allclose(M @ c, f, rtol=0, atol=1e-9 * np.abs(f).max())
+    u = lambda x: np.cos(3 * x)  # noqa: E731
+    nodes = np.concatenate(([0.0], s, [1.0]))
+    rhs = interval.hat_loads(kind, u, nodes, 8, 2)
+    assert rhs.shape == (n_int + 2 if kind == "mass" else n_int + 1,)
+    cu, _ = interval.hat_solve(kind, w, b, 0.0, 1.0, order, full, rhs, from_load=True,
+                               with_const=False)
+    load = relu.load_vector(u, w, b, order=8, refine=2) if kind == "mass" else M @ cu
+    np.testing.assert_allclose(M @ cu, load, rtol=0, atol=1e-10 * np.abs(load).max())
+    # the public solver is this path plus sorting and the degenerate-neuron check
+    perm = rng.permutation(n)
+    cp, _ = interval.solve_1d(kind, w[perm], b[perm], 0.0, 1.0, u=None, f=f[perm],
+                              include_c0=False, order=10, refine=1, func="t")
+    np.testing.assert_allclose(cp, c[perm], rtol=0, atol=1e-9 * np.abs(c).max())
+
+
+def test_hat_solve_status_raises() -> None:
+    from nnla.relu import interval
+
+    w, b = np.array([1.0, -1.0]), np.array([-0.5, 0.5])  # the same breakpoint twice
+    with pytest.raises(nnla.errors.DegenerateNeuronsError, match="^mine: .*linearly dependent"):
+        interval.hat_solve("mass", w, b, 0.0, 1.0, np.array([0, 1]), np.zeros(0, np.int64),
+                           np.ones(2), from_load=False, with_const=False, func="mine")
+
+
+def test_polygon_internal_api() -> None:
+    from nnla._validate import as_polygon
+    from nnla.relu import polygon
+
+    w, b = _layer_2d(12, 9)
+    v = as_polygon(((0.0, 1.0), (0.0, 1.5)))
+    A, H, G = polygon.assemble_2d_all(w, b, v, n_threads=1)
+    A2, G2 = polygon.assemble_2d_kinds(("mass", "gauss_newton"), w, b, v, n_threads=2)
+    np.testing.assert_array_equal(A2, A)
+    np.testing.assert_array_equal(G2, G)
+    (H2,) = polygon.assemble_2d_kinds(["heaviside"], w, b, v, n_threads=1)
+    np.testing.assert_array_equal(H2, H)
+    # active polygons + fan triangles + the reference rule integrate sigma_i exactly
+    xy, val, off = polygon.active_polygons(w, b, v)
+    assert off.shape == (13,)
+    assert xy.shape == (off[-1], 2)
+    assert val.shape == (off[-1],)
+    owner, corners = polygon.fan_triangles(off)
+    bary, wts = polygon.reference_rule(0)
+    p = xy[corners]
+    e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+    area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+    assert (area >= 0).all()
+    pts = np.einsum("pk,tkj->tpj", bary, p)
+    ones = polygon.eval_target(lambda q: np.ones(len(q)), pts.reshape(-1, 2))
+    ones = ones.reshape(pts.shape[:2])
+    sig = np.maximum(np.einsum("tpj,tj->tp", pts, w[owner]) + b[owner][:, None], 0.0)
+    integral = np.bincount(owner, weights=area * np.sum(ones * sig * wts, axis=1), minlength=12)
+    const = polygon.assemble_2d("mass", np.vstack([w, [0.0, 0.0]]), np.append(b, 1.0), v,
+                                n_threads=1)[-1, :-1]
+    np.testing.assert_allclose(integral, const, rtol=1e-13, atol=1e-15)
+    assert polygon.reference_rule(2)[0].shape == (36 * 16, 3)
+    with pytest.raises(ValueError, match="u must return an array of shape"):
+        polygon.eval_target(lambda q: q, pts.reshape(-1, 2))
+    with pytest.raises(ValueError, match="vertices must be a \\(k, 2\\) array"):
+        polygon.assemble_2d("mass", w, b, np.zeros((2, 3)), n_threads=1)
+    with pytest.raises(ValueError, match=r"w must have shape \(n, 2\) in 2D"):
+        polygon.params_2d(np.ones(3), np.ones(3))

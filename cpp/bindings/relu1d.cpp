@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -146,6 +147,23 @@ py::tuple hat_solve(int kind, const py::array& w, const py::array& b, double lo,
     return py::make_tuple(c, c0, status);
 }
 
+py::tuple hat_mass_solve(const py::array& nodes, const py::array& rhs) {
+    const double* pt = data_of<double>(nodes, "nodes", 1);
+    const double* pr = data_of<double>(rhs, "rhs", 1);
+    const std::int64_t m = nodes.shape(0) - 1;
+    if (m < 1) throw std::invalid_argument("nodes needs at least 2 entries");
+    if (rhs.shape(0) != m + 1) throw std::invalid_argument("rhs must have one entry per node");
+    py::array_t<double> z(m + 1);
+    double* pz = z.mutable_data();
+    int status;
+    {
+        py::gil_scoped_release release;
+        std::copy(pr, pr + m + 1, pz);
+        status = relu::hat_mass_solve_1d(pt, m, pz);
+    }
+    return py::make_tuple(z, status);
+}
+
 }  // namespace
 
 void bind_relu1d(py::module_& m) {
@@ -161,6 +179,9 @@ void bind_relu1d(py::module_& m) {
     m.def("relu1d_hat_solve", &hat_solve, py::arg("kind"), py::arg("w"), py::arg("b"), py::arg("lo"),
           py::arg("hi"), py::arg("order"), py::arg("full"), py::arg("rhs"), py::arg("from_load"),
           py::arg("with_const"), "The exact O(n) hat-basis solve; returns (c, c0, status).");
+    m.def("relu1d_hat_mass_solve", &hat_mass_solve, py::arg("nodes"), py::arg("rhs"),
+          "Nodal values z = M^{-1} rhs of the P1 L2 projection on a mesh (M: the tridiagonal hat mass "
+          "matrix of nodes); returns (z, status).");
 }
 
 }  // namespace nnla::bindings

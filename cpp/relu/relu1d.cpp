@@ -445,28 +445,31 @@ inline bool solve2(double a, double b, double c, double d, const double* r, doub
     return true;
 }
 
+// z <- M^{-1} z for the tridiagonal mass matrix M of the m + 1 hat functions on cells of lengths
+// h[0..m-1]: Thomas algorithm (M is SPD and diagonally dominant, no pivoting needed).
+void hat_mass_minv(const double* h, i64 m, double* z) {
+    std::vector<double> cp(static_cast<std::size_t>(m + 1));
+    double prev_off = 0.0, prev_c = 0.0;
+    for (i64 k = 0; k <= m; ++k) {
+        const double hl = k > 0 ? h[k - 1] : 0.0, hr = k < m ? h[k] : 0.0;
+        const double diag = (hl + hr) / 3.0 - prev_off * prev_c;
+        const double off = hr / 6.0;
+        z[k] = (z[k] - prev_off * (k > 0 ? z[k - 1] : 0.0)) / diag;
+        cp[k] = off / diag;
+        prev_off = off;
+        prev_c = cp[k];
+    }
+    for (i64 k = m - 1; k >= 0; --k) z[k] -= cp[k] * z[k + 1];
+}
+
 // Mass-matrix solver in the frame. Basis B' = interior neurons (positions 1..m-1 of coef) and two
 // affine elements fa[0], fa[1] given as (value at t_0, slope) in the working frame.
 struct MassSolver {
     const Frame& fr;
     double fa[2][2];
 
-    // Hat mass matrix M (tridiagonal) solve, Thomas algorithm (M is SPD and diagonally dominant).
-    void minv(std::vector<double>& z) const {
-        const i64 m = fr.m;
-        std::vector<double> cp(static_cast<std::size_t>(m + 1));
-        double prev_off = 0.0, prev_c = 0.0;
-        for (i64 k = 0; k <= m; ++k) {
-            const double hl = k > 0 ? fr.h[k - 1] : 0.0, hr = k < m ? fr.h[k] : 0.0;
-            const double diag = (hl + hr) / 3.0 - prev_off * prev_c;
-            const double off = hr / 6.0;
-            z[k] = (z[k] - prev_off * (k > 0 ? z[k - 1] : 0.0)) / diag;
-            cp[k] = off / diag;
-            prev_off = off;
-            prev_c = cp[k];
-        }
-        for (i64 k = m - 1; k >= 0; --k) z[k] -= cp[k] * z[k + 1];
-    }
+    // Hat mass matrix M (tridiagonal) solve.
+    void minv(std::vector<double>& z) const { hat_mass_minv(fr.h.data(), fr.m, z.data()); }
 
     // Nodal values z -> coordinates in B': coef[1..m-1] (interior), d[0..1] (affine elements).
     bool coords(const std::vector<double>& z, std::vector<double>& coef, double* d) const {
@@ -791,6 +794,19 @@ int hat_solve_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, 
     bool finite = std::isfinite(*c0);
     for (i64 i = 0; i < n; ++i) finite = finite && std::isfinite(c[i]);
     return finite ? kOk : kNaNResult;
+}
+
+int hat_mass_solve_1d(const double* nodes, std::int64_t m, double* z) {
+    if (m < 1) return kSingular;
+    std::vector<double> h(static_cast<std::size_t>(m));
+    for (i64 k = 0; k < m; ++k) {
+        h[k] = nodes[k + 1] - nodes[k];
+        if (!(h[k] > 0) || !std::isfinite(h[k])) return kSingular;  // repeated or unordered nodes
+    }
+    hat_mass_minv(h.data(), m, z);
+    for (i64 k = 0; k <= m; ++k)
+        if (!std::isfinite(z[k])) return kNaNResult;
+    return kOk;
 }
 
 }  // namespace nnla::relu

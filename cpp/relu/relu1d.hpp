@@ -56,4 +56,11 @@ int hat_solve_1d(Kind1d kind, const double* w, const double* b, std::int64_t n, 
                  std::int64_t n_full, const double* rhs, bool from_load, bool with_const, double* c,
                  double* c0);
 
+// The P1 (hat-function) L2 projection on a given mesh: z <- M^{-1} z in place, where M is the
+// tridiagonal mass matrix of the m + 1 hat functions on nodes[0..m] (strictly increasing) and z
+// holds the loads int u psi_l on entry, the nodal values of the projection on return. O(m).
+// Returns 0 (kOk), kSingular (m < 1, or nodes not strictly increasing and finite) or kNaNResult
+// (z not finite).
+int hat_mass_solve_1d(const double* nodes, std::int64_t m, double* z);
+
 }  // namespace nnla::relu

@@ -328,9 +328,10 @@ def as_polygon(domain: object) -> np.ndarray:
         raise ValueError(f"domain must be real numbers, got dtype {raw.dtype}")
     arr = np.array(raw, dtype=np.float64)
     if arr.shape == (4,):
+        box = tuple(map(tuple, arr.reshape(2, 2).tolist()))
         raise ValueError(
             f"domain must be a box ((x0, x1), (y0, y1)) or (k, 2) vertices in 2D; the flat form "
-            f"(x0, x1, y0, y1) is not accepted: write {((arr[0], arr[1]), (arr[2], arr[3]))}"
+            f"(x0, x1, y0, y1) is not accepted: write {box}"
         )
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(

@@ -67,7 +67,9 @@ def _plot_fit(result: Any, u: Any, path: Path) -> None:
         ax.legend(loc="best", fontsize=8)
         ax.set_title(f"{result.target or 'target'}: relative L2 error {result.rel_error:.2e}")
     else:
-        x0, x1, y0, y1 = result.domain
+        from nnla.sggn.result import domain_bounds
+
+        x0, x1, y0, y1 = domain_bounds(result.domain)  # the box, or the polygon's bounding box
         gx, gy = np.meshgrid(np.linspace(x0, x1, 201), np.linspace(y0, y1, 201))
         pts = np.column_stack([gx.ravel(), gy.ravel()])
         images = [np.asarray(u(pts)), np.asarray(net(pts))]

@@ -1,11 +1,10 @@
 """The 2D part of :mod:`nnla.relu`: exact ReLU-network matrices on a convex polygon.
 
-Private module; :mod:`nnla.relu` validates the parameters and delegates every 2D case here (see the
-interface contract). Neuron ``i`` is ``sigma_i(x) = max(w_i . x + b_i, 0)``; with ``y = (1, x)``
-and ``r_i = (b_i, w_i)``, the active region of a pair is
+Neuron ``i`` is ``sigma_i(x) = max(w_i . x + b_i, 0)``; with ``y = (1, x)`` and
+``r_i = (b_i, w_i)``, the active region of a pair is
 ``R_ij = {x in Omega : r_i . y > 0 and r_j . y > 0}``, a convex polygon obtained by clipping
-``Omega`` by two half-planes (Sutherland-Hodgman). Its moments are integrated exactly (fan
-triangulation):
+``Omega`` by two half-planes (Sutherland-Hodgman, native: ``cpp/relu``). Its moments are
+integrated exactly (fan triangulation):
 
 * mass matrix ``A_ij = int_{R_ij} (r_i . y)(r_j . y) dx``, integrated from the values of the two
   neurons at the vertices of ``R_ij`` (a sum of non-negative terms, so entries are accurate to a few
@@ -17,37 +16,48 @@ triangulation):
 A neuron with ``w = 0`` is active on all of ``Omega`` if ``b > 0`` and nowhere otherwise; a neuron
 whose line only touches ``Omega`` (at a vertex or along an edge) from outside is dead.
 
-Domains (:func:`as_domain_2d`): convex polygons; collinear vertices (a vertex on the segment between
-its neighbours) are allowed, they change nothing.
+Every function validates ``w`` (n, 2) and ``b`` (n,) (:func:`params_2d`) and takes the domain as
+``vertices``: the counter-clockwise convex polygon returned by :func:`nnla._validate.as_polygon`
+(the one 2D domain convention: ``None``, a box ``((x0, x1), (y0, y1))`` or the vertices of a convex
+polygon; collinear vertices are allowed and change nothing). Only the shape of ``vertices`` is
+checked here: validate a domain once with ``as_polygon`` and pass its vertices to every call.
+:mod:`nnla.relu` validates and delegates every 2D case here.
+
+Internal API for the 2D SgGN engine (besides the matrices): :func:`active_polygons`,
+:func:`fan_triangles`, :func:`reference_rule`, :func:`eval_target` and
+:func:`assemble_2d_kinds`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nnla._native import _core
 from nnla._threads import resolve_threads
+from nnla._validate import as_index, as_real, as_relu_params, check_float, check_int
 from nnla.errors import ConvergenceError, NonFiniteResultError
+from nnla.relu.kinds import KINDS, kind_code
 
 __all__ = [
-    "as_domain_2d",
+    "active_polygons",
     "assemble_2d",
     "assemble_2d_all",
+    "assemble_2d_kinds",
     "degenerate_2d",
     "entries_2d",
+    "eval_target",
+    "fan_triangles",
     "load_vector_2d",
     "matvec_2d",
     "order_2d",
+    "params_2d",
+    "reference_rule",
 ]
 
-_KINDS = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
-_UNIT_SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-# Relative tolerance of the convexity test (cross product of consecutive edges against the product
-# of their lengths): a turn smaller than this is collinear.
-_CONVEX_RTOL = 1e-12
 # Relative tolerance of the degenerate-neuron tests (values at the vertices, normalised lines).
 _DEGEN_RTOL = 64 * np.finfo(np.float64).eps
 _DUPLICATE_RTOL = 1e-12
@@ -56,129 +66,43 @@ _MAX_POINTS_PER_CALL = 1 << 21
 
 
 # ------------------------------------------------------------------------------------------------
-# Domain and parameter checks
+# Parameter checks
 # ------------------------------------------------------------------------------------------------
 
 
-def as_domain_2d(domain: object) -> np.ndarray:
-    """Vertices of a 2D domain as a counter-clockwise convex polygon.
-
-    Parameters
-    ----------
-    domain : None, box or array_like of shape (k, 2)
-        ``None`` for the unit square, a box ``((x0, x1), (y0, y1))`` with ``x0 < x1``, ``y0 < y1``,
-        or the ``k >= 3`` vertices of a convex polygon in either orientation. Collinear vertices (a
-        vertex on the segment between its neighbours, up to a relative turn of 1e-12) are allowed;
-        repeated vertices are not.
-
-    Returns
-    -------
-    ndarray, shape (k, 2)
-        float64 vertices in counter-clockwise order (a box gives 4, starting at ``(x0, y0)``).
-
-    Raises
-    ------
-    ValueError
-        Naming ``domain``: wrong shape, fewer than 3 vertices, NaN/Inf, inverted or empty box,
-        repeated vertices, zero area, a non-convex or self-intersecting polygon.
+def params_2d(w: object, b: object) -> tuple[np.ndarray, np.ndarray]:
+    """2D hidden-layer parameters: finite float64 C-contiguous ``w`` (n, 2) and ``b`` (n,).
 
     Examples
     --------
-    >>> from nnla._relu2d import as_domain_2d
-    >>> as_domain_2d(((0, 2), (0, 1))).tolist()
-    [[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [0.0, 1.0]]
-    >>> as_domain_2d([[0, 0], [0, 1], [1, 0]]).tolist()  # clockwise in, counter-clockwise out
-    [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    >>> from nnla.relu.polygon import params_2d
+    >>> w, b = params_2d([[1, 0]], [0])
+    >>> w.dtype, w.shape, b.shape
+    (dtype('float64'), (1, 2), (1,))
     """
-    if domain is None:
-        return _UNIT_SQUARE.copy()
-    try:
-        raw = np.asarray(domain)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"domain must be a box ((x0, x1), (y0, y1)) or (k, 2) vertices: {exc}"
-        ) from None
-    if raw.dtype.kind not in "biuf":
-        raise ValueError(f"domain must be real numbers, got dtype {raw.dtype}")
-    arr = np.array(raw, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(
-            f"domain must be a box ((x0, x1), (y0, y1)) or an array of (k, 2) vertices, "
-            f"got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("domain contains NaN or Inf")
-    if arr.shape[0] == 2:
-        (x0, x1), (y0, y1) = arr
-        if not (x0 < x1 and y0 < y1):
-            raise ValueError(
-                f"domain box ((x0, x1), (y0, y1)) must have x0 < x1 and y0 < y1 (an inverted or "
-                f"empty box), got {arr.tolist()}"
-            )
-        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    k = arr.shape[0]
-    if k < 3:
-        raise ValueError(f"domain must have at least 3 vertices, got {k}")
-    if np.unique(arr, axis=0).shape[0] < k:
-        raise ValueError("domain has repeated vertices")
-    rel = arr - arr[0]
-    area2 = float(np.sum(rel[1:-1, 0] * rel[2:, 1] - rel[2:, 0] * rel[1:-1, 1]))
-    diam2 = float(np.max(np.sum(rel**2, axis=1)))
-    if not abs(area2) > _CONVEX_RTOL * diam2:
-        raise ValueError("domain has zero area (its vertices are collinear)")
-    if area2 < 0:
-        arr = arr[::-1].copy()
-    e = np.roll(arr, -1, axis=0) - arr
-    en = np.roll(e, -1, axis=0)
-    cross = e[:, 0] * en[:, 1] - e[:, 1] * en[:, 0]
-    dot = np.sum(e * en, axis=1)
-    lens = np.hypot(e[:, 0], e[:, 1]) * np.hypot(en[:, 0], en[:, 1])
-    straight = np.abs(cross) <= _CONVEX_RTOL * lens
-    if np.any((cross < 0) & ~straight) or np.any(straight & (dot < 0)):
-        raise ValueError("domain is not a convex polygon")
-    turning = float(np.sum(np.arctan2(np.where(straight, 0.0, cross), dot)))
-    if abs(turning - 2 * math.pi) > 1e-6:
-        raise ValueError("domain is not a convex polygon (its boundary winds more than once)")
-    return arr
-
-
-def _params(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float64 C-contiguous ``w`` (n, 2) and ``b`` (n,), finite."""
-    w = np.ascontiguousarray(w, dtype=np.float64)
-    b = np.ascontiguousarray(b, dtype=np.float64)
-    if w.ndim != 2 or w.shape[1] != 2:
-        raise ValueError(f"w must have shape (n, 2) in 2D, got {w.shape}")
-    if b.shape != (w.shape[0],):
-        raise ValueError(f"b must have shape ({w.shape[0]},) to match w, got {b.shape}")
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-        raise ValueError("w and b must be finite (no NaN or Inf)")
-    return w, b
+    wa, ba, d = as_relu_params(w, b)
+    if d != 2:
+        raise ValueError(f"w must have shape (n, 2) in 2D, got {np.shape(w)}")
+    return wa, ba
 
 
 def _vertices(vertices: np.ndarray) -> np.ndarray:
+    """The domain as given: ``(k, 2)`` counter-clockwise convex vertices from ``as_polygon``.
+
+    Only the shape is checked here (``as_polygon`` costs about as much as a small assembly, and
+    the engines call these functions with the same vertices many times).
+    """
     v = np.ascontiguousarray(vertices, dtype=np.float64)
     if v.ndim != 2 or v.shape[1] != 2 or v.shape[0] < 3:
-        raise ValueError(f"vertices must have shape (k, 2) with k >= 3, got {v.shape}")
+        raise ValueError(
+            f"vertices must be a (k, 2) array of k >= 3 counter-clockwise convex polygon vertices "
+            f"(from nnla._validate.as_polygon), got shape {v.shape}"
+        )
     return v
 
 
-def _kind(kind: str) -> int:
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
-    return _KINDS[kind]
-
-
-def _index(idx: object, name: str, size: int) -> np.ndarray:
-    raw = np.asarray(idx)
-    if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "b" and raw.size == 0):
-        if raw.size != 0 or raw.dtype.kind != "f":
-            raise ValueError(f"{name} must be an integer index array, got dtype {raw.dtype}")
-    arr = np.ascontiguousarray(raw.reshape(-1), dtype=np.int64)
-    if raw.ndim > 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {raw.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() >= size):
-        raise ValueError(f"{name} has an index out of range [0, {size})")
-    return arr
+def _size(code: int, n: int) -> int:
+    return n * (3 if code == KINDS["gauss_newton"] else 1)
 
 
 def _finite(out: np.ndarray, func: str) -> np.ndarray:
@@ -207,7 +131,8 @@ def assemble_2d(
     w : ndarray, shape (n, 2)
     b : ndarray, shape (n,)
     vertices : ndarray, shape (k, 2)
-        Counter-clockwise convex polygon (from :func:`as_domain_2d`).
+        The domain: a counter-clockwise convex polygon from :func:`nnla._validate.as_polygon`
+        (which takes ``None`` for the unit square, a box or polygon vertices).
     n_threads : int or None
         OpenMP threads over rows; the result is bitwise the same for every count.
 
@@ -219,13 +144,14 @@ def assemble_2d(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, assemble_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import assemble_2d
     >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])      # sigma(x) = x on the unit square
-    >>> float(assemble_2d("mass", w, b, as_domain_2d(None), n_threads=1)[0, 0])  # int x^2 = 1/3
+    >>> float(assemble_2d("mass", w, b, as_polygon(None), n_threads=1)[0, 0])  # int x^2 = 1/3
     0.3333333333333333
     """
-    code = _kind(kind)
-    w, b = _params(w, b)
+    code = kind_code(kind)
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
     nt = resolve_threads(n_threads)
     out = _core.relu2d_assemble(w, b, v, code == 0, code == 1, code == 2, nt)
@@ -242,7 +168,8 @@ def assemble_2d_all(
     w : ndarray, shape (n, 2)
     b : ndarray, shape (n,)
     vertices : ndarray, shape (k, 2)
-        Counter-clockwise convex polygon (from :func:`as_domain_2d`).
+        The domain: a counter-clockwise convex polygon from :func:`nnla._validate.as_polygon`
+        (which takes ``None`` for the unit square, a box or polygon vertices).
     n_threads : int or None
         OpenMP threads; the results do not depend on it.
 
@@ -254,16 +181,57 @@ def assemble_2d_all(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, assemble_2d_all
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import assemble_2d_all
     >>> w, b = np.array([[0.0, 0.0]]), np.array([1.0])       # the constant 1
-    >>> A, H, G = assemble_2d_all(w, b, as_domain_2d(((0, 2), (0, 1))), n_threads=1)
+    >>> A, H, G = assemble_2d_all(w, b, as_polygon(((0, 2), (0, 1))), n_threads=1)
     >>> float(A[0, 0]), float(H[0, 0]), G[0].tolist()
     (2.0, 2.0, [2.0, 2.0, 1.0])
     """
-    w, b = _params(w, b)
+    a, h, g = assemble_2d_kinds(KINDS, w, b, vertices, n_threads=n_threads)
+    return a, h, g
+
+
+def assemble_2d_kinds(
+    kinds: Sequence[str], w: np.ndarray, b: np.ndarray, vertices: np.ndarray, *,
+    n_threads: int | None
+) -> tuple[np.ndarray, ...]:
+    """Assemble the matrices ``kinds`` in one pass (each pair is clipped and integrated once).
+
+    Parameters
+    ----------
+    kinds : sequence of {"mass", "heaviside", "gauss_newton"}
+        The matrices wanted, in the order they are returned (for example
+        ``("mass", "gauss_newton")`` for the SgGN step, which needs no ``H``).
+    w, b, vertices, n_threads
+        As in :func:`assemble_2d`.
+
+    Returns
+    -------
+    tuple of ndarray
+        One matrix per entry of ``kinds``, bitwise equal to :func:`assemble_2d`.
+
+    Raises
+    ------
+    nnla.errors.NonFiniteResultError
+        If a matrix overflowed (``|w|``, ``|b|`` too large for float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import assemble_2d_kinds
+    >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])       # sigma(x) = x
+    >>> A, G = assemble_2d_kinds(("mass", "gauss_newton"), w, b, as_polygon(None), n_threads=1)
+    >>> float(A[0, 0]), G[1].tolist()  # int x^2; int x (1, x, y)
+    (0.3333333333333333, [0.5, 0.3333333333333333, 0.25])
+    """
+    codes = [kind_code(k, "kinds") for k in kinds]
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
-    out = _core.relu2d_assemble(w, b, v, True, True, True, resolve_threads(n_threads))
-    return tuple(_finite(m, name) for m, name in zip(out, _KINDS))
+    want = [c in codes for c in range(3)]
+    out = _core.relu2d_assemble(w, b, v, *want, resolve_threads(n_threads))
+    return tuple(_finite(out[c], k) for c, k in zip(codes, kinds))
 
 
 def entries_2d(
@@ -296,20 +264,21 @@ def entries_2d(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, assemble_2d, entries_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import assemble_2d, entries_2d
     >>> rng = np.random.default_rng(0)
-    >>> w, b, v = rng.standard_normal((5, 2)), rng.standard_normal(5), as_domain_2d(None)
+    >>> w, b, v = rng.standard_normal((5, 2)), rng.standard_normal(5), as_polygon(None)
     >>> blk = entries_2d("gauss_newton", w, b, v, [0, 4, 7], [1, 14], n_threads=1)
     >>> G = assemble_2d("gauss_newton", w, b, v, n_threads=1)
     >>> bool(np.array_equal(blk, G[[0, 4, 7]][:, [1, 14]]))
     True
     """
-    code = _kind(kind)
-    w, b = _params(w, b)
+    code = kind_code(kind)
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
-    size = w.shape[0] * (3 if code == 2 else 1)
-    r = _index(rows, "rows", size)
-    c = _index(cols, "cols", size)
+    size = _size(code, w.shape[0])
+    r = as_index(rows, "rows", size)
+    c = as_index(cols, "cols", size)
     return _finite(_core.relu2d_entries(code, w, b, v, r, c, resolve_threads(n_threads)), kind)
 
 
@@ -342,28 +311,25 @@ def matvec_2d(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, assemble_2d, matvec_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import assemble_2d, matvec_2d
     >>> rng = np.random.default_rng(1)
-    >>> w, b, v = rng.standard_normal((6, 2)), rng.standard_normal(6), as_domain_2d(None)
+    >>> w, b, v = rng.standard_normal((6, 2)), rng.standard_normal(6), as_polygon(None)
     >>> x = rng.standard_normal(6)
     >>> y = matvec_2d("mass", w, b, v, x, n_threads=2)
     >>> bool(np.allclose(y, assemble_2d("mass", w, b, v, n_threads=1) @ x, rtol=1e-14, atol=0))
     True
     """
-    code = _kind(kind)
-    w, b = _params(w, b)
+    code = kind_code(kind)
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
-    size = w.shape[0] * (3 if code == 2 else 1)
-    raw = np.asarray(x)
-    if raw.dtype.kind not in "biuf":
-        raise ValueError(f"x must be a real array, got dtype {raw.dtype}")
-    if raw.ndim not in (1, 2) or raw.shape[0] != size:
-        raise ValueError(f"x must have shape ({size},) or ({size}, k), got {raw.shape}")
-    if not np.all(np.isfinite(raw)):
-        raise ValueError("x contains NaN or Inf")
-    x2 = np.ascontiguousarray(raw.reshape(size, -1), dtype=np.float64)
+    size = _size(code, w.shape[0])
+    xa = as_real(x, "x")
+    if xa.ndim not in (1, 2) or xa.shape[0] != size:
+        raise ValueError(f"x must have shape ({size},) or ({size}, k), got {xa.shape}")
+    x2 = np.ascontiguousarray(xa.reshape(size, -1))
     y = _core.relu2d_matvec(code, w, b, v, x2, resolve_threads(n_threads))
-    return _finite(y, f"{kind} matvec").reshape(raw.shape)
+    return _finite(y, f"{kind} matvec").reshape(xa.shape)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -377,9 +343,33 @@ _GAUSS_Q = 6
 _MAX_LEVEL = 5
 
 
-def _reference_rule(level: int) -> tuple[np.ndarray, np.ndarray]:
-    """Barycentric points (P, 3) and weights (P,) (summing to 1) of the composite rule on the
-    reference triangle split ``level`` times into 4 congruent triangles."""
+def reference_rule(level: int) -> tuple[np.ndarray, np.ndarray]:
+    """The composite triangle rule of :func:`load_vector_2d` on the reference triangle.
+
+    A collapsed (Duffy) Gauss-Legendre rule of 6 x 6 points on each of the ``4**level``
+    congruent triangles the reference triangle splits into; exact for total degree 10 (so for
+    ``u * sigma_i`` with ``u`` of degree <= 9 on a triangle where ``sigma_i`` is linear).
+
+    Parameters
+    ----------
+    level : int
+        Refinement level, ``>= 0``.
+
+    Returns
+    -------
+    bary : ndarray, shape (P, 3)
+        Barycentric coordinates of the points, ``P = 36 * 4**level``.
+    weights : ndarray, shape (P,)
+        Weights summing to 1 (multiply by the triangle's area).
+
+    Examples
+    --------
+    >>> from nnla.relu.polygon import reference_rule
+    >>> bary, wts = reference_rule(1)
+    >>> bary.shape, round(float(wts.sum()), 15)
+    ((144, 3), 1.0)
+    """
+    level = check_int(level, "level", 0)
     g, gw = np.polynomial.legendre.leggauss(_GAUSS_Q)
     g, gw = (g + 1) / 2, gw / 2
     s, t = np.meshgrid(g, g, indexing="ij")
@@ -398,7 +388,18 @@ def _reference_rule(level: int) -> tuple[np.ndarray, np.ndarray]:
     return pts, wts
 
 
-def _eval_u(u: Callable[[np.ndarray], np.ndarray], pts: np.ndarray) -> np.ndarray:
+def eval_target(u: Callable[[np.ndarray], ArrayLike], pts: np.ndarray) -> np.ndarray:
+    """``u(pts)`` checked: a real finite float64 array of shape ``(m,)`` for ``(m, 2)`` points.
+
+    Raises ``ValueError`` (naming ``u``) for a wrong shape, a non-real dtype, NaN or Inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla.relu.polygon import eval_target
+    >>> eval_target(lambda p: p[:, 0] + p[:, 1], np.array([[0.5, 0.25]])).tolist()
+    [0.75]
+    """
     out = np.asarray(u(pts))
     if out.shape != (pts.shape[0],):
         raise ValueError(
@@ -411,8 +412,111 @@ def _eval_u(u: Callable[[np.ndarray], np.ndarray], pts: np.ndarray) -> np.ndarra
     return out.astype(np.float64, copy=False)
 
 
+def active_polygons(
+    w: np.ndarray, b: np.ndarray, vertices: np.ndarray, *, n_threads: int | None = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each neuron's active polygon: ``Omega`` clipped by ``w_i . x + b_i >= 0`` (native).
+
+    Parameters
+    ----------
+    w, b, vertices
+        As in :func:`assemble_2d`.
+    n_threads : int or None, default 1
+        OpenMP threads.
+
+    Returns
+    -------
+    xy : ndarray, shape (m, 2)
+        The vertices of all polygons, counter-clockwise, polygon after polygon.
+    values : ndarray, shape (m,)
+        ``sigma_i`` at each vertex of polygon ``i``.
+    offsets : ndarray of int64, shape (n + 1,)
+        Polygon ``i`` is ``xy[offsets[i]:offsets[i + 1]]`` (fewer than 3 vertices: empty).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import active_polygons
+    >>> w, b = np.array([[1.0, 0.0]]), np.array([-0.5])       # x > 1/2
+    >>> xy, val, off = active_polygons(w, b, as_polygon(None))
+    >>> off.tolist(), sorted(map(tuple, xy.tolist()))
+    ([0, 4], [(0.5, 0.0), (0.5, 1.0), (1.0, 0.0), (1.0, 1.0)])
+    """
+    w, b = params_2d(w, b)
+    v = _vertices(vertices)
+    xy, val, off = _core.relu2d_active_polygons(w, b, v, resolve_threads(n_threads))
+    return xy, val, off
+
+
+def fan_triangles(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fan triangulation of the polygons of :func:`active_polygons`.
+
+    Parameters
+    ----------
+    offsets : ndarray of int64, shape (n + 1,)
+        Polygon ``i`` has the vertices ``offsets[i]:offsets[i + 1]``.
+
+    Returns
+    -------
+    owner : ndarray of int64, shape (T,)
+        The polygon of each triangle.
+    corners : ndarray of int64, shape (T, 3)
+        Vertex indices of each triangle (counter-clockwise, first vertex of its polygon first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla.relu.polygon import fan_triangles
+    >>> owner, corners = fan_triangles(np.array([0, 4, 4, 7]))
+    >>> owner.tolist(), corners.tolist()
+    ([0, 0, 2], [[0, 1, 2], [0, 2, 3], [4, 5, 6]])
+    """
+    off = np.asarray(offsets, dtype=np.int64)
+    ntri = np.maximum(np.diff(off) - 2, 0)
+    owner = np.repeat(np.arange(ntri.size), ntri)
+    first = np.repeat(off[:-1], ntri)
+    local = np.arange(owner.size) - np.repeat(np.cumsum(ntri) - ntri, ntri) + 1
+    return owner, np.stack([first, first + local, first + local + 1], axis=1)
+
+
+class _FanRule:
+    """The fan triangles of the active polygons with the quadrature of :func:`load_vector_2d`."""
+
+    def __init__(self, u: Callable[[np.ndarray], ArrayLike], w: np.ndarray, b: np.ndarray,
+                 v: np.ndarray) -> None:
+        self.u, self.n = u, w.shape[0]
+        xy, val, off = _core.relu2d_active_polygons(w, b, v, 1)
+        self.owner, corner = fan_triangles(off)
+        self.P = xy[corner]  # (T, 3, 2)
+        self.S = val[corner]  # (T, 3)
+        e1, e2 = self.P[:, 1] - self.P[:, 0], self.P[:, 2] - self.P[:, 0]
+        self.area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+
+    def triangles_of(self, neurons: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.owner, neurons))
+
+    def values(self, level: int, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per neuron: ``int u sigma_i`` and ``int |u| sigma_i`` over the triangles ``tri``."""
+        bary, wts = reference_rule(level)
+        per = bary.shape[0]
+        fv, fa = np.empty(tri.size), np.empty(tri.size)
+        step = max(1, _MAX_POINTS_PER_CALL // per)  # bounds the memory of one call of u
+        for lo in range(0, tri.size, step):
+            t = tri[lo : lo + step]
+            pts = np.einsum("pk,tkj->tpj", bary, self.P[t]).reshape(-1, 2)
+            sig = (self.S[t] @ bary.T) * wts  # (t, p): sigma_i times the weight
+            uu = eval_target(self.u, pts).reshape(t.size, per)
+            fv[lo : lo + t.size] = self.area[t] * np.sum(uu * sig, axis=1)
+            fa[lo : lo + t.size] = self.area[t] * np.sum(np.abs(uu) * sig, axis=1)
+        return (
+            np.bincount(self.owner[tri], weights=fv, minlength=self.n),
+            np.bincount(self.owner[tri], weights=fa, minlength=self.n),
+        )
+
+
 def load_vector_2d(
-    u: Callable[[np.ndarray], np.ndarray],
+    u: Callable[[np.ndarray], ArrayLike],
     w: np.ndarray,
     b: np.ndarray,
     vertices: np.ndarray,
@@ -422,8 +526,8 @@ def load_vector_2d(
     """Load vector ``f_i = int_Omega u(x) sigma_i(x) dx`` by quadrature on the active polygons.
 
     Each neuron's active polygon (``Omega`` clipped by its half-plane, so the kink is on its
-    boundary and ``sigma_i`` is linear inside) is fan-triangulated; every triangle gets a
-    composite collapsed Gauss-Legendre rule (6 x 6 points per sub-triangle, exact for total
+    boundary and ``sigma_i`` is linear inside) is fan-triangulated; every triangle gets the
+    composite rule of :func:`reference_rule` (6 x 6 points per sub-triangle, exact for total
     degree 10) on ``4**L`` congruent sub-triangles. Starting at ``L = 0``, the values at levels
     ``L`` and ``L + 1`` are compared per neuron; a neuron is done when
     ``|f_(L+1) - f_L| <= tol * int |u| sigma_i`` and gets ``f_(L+1)``. ``u`` is evaluated once
@@ -434,7 +538,7 @@ def load_vector_2d(
     ----------
     u : callable
         Vectorised: an (m, 2) float64 array of points -> (m,) real finite values.
-    w, b, vertices : ndarray
+    w, b, vertices
         As in :func:`assemble_2d`.
     tol : float, default 1e-10
         Relative accuracy target, > 0.
@@ -453,62 +557,32 @@ def load_vector_2d(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, load_vector_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import load_vector_2d
     >>> w, b = np.array([[1.0, 0.0]]), np.array([0.0])   # sigma(x) = x
-    >>> f = load_vector_2d(lambda p: p[:, 1], w, b, as_domain_2d(None))  # int x y = 1/4
+    >>> f = load_vector_2d(lambda p: p[:, 1], w, b, as_polygon(None))  # int x y = 1/4
     >>> bool(abs(f[0] - 0.25) < 1e-15)
     True
     """
-    if not (isinstance(tol, (int, float, np.floating)) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    tol = check_float(tol, "tol", low=0.0, low_open=True)
     if not callable(u):
         raise ValueError("u must be a callable taking an (m, 2) array of points")
-    w, b = _params(w, b)
-    v = _vertices(vertices)
-    n = w.shape[0]
-    xy, val, off = _core.relu2d_active_polygons(w, b, v, 1)
-    counts = np.diff(off)
-    ntri = np.maximum(counts - 2, 0)
-    owner = np.repeat(np.arange(n), ntri)
-    first = np.repeat(off[:-1], ntri)
-    local = np.arange(owner.size) - np.repeat(np.cumsum(ntri) - ntri, ntri) + 1
-    corner = np.stack([first, first + local, first + local + 1], axis=1)  # (T, 3)
-    P = xy[corner]  # (T, 3, 2)
-    S = val[corner]  # (T, 3)
-    e1, e2 = P[:, 1] - P[:, 0], P[:, 2] - P[:, 0]
-    area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-
-    def level_values(level: int, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        bary, wts = _reference_rule(level)
-        per = bary.shape[0]
-        fv, fa = np.empty(tri.size), np.empty(tri.size)
-        step = max(1, _MAX_POINTS_PER_CALL // per)  # bounds the memory of one call of u
-        for lo in range(0, tri.size, step):
-            t = tri[lo : lo + step]
-            pts = np.einsum("pk,tkj->tpj", bary, P[t]).reshape(-1, 2)
-            sig = (S[t] @ bary.T) * wts  # (t, p): sigma_i times the weight
-            uu = _eval_u(u, pts).reshape(t.size, per)
-            fv[lo : lo + t.size] = area[t] * np.sum(uu * sig, axis=1)
-            fa[lo : lo + t.size] = area[t] * np.sum(np.abs(uu) * sig, axis=1)
-        return (
-            np.bincount(owner[tri], weights=fv, minlength=n),
-            np.bincount(owner[tri], weights=fa, minlength=n),
-        )
-
-    f = np.zeros(n)
-    todo = np.flatnonzero(ntri > 0)
+    w, b = params_2d(w, b)
+    rule = _FanRule(u, w, b, _vertices(vertices))
+    f = np.zeros(rule.n)
+    todo = np.unique(rule.owner)
     if todo.size == 0:
         return f
-    tri = np.flatnonzero(np.isin(owner, todo))
-    prev, _ = level_values(0, tri)
+    tri = rule.triangles_of(todo)
+    prev, _ = rule.values(0, tri)
     for level in range(1, _MAX_LEVEL + 1):
-        cur, scale = level_values(level, tri)
+        cur, scale = rule.values(level, tri)
         done = np.abs(cur[todo] - prev[todo]) <= tol * scale[todo]
         f[todo[done]] = cur[todo[done]]
         todo = todo[~done]
         if todo.size == 0:
             return _finite(f, "load_vector")
-        tri = np.flatnonzero(np.isin(owner, todo))
+        tri = rule.triangles_of(todo)
         prev = cur
     raise ConvergenceError(
         f"load_vector: the quadrature of neurons {todo[:10].tolist()}"
@@ -551,13 +625,14 @@ def order_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, order_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import order_2d
     >>> w = np.array([[1.0, 0.0]] * 4)
     >>> b = -np.array([0.9, 0.1, 0.6, 0.3])          # vertical lines x = 0.9, 0.1, 0.6, 0.3
-    >>> order_2d(w, b, as_domain_2d(None)).tolist()
+    >>> order_2d(w, b, as_polygon(None)).tolist()
     [1, 3, 2, 0]
     """
-    w, b = _params(w, b)
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
     pts = _foot_points(w, b, v)
     out: list[np.ndarray] = []
@@ -576,6 +651,49 @@ def order_2d(w: np.ndarray, b: np.ndarray, vertices: np.ndarray) -> np.ndarray:
         stack.append(order[half:])  # popped second: the left half comes first
         stack.append(order[:half])
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _duplicates(w: np.ndarray, b: np.ndarray, dead: np.ndarray) -> np.ndarray:
+    """Mask of the live neurons whose line equals an earlier live neuron's (either orientation),
+    and of every live ``w = 0`` neuron but the first."""
+    n = w.shape[0]
+    wn = np.hypot(w[:, 0], w[:, 1])
+    const = wn == 0
+    safe = np.where(const, 1.0, wn)
+    key = np.column_stack([b / safe, w / safe[:, None]])  # unit normal and offset
+    dup = np.zeros(n, dtype=bool)
+    alive = np.flatnonzero(~dead)
+    consts = alive[const[alive]]
+    dup[consts[1:]] = True
+    lines = alive[~const[alive]]
+    block = 256
+    for lo in range(0, lines.size, block):
+        rows = lines[lo : lo + block]
+        earlier = lines[: lo + block]
+        kr, ke = key[rows][:, None, :], key[earlier][None, :, :]
+        tol = _DUPLICATE_RTOL * (1.0 + np.maximum(np.abs(kr[..., 0]), np.abs(ke[..., 0])))
+        same = np.max(np.abs(kr - ke), axis=2) <= tol
+        opposite = np.max(np.abs(kr + ke), axis=2) <= tol
+        before = earlier[None, :] < rows[:, None]
+        dup[rows] |= np.any((same | opposite) & before, axis=1)
+    return dup
+
+
+def _affine_dependent(w: np.ndarray, b: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The full neurons among ``candidates`` whose ``(b, w)`` lies in the span of the earlier
+    ones' (numerical rank at 1e-12): affine on Omega, they add nothing to the mass matrix."""
+    basis: list[np.ndarray] = []
+    lin: list[int] = []
+    for i in candidates:
+        r = np.array([b[i], w[i, 0], w[i, 1]])
+        r = r / np.linalg.norm(r)
+        if len(basis) < 3:
+            sv = np.linalg.svd(np.array([*basis, r]), compute_uv=False)
+            if sv[-1] > _DUPLICATE_RTOL * sv[0]:
+                basis.append(r)
+                continue
+        lin.append(int(i))
+    return np.array(lin, dtype=np.int64)
 
 
 def degenerate_2d(
@@ -611,56 +729,24 @@ def degenerate_2d(
     Examples
     --------
     >>> import numpy as np
-    >>> from nnla._relu2d import as_domain_2d, degenerate_2d
+    >>> from nnla._validate import as_polygon
+    >>> from nnla.relu.polygon import degenerate_2d
     >>> w = np.array([[1.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [0.0, 1.0]])
     >>> b = np.array([-2.0, -0.5, 1.0, 0.5])       # x > 2 (dead); x = 0.5 twice; y > -0.5 (full)
-    >>> {k: v.tolist() for k, v in degenerate_2d(w, b, as_domain_2d(None)).items()}
+    >>> {k: v.tolist() for k, v in degenerate_2d(w, b, as_polygon(None)).items()}
     {'dead': [0], 'duplicate': [2], 'linear': []}
     """
-    code = _kind(kind)
-    w, b = _params(w, b)
+    code = kind_code(kind)
+    w, b = params_2d(w, b)
     v = _vertices(vertices)
-    n = w.shape[0]
     vals = b[:, None] + w @ v.T  # (n, k)
     terms = np.abs(b)[:, None] + np.abs(w) @ np.abs(v).T
     slack = _DEGEN_RTOL * terms
     dead = ~np.any(vals > slack, axis=1)
     full = ~dead & np.all(vals >= -slack, axis=1)
-    wn = np.hypot(w[:, 0], w[:, 1])
-    const = wn == 0
-    safe = np.where(const, 1.0, wn)
-    key = np.column_stack([b / safe, w / safe[:, None]])  # unit normal and offset
-    dup = np.zeros(n, dtype=bool)
-    alive = np.flatnonzero(~dead)
-    consts = alive[const[alive]]
-    dup[consts[1:]] = True
-    lines = alive[~const[alive]]
-    block = 256
-    for lo in range(0, lines.size, block):
-        rows = lines[lo : lo + block]
-        earlier = lines[: lo + block]
-        kr, ke = key[rows][:, None, :], key[earlier][None, :, :]
-        tol = _DUPLICATE_RTOL * (1.0 + np.maximum(np.abs(kr[..., 0]), np.abs(ke[..., 0])))
-        same = np.max(np.abs(kr - ke), axis=2) <= tol
-        opposite = np.max(np.abs(kr + ke), axis=2) <= tol
-        before = earlier[None, :] < rows[:, None]
-        dup[rows] |= np.any((same | opposite) & before, axis=1)
+    dup = _duplicates(w, b, dead)
     candidates = np.flatnonzero(full & ~dup)
-    if code != 0:
-        linear = candidates[1:]
-    else:
-        basis: list[np.ndarray] = []
-        lin: list[int] = []
-        for i in candidates:
-            r = np.array([b[i], w[i, 0], w[i, 1]])
-            r = r / np.linalg.norm(r)
-            if len(basis) < 3:
-                sv = np.linalg.svd(np.array([*basis, r]), compute_uv=False)
-                if sv[-1] > _DUPLICATE_RTOL * sv[0]:
-                    basis.append(r)
-                    continue
-            lin.append(int(i))
-        linear = np.array(lin, dtype=np.int64)
+    linear = candidates[1:] if code != KINDS["mass"] else _affine_dependent(w, b, candidates)
     return {
         "dead": np.flatnonzero(dead).astype(np.int64),
         "duplicate": np.flatnonzero(dup).astype(np.int64),

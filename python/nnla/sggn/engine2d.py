@@ -1,0 +1,480 @@
+"""The 2D engine of :func:`nnla.sggn.fit`: SgGN on a convex polygon (spec: ``sggn.md``,
+``relu-matrices.md``).
+
+The network is ``u_n(x) = c0 + sum_i c_i sigma(w_i . x + b_i)`` on the convex polygon ``Omega``
+(the unit square by default). With ``y = (1, x)``, ``r_i = (b_i, w_i)`` and the constant written
+as an extra neuron ``r = (1, 0, 0)``, the loss is
+
+    J = 1/2 int (u_n - u)^2 = 1/2 c^T A c - c^T f + 1/2 int u^2,
+    f_i = int u sigma_i = r_i . T_i,   T_i = int_{Omega and r_i . y > 0} u y dx,
+
+with the exact mass matrix ``A`` and layer Gauss-Newton matrix ``G`` of :mod:`nnla.relu.polygon`
+(each pair's active polygon is clipped and integrated exactly, so every kink of the network is
+treated exactly). The only target-dependent quantities are the half-plane moments ``T_i`` and
+``int u``, ``int u^2``:
+
+Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
+    * the built-in targets have exact or semi-analytic moments (:mod:`nnla.sggn.targets`);
+    * a target that is itself a :class:`~nnla.relu.ShallowNetwork` is integrated exactly
+      (pairs of neurons);
+    * any other callable: a composite collapsed Gauss rule (6 x 6 points on 4**3 sub-triangles of
+      each triangle) on every neuron's active polygon, so the kink of the neuron is on the
+      boundary of the cells; accurate for smooth targets only (a discontinuity of ``u`` inside
+      the domain limits it to a few digits).
+
+The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
+
+Linear step (``c = argmin J`` for fixed lines)
+    ``A c = f`` is solved by a truncated symmetric eigendecomposition of the Jacobi-scaled
+    ``A`` (eigenvalues below ``1e-13`` of the largest are dropped): a rank-revealing,
+    backward-stable solve that never breaks down when lines cluster or coincide (dense Cholesky
+    fails there: kappa(A) exceeds 1/u, relu-matrices.md). The error of the computed minimiser
+    enters the loss only quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``), ~1e-13 of
+    ``||A|| |c|^2`` at worst. A QR solve on a design matrix at quadrature points would need a
+    rule that resolves every kink and discontinuity (the pitfall of the spec); with the exact
+    matrices no such rule is needed. One SgGN iteration at n = 256 (one 768 x 768 and a few
+    257 x 257 eigendecompositions, the exact assemblies, the target moments) takes ~0.3-0.5 s on
+    one core.
+
+Nonlinear step
+    ``grad_{r_i} J = c_i g_i`` with ``g_i = int (u_n - u) h(r_i . y) y = (G (c r))_i - T_i``;
+    direction ``p_i = -(H^+ g)_i / c_i`` with ``H`` the hidden-neuron part of ``G`` (SPD,
+    independent of ``c``), solved like ``A`` (truncated eigendecomposition, rcond 1e-13), no
+    Levenberg-Marquardt shift. Neurons with a negligible contribution
+    (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
+    re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
+    contribution was zero). Backtracking line search on ``J`` with ``c`` re-solved at every trial
+    (variable projection), from ``gamma = 1`` halving up to 30 times, Armijo constant 1e-4;
+    after an accepted full step up to three doublings are tried while the loss keeps falling.
+    The fit stops as ``"stalled"`` when no step length lowers the loss (near the optimum the
+    decrease falls below the rounding level of the loss, see ``loss_rounding_bound``).
+
+Parametrisation and safeguards
+    Directions on the unit circle plus offsets: after every step each ``(b_i, w_i)`` is divided by
+    ``|w_i|`` (a positive rescaling of a neuron leaves the line unchanged; ``c_i`` absorbs it in
+    the next linear solve), so ``w_i = (cos theta_i, sin theta_i)`` and ``-b_i`` is the signed
+    distance of the line from the origin. The offset is then clamped so the line cuts ``Omega``
+    (``-b_i`` within ``[min_v w_i . v, max_v w_i . v]`` shrunk by 1e-6 of its width), so no
+    neuron dies or becomes affine on ``Omega``; the line search judges the clamped step. Weights
+    can therefore not collapse to ``w -> 0`` (the stall of the unnormalised method).
+
+Initialisation
+    Seeded ``numpy.random.default_rng(seed)``: angles uniform on ``[0, 2 pi)``, offsets uniform
+    over the range where the line cuts ``Omega``; or a given network (normalised and clamped the
+    same way).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Union
+
+import numpy as np
+
+from nnla.errors import ConvergenceError, NonFiniteResultError
+from nnla.relu import ShallowNetwork
+from nnla.relu.polygon import (
+    active_polygons,
+    assemble_2d,
+    assemble_2d_kinds,
+    entries_2d,
+    eval_target,
+    fan_triangles,
+    reference_rule,
+)
+from nnla.sggn.result import FitResult, Recorder
+from nnla.sggn.targets import Target, box_of
+
+__all__ = [
+    "GenericMoments",
+    "NetworkMoments",
+    "Problem2D",
+    "active_count",
+    "fit_2d",
+    "initial_lines",
+    "mass_and_gauss_newton",
+    "network_of",
+    "moment_source",
+    "psd_solve",
+    "quadrature_info",
+    "result_domain",
+]
+
+_RCOND = 1e-13  # truncation of the eigendecompositions (relative to the largest eigenvalue)
+_NEGLIGIBLE = 1e-10  # relative contribution below which a neuron is left out and re-initialised
+_CLAMP = 1e-6  # lines are kept this fraction of their offset range inside Omega
+_ARMIJO = 1e-4
+_MAX_HALVINGS = 30
+_MAX_EXPANSIONS = 3  # doublings tried after an accepted full step
+_GENERIC_LEVEL = 3  # sub-triangle level of the rule for generic callables
+
+
+# ------------------------------------------------------------------------------------------------
+# Target moments: exact (built-in targets, networks) or by the triangle rule
+# ------------------------------------------------------------------------------------------------
+
+
+class NetworkMoments:
+    """The moments of a target that is itself a 2D network: exact, from pairs of neurons."""
+
+    def __init__(self, net: ShallowNetwork) -> None:
+        self.net = net
+        self.w = np.vstack([net.w, np.zeros((1, 2))])
+        self.b = np.concatenate([net.b, [1.0]])
+        self.c = np.concatenate([np.asarray(net.c), [net.c0]])
+
+    def moments(self, w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
+        """``T_i`` (n, 3), as :meth:`nnla.sggn.Target.moments`."""
+        n, m = w.shape[0], self.b.size
+        wx, bx = np.vstack([w, self.w]), np.concatenate([b, self.b])
+        cols = 3 * n + np.arange(3 * m)
+        blk = entries_2d("gauss_newton", wx, bx, verts, np.arange(3 * n), cols,
+                                 n_threads=1)
+        x = (self.c[:, None] * np.column_stack([self.b, self.w])).reshape(-1)
+        return (blk @ x).reshape(n, 3)
+
+    def stats(self, verts: np.ndarray) -> tuple[float, float]:
+        """``(int u, int u^2)``."""
+        a = assemble_2d("mass", self.w, self.b, verts, n_threads=1)
+        return float(a[-1] @ self.c), float(self.c @ a @ self.c)
+
+
+class GenericMoments:
+    """The moments of any vectorised callable: composite triangle rule on the active polygons."""
+
+    def __init__(self, u: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.u = u
+        self.bary, self.wts = reference_rule(_GENERIC_LEVEL)
+
+    def __call__(self, pts: np.ndarray) -> np.ndarray:
+        return eval_target(self.u, np.asarray(pts, dtype=np.float64))
+
+    def _polygon_moments(self, xy: np.ndarray, off: np.ndarray, n: int, power: int
+                         ) -> np.ndarray:
+        owner, corner = fan_triangles(off)
+        out = np.zeros((n, 3))
+        per = self.bary.shape[0]
+        step = max(1, (1 << 20) // per)
+        for lo in range(0, owner.size, step):
+            p = xy[corner[lo : lo + step]]  # (t, 3, 2)
+            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+            area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+            pts = np.einsum("pk,tkj->tpj", self.bary, p)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked by caller
+                val = self(pts.reshape(-1, 2)).reshape(pts.shape[:2]) ** power
+                wv = val * self.wts * area[:, None]
+            mom = np.stack([wv.sum(axis=1), np.sum(wv * pts[..., 0], axis=1),
+                            np.sum(wv * pts[..., 1], axis=1)], axis=1)
+            np.add.at(out, owner[lo : lo + step], mom)
+        return out
+
+    def moments(self, w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
+        """``T_i`` (n, 3), as :meth:`nnla.sggn.Target.moments`."""
+        xy, _, off = active_polygons(w, b, verts, n_threads=1)
+        return self._polygon_moments(np.asarray(xy), np.asarray(off), w.shape[0], 1)
+
+    def stats(self, verts: np.ndarray) -> tuple[float, float]:
+        """``(int u, int u^2)``."""
+        off = np.array([0, verts.shape[0]])
+        i1 = self._polygon_moments(verts, off, 1, 1)[0, 0]
+        i2 = self._polygon_moments(verts, off, 1, 2)[0, 0]
+        return float(i1), float(i2)
+
+
+MomentSource = Union[Target, NetworkMoments, GenericMoments]
+
+
+def moment_source(u: Callable[..., Any], verts: np.ndarray) -> MomentSource:
+    """Where the moments of the target ``u`` come from on the polygon ``verts``: the target itself
+    (a built-in :class:`~nnla.sggn.Target` whose moments are exact there), the network's pairs (a
+    2D :class:`~nnla.relu.ShallowNetwork`) or the triangle rule (anything else)."""
+    if isinstance(u, ShallowNetwork):
+        if u.dim != 2 or u.c is None:
+            raise ValueError("target: a network target must be 2D with its output layer c set")
+        return NetworkMoments(u)
+    if isinstance(u, Target) and u.exact_on(verts):
+        return u
+    return GenericMoments(u)
+
+
+def quadrature_info(source: MomentSource) -> str:
+    """The ``info["quadrature"]`` entry of a 2D result."""
+    if isinstance(source, GenericMoments):
+        return f"triangle rule (level {_GENERIC_LEVEL})"
+    return "exact"
+
+
+# ------------------------------------------------------------------------------------------------
+# The problem: exact loss, linear step, gradient and Gauss-Newton matrix
+# ------------------------------------------------------------------------------------------------
+
+
+def psd_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Truncated eigen-solve of a symmetric positive semidefinite system (Jacobi scaled)."""
+    d = np.sqrt(np.maximum(np.diag(m), 0.0))
+    d = np.where(d > 0, d, 1.0)
+    ms = m / d[:, None] / d[None, :]
+    lam, vec = np.linalg.eigh(0.5 * (ms + ms.T))
+    keep = lam > _RCOND * max(float(lam[-1]), 0.0)
+    if not np.any(keep):
+        return np.zeros_like(rhs)
+    z = vec[:, keep].T @ (rhs / d)
+    return (vec[:, keep] @ (z / lam[keep])) / d
+
+
+def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact mass and Gauss-Newton matrices in one pass."""
+    a, g = assemble_2d_kinds(("mass", "gauss_newton"), we, be, verts, n_threads=1)
+    return a, g
+
+
+class Problem2D:
+    """Target moments and polygon of a 2D fit: exact loss, linear step, gradient."""
+
+    def __init__(self, target: MomentSource, verts: np.ndarray) -> None:
+        self.target = target
+        self.verts = verts
+        self.int_u, self.int_u2 = target.stats(self.verts)
+        if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
+            raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
+                                       hint="rescale the target")
+        if not self.int_u2 > 0:
+            raise ValueError("u must not vanish on the domain (int u^2 = 0)")
+
+    @staticmethod
+    def ext(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The neurons with the constant neuron ``(w, b) = (0, 1)`` appended."""
+        return np.vstack([w, np.zeros((1, 2))]), np.concatenate([b, [1.0]])
+
+    def load(self, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(T (n, 3), f (n + 1,)) with the constant last."""
+        t = self.target.moments(w, b, self.verts)
+        f = np.concatenate([b * t[:, 0] + np.sum(w * t[:, 1:], axis=1), [self.int_u]])
+        return t, f
+
+    def loss(self, c: np.ndarray, a: np.ndarray, f: np.ndarray) -> float:
+        """``1/2 c^T A c - c^T f + 1/2 int u^2``."""
+        return float(0.5 * (c @ (a @ c)) - c @ f + 0.5 * self.int_u2)
+
+    def rounding_bound(self, st: dict[str, Any]) -> float:
+        """Worst-case rounding error of the loss ``1/2 c^T A c - c^T f + 1/2 int u^2`` (the three
+        terms cancel when the coefficients are large): ``eps (|c|^T |A| |c| + 2 |c|^T |f| +
+        int u^2)``."""
+        c = np.abs(st["c"])
+        return float(np.finfo(np.float64).eps
+                     * (c @ np.abs(st["a"]) @ c + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
+
+    def rel_error(self, loss: float) -> float:
+        """``sqrt(2 J / int u^2)``."""
+        return math.sqrt(max(2.0 * loss, 0.0) / self.int_u2)
+
+    def linear(self, w: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+        """Linear step at fixed lines: c (constant last), loss and the pieces."""
+        we, be = self.ext(w, b)
+        a = assemble_2d("mass", we, be, self.verts, n_threads=None)
+        t, f = self.load(w, b)
+        c = psd_solve(a, f)
+        st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
+        if not math.isfinite(st["loss"]):
+            raise NonFiniteResultError("sggn 2d: the loss is not finite",
+                                       hint="rescale the target")
+        if st["loss"] < -2.0 * self.rounding_bound(st) - 1e-12 * self.int_u2:
+            raise ConvergenceError(
+                f"the loss came out negative ({st['loss']:.3e}): the quadrature of the target "
+                "is not accurate enough for it",
+                hint="the generic triangle rule needs a smooth target; pass a built-in target "
+                "name or a ShallowNetwork (exact moments), or smooth the target",
+            )
+        return st
+
+    def gradient(self, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(g (n, 3), Gauss-Newton matrix H (3n, 3n)) at a linear-step state."""
+        we, be = self.ext(st["w"], st["b"])
+        g_full = assemble_2d("gauss_newton", we, be, self.verts, n_threads=None)
+        x = (st["c"][:, None] * np.column_stack([be, we])).reshape(-1)
+        n = st["w"].shape[0]
+        g = (g_full[: 3 * n] @ x).reshape(n, 3) - st["t"]
+        return g, g_full[: 3 * n, : 3 * n]
+
+
+# ------------------------------------------------------------------------------------------------
+# Lines: normalisation, initialisation
+# ------------------------------------------------------------------------------------------------
+
+
+def _normalise(w: np.ndarray, b: np.ndarray, verts: np.ndarray, w_old: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Unit normals, offsets clamped so every line cuts the polygon."""
+    wn = np.hypot(w[:, 0], w[:, 1])
+    if w_old is not None:
+        bad = ~(wn > 0)
+        w = np.where(bad[:, None], w_old, w)
+        b = np.where(bad, 0.0, b)
+        wn = np.hypot(w[:, 0], w[:, 1])
+    w = w / wn[:, None]
+    b = b / wn
+    proj = w @ verts.T
+    lo, hi = proj.min(axis=1), proj.max(axis=1)
+    margin = _CLAMP * (hi - lo)
+    b = -np.clip(-b, lo + margin, hi - margin)
+    return np.ascontiguousarray(w), np.ascontiguousarray(b)
+
+
+def _random_lines(rng: np.random.Generator, k: int, verts: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    theta = rng.uniform(0.0, 2 * math.pi, k)
+    w = np.column_stack([np.cos(theta), np.sin(theta)])
+    proj = w @ verts.T
+    t = rng.uniform(proj.min(axis=1), proj.max(axis=1))
+    return _normalise(w, -t, verts)
+
+
+def initial_lines(init: object, n_neurons: int, rng: np.random.Generator, verts: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The starting lines ``(w, b)``: seeded random lines cutting the polygon (``init`` None) or
+    those of a 2D network, normalised and clamped (ValueError naming ``init`` otherwise)."""
+    if init is None:
+        return _random_lines(rng, n_neurons, verts)
+    if not isinstance(init, ShallowNetwork) or init.dim != 2:
+        raise ValueError("init must be None or a 2D nnla.relu.ShallowNetwork")
+    if init.n != n_neurons:
+        raise ValueError(f"init has {init.n} neurons but n_neurons is {n_neurons}")
+    w, b = np.array(init.w), np.array(init.b)
+    zero = np.hypot(w[:, 0], w[:, 1]) == 0
+    if np.any(zero):
+        rw, rb = _random_lines(rng, int(zero.sum()), verts)
+        w[zero], b[zero] = rw, rb
+    return _normalise(w, b, verts)
+
+
+def active_count(w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> int:
+    """Neurons whose line cuts the polygon."""
+    vals = w @ verts.T + b[:, None]
+    return int(np.sum((vals.max(axis=1) > 0) & (vals.min(axis=1) < 0)))
+
+
+def result_domain(verts: np.ndarray) -> tuple[Any, ...]:
+    """:attr:`FitResult.domain` of a 2D fit: the box ``((x0, x1), (y0, y1))`` or the vertices."""
+    box = box_of(verts)
+    if box is not None:
+        return (box[0], box[1]), (box[2], box[3])
+    return tuple((float(x), float(y)) for x, y in verts)
+
+
+# ------------------------------------------------------------------------------------------------
+# SgGN
+# ------------------------------------------------------------------------------------------------
+
+
+def _negligible(st: dict[str, Any], n: int, floor: float) -> np.ndarray:
+    """Neurons whose contribution ``|c_i| ||sigma_i||`` is negligible against the largest."""
+    size = np.abs(st["c"][:n]) * np.sqrt(np.maximum(np.diag(st["a"])[:n], 0.0))
+    return size <= _NEGLIGIBLE * max(float(size.max()), floor)
+
+
+def _reinitialise(prob: Problem2D, st: dict[str, Any], n: int, rng: np.random.Generator
+                  ) -> tuple[dict[str, Any], np.ndarray, int]:
+    """Put the negligible neurons on random lines if that does not raise the loss; returns the
+    state, the neurons still negligible and the count re-initialised."""
+    small = _negligible(st, n, np.finfo(float).tiny)
+    if not np.any(small):
+        return st, small, 0
+    w, b = st["w"].copy(), st["b"].copy()
+    w[small], b[small] = _random_lines(rng, int(small.sum()), prob.verts)
+    trial = prob.linear(w, b)
+    if not trial["loss"] <= st["loss"]:
+        return st, small, 0
+    return trial, _negligible(trial, n, 0.0), int(small.sum())
+
+
+def _direction(prob: Problem2D, st: dict[str, Any], act: np.ndarray, n: int
+               ) -> tuple[np.ndarray, float]:
+    """The Gauss-Newton direction ``p`` (n, 3) of the active neurons and the slope of J along it."""
+    c = st["c"][:n]
+    g, h = prob.gradient(st)
+    idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
+    q = psd_solve(h[np.ix_(idx, idx)], g[act].reshape(-1)).reshape(-1, 3)
+    p = np.zeros((n, 3))
+    p[act] = -q / c[act, None]
+    return p, -float(np.sum(g[act] * q))  # directional derivative of J along p (<= 0)
+
+
+def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: float
+                 ) -> tuple[dict[str, Any] | None, float]:
+    """Backtracking (Armijo) from ``gamma = 1``, then doublings after a full step; (state or
+    None, gamma)."""
+    verts = prob.verts
+    r0 = np.column_stack([st["b"], st["w"]])
+    gamma, accepted = 1.0, None
+    for _ in range(_MAX_HALVINGS):
+        r = r0 + gamma * p
+        wt, bt = _normalise(r[:, 1:], r[:, 0], verts, st["w"])
+        trial = prob.linear(wt, bt)
+        if trial["loss"] <= st["loss"] + _ARMIJO * gamma * slope and trial["loss"] < st["loss"]:
+            accepted = trial
+            break
+        gamma *= 0.5
+    if accepted is not None and gamma == 1.0:
+        # the full step was accepted: try longer ones while they lower the loss further
+        for _ in range(_MAX_EXPANSIONS):
+            r = r0 + 2.0 * gamma * p
+            wt, bt = _normalise(r[:, 1:], r[:, 0], verts, st["w"])
+            trial = prob.linear(wt, bt)
+            if not trial["loss"] < accepted["loss"]:
+                break
+            accepted, gamma = trial, 2.0 * gamma
+    return accepted, gamma
+
+
+def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwork | None,
+           max_iter: int, tol: float, callback: Callable[[dict[str, Any]], Any] | None,
+           progress: bool, seed: int, name: str | None) -> FitResult:
+    """SgGN in 2D on validated arguments (those of :func:`nnla.sggn.fit`; ``u`` a callable,
+    ``verts`` the counter-clockwise polygon, ``name`` the target's name or None)."""
+    source = moment_source(u, verts)
+    prob = Problem2D(source, verts)
+    rng = np.random.default_rng(seed)
+    w, b = initial_lines(init, n, rng, verts)
+    rec = Recorder(callback, progress, max_iter, "sggn 2d")
+    reinit = 0
+    st = prob.linear(w, b)
+    reason = "max_iter"
+    stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts))
+    it = 0
+    while not stop and it < max_iter:
+        it += 1
+        st, small, count = _reinitialise(prob, st, n, rng)  # J cannot increase
+        reinit += count
+        act = np.flatnonzero(~small)
+        if act.size == 0 or st["loss"] <= 0:  # nothing to improve (e.g. u is a constant)
+            reason = "converged"
+            break
+        p, slope = _direction(prob, st, act, n)
+        accepted, gamma = _line_search(prob, st, p, slope)
+        if accepted is None:
+            reason = "stalled"
+            break
+        old = st["loss"]
+        st = accepted
+        stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
+                          active_count(st["w"], st["b"], verts))
+        if stop:
+            reason = "callback"
+            break
+        if old - st["loss"] <= tol * old:
+            reason = "converged"
+            break
+    if stop and reason != "callback":
+        reason = "callback"
+    hist = rec.close()
+    info = {"n_neurons": n, "reinitialised": reinit, "quadrature": quadrature_info(source),
+            "loss_rounding_bound": prob.rounding_bound(st)}
+    return FitResult(network_of(st), hist, reason, "sggn", name, 2, result_domain(verts), info)
+
+
+def network_of(st: dict[str, Any]) -> ShallowNetwork:
+    """The network of a linear-step state (the constant neuron last in ``c``)."""
+    c = st["c"]
+    return ShallowNetwork(st["w"], st["b"], c[:-1], float(c[-1]))
