@@ -17,14 +17,15 @@ import numpy as np
 import pytest
 import scipy.linalg
 import scipy.sparse.linalg
-from expm_cases import (
-    CLASSICAL,
+from expm_cases import CLASSICAL, Case
+from references import (
     EPS32,
     EPS64,
     LARGE_NORM_KINDS,
     U64,
-    Case,
+    elementwise_rel,
     exact_nilpotent_exp,
+    jordan_block,
     kappa_exp,
     mp_exp_scalar,
     mp_expm,
@@ -42,14 +43,6 @@ RANDOM_FLOOR = 1e-14
 def _check(x: np.ndarray, ref: np.ndarray, tol: float, what: str) -> None:
     err = rel_err(x, ref)
     assert err <= tol, f"{what}: relative error {err:.3e} > tol {tol:.3e}"
-
-
-def _elementwise_rel(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """|x - ref| / |ref| where ref != 0, and |x| where ref == 0."""
-    x = np.asarray(x)
-    ref = np.asarray(ref)
-    den = np.where(ref == 0, 1.0, np.abs(ref))
-    return np.abs(x - ref) / den
 
 
 # ------------------------------------------------------------------------------------------------
@@ -107,9 +100,9 @@ def test_triangular_diagonal_and_superdiagonal(dtype: type, d: int) -> None:
     assert x.dtype == t.dtype
     ref = mp_expm(t)
     lam = np.abs(t.diagonal())
-    rel_diag = _elementwise_rel(x.diagonal(), ref.diagonal())
+    rel_diag = elementwise_rel(x.diagonal(), ref.diagonal())
     assert np.all(rel_diag <= 4 * EPS64), rel_diag
-    rel_sup = _elementwise_rel(np.diag(x, 1), np.diag(ref, 1))
+    rel_sup = elementwise_rel(np.diag(x, 1), np.diag(ref, 1))
     tol_sup = 4 * EPS64 + 10 * U64 * (1 + np.maximum(lam[:-1], lam[1:]))
     assert np.all(rel_sup <= tol_sup), rel_sup / tol_sup
     assert np.array_equal(np.tril(x, -1), np.zeros((d, d))), (
@@ -141,7 +134,7 @@ def test_regression_triangular_superdiagonal_large_eigenvalue_gap(
         ref = np.array([[cast(e1), cast((e1 - e2) / (m1 - m2))], [0.0, cast(e2)]], dtype=dtype)
     x = nnla.expm(a)
     assert np.all(np.isfinite(x)), x
-    rel = _elementwise_rel(x, ref)
+    rel = elementwise_rel(x, ref)
     assert np.all(rel <= 4 * EPS64 + 10 * U64 * (1 + max(abs(z1), abs(z2)))), rel
 
 
@@ -234,7 +227,7 @@ def test_triangular_2x2_essentially_exact(name: str) -> None:
     """
     case = CLASSICAL[name]
     x = nnla.expm(np.array(case.a))
-    rel = _elementwise_rel(x, case.exact)
+    rel = elementwise_rel(x, case.exact)
     assert np.all(rel <= 4 * EPS64), f"{name}: entrywise relative errors {rel}"
     assert x[1, 0] == 0.0
 
@@ -250,7 +243,7 @@ def test_alhi12_4x4_triangular_torch_trap() -> None:
     ref = mp_expm(a)
     assert rel_err(x, ref) <= 1e-13
     d = np.array([mp_exp_scalar(float(v)) for v in a.diagonal()])
-    assert np.all(_elementwise_rel(x.diagonal(), d) <= 4 * EPS64)
+    assert np.all(elementwise_rel(x.diagonal(), d) <= 4 * EPS64)
     assert np.array_equal(np.tril(x, -1), np.zeros((4, 4)))
 
 
@@ -278,7 +271,7 @@ def test_diagonal(diag: list[float], dtype: type) -> None:
     x = nnla.expm(a)
     assert x.dtype == a.dtype
     ref = np.array([mp_exp_scalar(complex(v) if dtype is np.complex128 else float(v)) for v in dv])
-    rel = _elementwise_rel(x.diagonal(), ref)
+    rel = elementwise_rel(x.diagonal(), ref)
     assert np.all(rel <= 4 * EPS64), rel
     off = x - np.diag(x.diagonal())
     assert np.array_equal(off, np.zeros_like(off)), (
@@ -314,7 +307,7 @@ def test_nilpotent(d: int, scale: float) -> None:
 @pytest.mark.parametrize("lam", [-700.0, -20.0, -1e-8, 0.0, 0.5, 3.0, 700.0])
 @pytest.mark.parametrize("d", [2, 6])
 def test_jordan_block(lam: float, d: int) -> None:
-    a = lam * np.eye(d) + np.eye(d, k=1)
+    a = jordan_block(lam, d)
     ref = exact_nilpotent_exp(np.eye(d, k=1), shift=lam)
     x = nnla.expm(a)
     kappa = kappa_exp(a)
@@ -365,7 +358,7 @@ def test_zero_matrix_gives_identity(d: int, dtype: type) -> None:
 def test_identity_multiple(c: float, d: int) -> None:
     x = nnla.expm(c * np.eye(d))
     ec = mp_exp_scalar(c)
-    assert np.all(_elementwise_rel(x.diagonal(), np.full(d, ec)) <= 4 * EPS64)
+    assert np.all(elementwise_rel(x.diagonal(), np.full(d, ec)) <= 4 * EPS64)
     assert np.array_equal(x - np.diag(x.diagonal()), np.zeros((d, d)))
 
 

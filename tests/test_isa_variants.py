@@ -11,10 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mpmath
 import nnla
 import numpy as np
 import pytest
+from references import mp_expm
 
 _ORDER = ["base", "avx2", "avx512"]
 _RUNNABLE = [
@@ -57,12 +57,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, np.nda
     return {v: _run(v, tmp) for v in _RUNNABLE}
 
 
-def _mp_expm(a: np.ndarray) -> np.ndarray:
-    mpmath.mp.dps = 40
-    m = mpmath.expm(mpmath.matrix(a.astype(complex).tolist()))
-    return np.array(m.tolist(), dtype=complex)
-
-
 def _eps(key: str) -> float:
     return float(np.finfo(np.float32 if key.endswith("float32") else np.float64).eps)
 
@@ -80,7 +74,7 @@ def test_variant_matches_mpmath_small(runs: dict[str, dict[str, np.ndarray]], va
             continue
         a, r = run[key], run["r" + key[1:]]
         for k in range(a.shape[0]):
-            ref = _mp_expm(a[k].astype(np.complex128))
+            ref = mp_expm(a[k])
             err = np.linalg.norm(r[k] - ref) / np.linalg.norm(ref)
             # the member scaled by 30 has condition number up to ~1e2
             assert err <= 1000 * _eps(key), (variant, key, k, err)
@@ -88,6 +82,8 @@ def test_variant_matches_mpmath_small(runs: dict[str, dict[str, np.ndarray]], va
 
 def test_variants_agree(runs: dict[str, dict[str, np.ndarray]]) -> None:
     variants = list(runs)
+    if len(variants) < 2:  # nothing to compare: say so instead of passing vacuously
+        pytest.skip(f"this CPU runs only the {variants[0]} variant")
     first = runs[variants[0]]
     for v in variants[1:]:
         for key in first:

@@ -7,7 +7,7 @@ transcription of dlahqr (real input) or zlahqr itself (complex input). Everythin
 order above 74, entries so large or small that gees would scale the matrix, or no convergence of
 the QR iteration) goes to gees. Nothing of this is public, so these tests check the results at the
 sizes that use each path against independent references: mpmath at 60 digits
-(tests/logm_cases.py) for d <= 16 and dense LAPACK (scipy.linalg.sqrtm, which runs gees) above,
+(tests/references.py) for d <= 16 and dense LAPACK (scipy.linalg.sqrtm, which runs gees) above,
 within C_TOL * max(kappa, 1) * u, including matrices on which the plain Francis shifts stall
 (cyclic permutations: exceptional shifts), Jordan blocks given in lower triangular form (the QR
 iteration has to do all the work), reducible matrices (immediate deflation) and scaled matrices
@@ -20,9 +20,18 @@ import nnla
 import numpy as np
 import pytest
 import scipy.linalg
-from logm_cases import C_TOL, kappa_logm, kappa_sqrtm, mp_logm, mp_sqrtm, rel_err
-
-U64 = 2.0**-53
+from logm_cases import C_TOL
+from references import (
+    U64,
+    kappa_logm,
+    kappa_sqrtm,
+    mp_logm,
+    mp_sqrtm,
+    near_identity,
+    orth,
+    rel_err,
+    with_eigenvalues,
+)
 
 
 def _tol(kappa: float, d: int) -> float:
@@ -38,20 +47,11 @@ def _cyclic(d: int) -> np.ndarray:
 
 
 def _random(d: int, seed: int, cplx: bool = False) -> np.ndarray:
-    rng = np.random.default_rng([20261123, d, seed])
-    g = rng.standard_normal((d, d))
-    if cplx:
-        g = g + 1j * rng.standard_normal((d, d))
-    return 2.0 * np.eye(d) + g / (2.0 * np.sqrt(d))
+    return near_identity(np.random.default_rng([20261123, d, seed]), d, cplx=cplx)
 
 
 def _nonnormal(d: int, cond: float) -> np.ndarray:
-    rng = np.random.default_rng([7, d])
-    q1, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    q2, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    s = q1 @ np.diag(np.logspace(0, np.log10(cond), d)) @ q2
-    lam = np.linspace(0.5, 4.0, d)
-    return s @ np.diag(lam) @ np.linalg.inv(s)
+    return with_eigenvalues(np.random.default_rng([7, d]), np.linspace(0.5, 4.0, d), cond=cond)
 
 
 def _block_real(d: int) -> np.ndarray:
@@ -66,7 +66,7 @@ def _block_real(d: int) -> np.ndarray:
     for k in range(d):
         if t[k, k] == 0.0:
             t[k, k] = 1.5 + 0.05 * k
-    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    q = orth(rng, d)
     return q @ t @ q.T
 
 

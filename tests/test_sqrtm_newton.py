@@ -8,7 +8,7 @@ check that the path is taken where it should be (well-conditioned matrices of ev
 dtype) and not where it must not be (negative or zero eigenvalues, Jordan blocks at 0, near
 singular, highly nonnormal or ill-conditioned matrices, upper triangular input), that
 ``nnla.sqrtm`` returns exactly the accepted root, and that both kinds of matrix are accurate
-against independent references: mpmath at 60 digits (tests/logm_cases.py) for d <= 8 and dense
+against independent references: mpmath at 60 digits (tests/references.py) for d <= 8 and dense
 LAPACK (scipy.linalg.sqrtm: gees and a triangular recurrence) above, within
 ``C_TOL * max(1, d / 6) * max(kappa, 1) * u``. Mixed batches give bitwise the results of one-at-a-
 time calls on any number of threads.
@@ -20,25 +20,27 @@ import nnla
 import numpy as np
 import pytest
 import scipy.linalg
-from logm_cases import C_TOL, kappa_sqrtm, mp_sqrtm, rel_err
+from logm_cases import C_TOL
 from nnla import _core
-
-U64 = 2.0**-53
-U32 = 2.0**-24
+from references import (
+    U32,
+    U64,
+    kappa_sqrtm,
+    mp_sqrtm,
+    near_identity,
+    orth,
+    rel_err,
+    with_eigenvalues,
+)
 
 
 def _tol(kappa: float, d: int, u: float = U64) -> float:
     return C_TOL * max(1.0, d / 6.0) * max(kappa, 1.0) * u
 
 
-def _bench(d: int, seed: int, cplx: bool = False, n: int | None = None) -> np.ndarray:
-    """2 I + G / (2 sqrt(d)) (the benchmark's matrices): eigenvalues in a disc around 2."""
-    rng = np.random.default_rng([31, d, seed])
-    shape = (d, d) if n is None else (n, d, d)
-    g = rng.standard_normal(shape)
-    if cplx:
-        g = (g + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
-    return 2.0 * np.eye(d) + g / (2.0 * np.sqrt(d))
+def _near_2i(d: int, seed: int, cplx: bool = False, n: int | None = None) -> np.ndarray:
+    """2 I + G / (2 sqrt(d)): eigenvalues in a disc around 2 (well conditioned, the fast path)."""
+    return near_identity(np.random.default_rng([31, d, seed]), d, cplx=cplx, n=n)
 
 
 def _reference(a: np.ndarray) -> np.ndarray:
@@ -48,15 +50,10 @@ def _reference(a: np.ndarray) -> np.ndarray:
     return scipy.linalg.sqrtm(a)
 
 
-def _orth(rng: np.random.Generator, d: int) -> np.ndarray:
-    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    return q
-
-
 @pytest.mark.parametrize("cplx", [False, True], ids=["real", "complex"])
 @pytest.mark.parametrize("d", [3, 4, 5, 7, 8, 11, 16])
 def test_fast_path_taken_and_accurate(d: int, cplx: bool) -> None:
-    a = _bench(d, 0, cplx)
+    a = _near_2i(d, 0, cplx)
     root, accepted = _core._sqrtm_newton(a[None])
     assert accepted.tolist() == [True]
     x = nnla.sqrtm(a)
@@ -73,7 +70,7 @@ def test_fast_path_taken_and_accurate(d: int, cplx: bool) -> None:
 def test_fast_path_on_random_batches(d: int, cplx: bool) -> None:
     """Nearly every benchmark matrix is accepted, and accepted roots beat dense LAPACK's residual
     scale: ||X^2 - A||_F <= d u ||X||_F^2 against the Schur method's typical 0.5-6 d u."""
-    a = _bench(d, 1, cplx, n=40)
+    a = _near_2i(d, 1, cplx, n=40)
     root, accepted = _core._sqrtm_newton(a)
     assert accepted.mean() >= 0.9
     x = nnla.sqrtm(a)
@@ -89,7 +86,7 @@ def test_fast_path_on_random_batches(d: int, cplx: bool) -> None:
 def test_single_precision_is_the_double_computation_rounded(d: int, dtype: object) -> None:
     # seed 7: the rounded matrices pass the residual test with a margin (<= 0.51 d u ||X||_F^2 on
     # every ISA variant; near the threshold the variants' roundings can decide differently)
-    a = _bench(d, 7, np.dtype(dtype).kind == "c").astype(dtype)
+    a = _near_2i(d, 7, np.dtype(dtype).kind == "c").astype(dtype)
     wide = a.astype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64)
     assert _core._sqrtm_newton(wide[None])[1].tolist() == [True]
     x = nnla.sqrtm(a)
@@ -104,23 +101,21 @@ def _fallback_cases() -> list[tuple[str, np.ndarray]]:
     out: list[tuple[str, np.ndarray]] = []
 
     def similar(ev: list[float], cond: float) -> np.ndarray:
-        d = len(ev)
-        s = _orth(rng, d) @ np.diag(np.logspace(0, np.log10(cond), d)) @ _orth(rng, d)
-        return s @ np.diag(ev) @ np.linalg.inv(s)
+        return with_eigenvalues(rng, ev, cond=cond)
 
     out.append(("negative-eigenvalue-3", similar([-1.0, 2.0, 3.0], 5.0)))
     out.append(("two-negative-eigenvalues-4", similar([-1.0, -2.0, 2.0, 3.0], 5.0)))
-    q = _orth(rng, 4)
+    q = orth(rng, 4)
     out.append(("semisimple-zero-4", q @ np.diag([0.0, 0.0, 1.0, 2.0]) @ q.T))
     out.append(("near-singular-5", similar([1e-9, 0.5, 1.0, 2.0, 3.0], 5.0)))
     out.append(("nonnormal-6", similar([0.5, 1.0, 1.5, 2.0, 3.0, 4.0], 1e5)))
-    q = _orth(rng, 8)
+    q = orth(rng, 8)
     out.append(("spd-cond-1e8", q @ np.diag(np.logspace(0, 8, 8)) @ q.T))
     out.append(
         ("upper-triangular-5", np.triu(rng.standard_normal((5, 5))) + np.diag([1.0, 2, 3, 4, 5]))
     )
     ev = np.array([-1.0 + 1e-7j, 2.0, 3.0 + 1j])
-    s = _orth(rng, 3) + 1j * _orth(rng, 3)
+    s = orth(rng, 3) + 1j * orth(rng, 3)
     out.append(("complex-near-cut-3", s @ np.diag(ev) @ np.linalg.inv(s)))
     out.append(("rotation-by-pi-minus-1e-9", _rotation_block(np.pi - 1e-9)))
     return out
@@ -131,7 +126,7 @@ def _rotation_block(t: float) -> np.ndarray:
     a = np.zeros((4, 4))
     a[:2, :2] = [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]
     a[2:, 2:] = [[2.0, 0.5], [0.1, 3.0]]
-    q = np.linalg.qr(np.random.default_rng(5).standard_normal((4, 4)))[0]
+    q = orth(np.random.default_rng(5), 4)
     return q @ a @ q.T
 
 
@@ -165,7 +160,7 @@ def test_jordan_block_at_zero_still_raises() -> None:
 def test_power_of_two_scaling_is_exact(k: int) -> None:
     """The iteration runs on A scaled by an even power of two (no overflow or underflow), so
     sqrtm(4^k A) = 2^k sqrtm(A) exactly on the fast path."""
-    a = _bench(6, 3)
+    a = _near_2i(6, 3)
     scaled = np.ldexp(a, 2 * k)
     assert _core._sqrtm_newton(np.stack([a, scaled]))[1].tolist() == [True, True]
     assert np.array_equal(nnla.sqrtm(scaled), np.ldexp(nnla.sqrtm(a), k))
@@ -176,7 +171,7 @@ def test_mixed_batch_equals_single_calls_and_threads(dtype: object) -> None:
     """Accepted and fallback matrices (and, for real input, one with a complex root) in one
     batch: bitwise the one-at-a-time results, on 1 and 2 threads."""
     cplx = np.dtype(dtype).kind == "c"
-    mats = [_bench(5, s, cplx) for s in range(6)]
+    mats = [_near_2i(5, s, cplx) for s in range(6)]
     mats += [
         c[1].astype(np.complex128) if cplx else c[1].real for c in FALLBACK if c[1].shape[0] == 5
     ]
@@ -198,7 +193,7 @@ def test_mixed_batch_equals_single_calls_and_threads(dtype: object) -> None:
 
 def test_outside_the_fast_path_orders() -> None:
     for d in (2, 17):
-        a = _bench(d, 4)
+        a = _near_2i(d, 4)
         assert _core._sqrtm_newton(a[None])[1].tolist() == [False]
     with pytest.raises(ValueError, match="float64 or complex128"):
         _core._sqrtm_newton(np.eye(3, dtype=np.float32)[None])
