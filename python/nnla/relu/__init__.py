@@ -43,8 +43,9 @@ Internal API (documented, non-underscore; for the other subpackages of nnla, not
 - ``polygon.reference_rule(level)``, ``polygon.eval_target(u, pts)``,
   ``polygon.active_polygons(w, b, vertices, *, n_threads=1)``, ``polygon.fan_triangles(offsets)``,
   ``polygon.assemble_2d_kinds(kinds, w, b, vertices, *, n_threads)`` and ``assemble_2d``,
-  ``entries_2d``, ``matvec_2d``, ``load_vector_2d``, ``order_2d``, ``degenerate_2d``,
-  ``params_2d`` (used by the 2D SgGN engine).
+  ``assemble_2d_all``, ``entries_2d``, ``matvec_2d``, ``load_vector_2d``, ``order_2d``,
+  ``degenerate_2d``, ``params_2d`` (used by the 2D SgGN engine). ``vertices`` is always the output
+  of :func:`nnla._validate.as_polygon` (validate a domain once, pass its vertices to every call).
 
 Examples
 --------
