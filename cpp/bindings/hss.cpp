@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "hss/hss.hpp"
+#include "relu/generators.hpp"
 
 namespace nnla::bindings {
 
@@ -21,7 +22,7 @@ using CArray = py::array_t<double, py::array::c_style>;
 namespace {
 
 py::object fail_or_none(const hss::Fail& f) {
-    if (f.code == 0) return py::none();
+    if (f.code == hss::kFailOk) return py::none();
     return py::make_tuple(f.code, f.node, f.level, f.info);
 }
 
@@ -171,7 +172,8 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_relu1d(int kind, const CAr
     hss::Fail f;
     {
         py::gil_scoped_release release;
-        f = hss::build_relu1d(kind, w.data(), b.data(), n, lo, hi, order.data(), leaf_size, n_threads, *h);
+        const relu::Relu1dGenerator gen(static_cast<relu::Kind>(kind), w.data(), b.data(), n, lo, hi, order.data());
+        f = hss::build_gram1d(gen, leaf_size, n_threads, *h);
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
