@@ -1,5 +1,6 @@
 // Bindings of the HSS solver (cpp/hss): opaque HSS and ULV objects; unpack arrays, release the GIL,
 // return failures as (code, node, level, info) tuples for Python to raise.
+#include <pybind11/native_enum.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -205,6 +206,17 @@ py::tuple symmetry(const CArray& a) {
 }  // namespace
 
 void bind_hss(py::module_& m) {
+    // the codes of hss.hpp, defined there once (Python reads them from here)
+    py::native_enum<hss::FailCode>(m, "HssFail", "enum.IntEnum", "Failure codes of the HSS builders and factorization.")
+        .value("OK", hss::kFailOk)
+        .value("NOT_POSITIVE_DEFINITE", hss::kFailNotPositiveDefinite)
+        .value("INTERNAL", hss::kFailInternal)
+        .finalize();
+    py::native_enum<hss::Kernel>(m, "HssKernel", "enum.IntEnum", "The native kernels of hss_from_kernel.")
+        .value("GAUSSIAN", hss::Kernel::kGaussian)
+        .value("EXPONENTIAL", hss::Kernel::kExponential)
+        .value("MATERN32", hss::Kernel::kMatern32)
+        .finalize();
     m.def("hss_symmetry", &symmetry, py::arg("a"),
           "(all finite, max |a_ij|, max |a_ij - a_ji|) of a C-contiguous square float64 array.");
     py::class_<hss::HSS, std::shared_ptr<hss::HSS>>(m, "HSS")

@@ -43,7 +43,11 @@ __all__ = [
     "order_2d",
 ]
 
-_KINDS = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+_KINDS = {  # the kind codes of cpp/relu/kind.hpp (_core.ReluKind)
+    "mass": int(_core.ReluKind.MASS),
+    "heaviside": int(_core.ReluKind.HEAVISIDE),
+    "gauss_newton": int(_core.ReluKind.GAUSS_NEWTON),
+}
 _UNIT_SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 # Relative tolerance of the convexity test (cross product of consecutive edges against the product
 # of their lengths): a turn smaller than this is collinear.

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from nnla._native import _core
 from nnla.errors import (
     ConvergenceError,
     LinAlgError,
@@ -23,9 +24,13 @@ _NATIVE = (
     np.dtype(np.complex128),
 )
 
-# Status codes of the native batched kernels (cpp/core/status.hpp).
-OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = 0, 1, 2, 3, 4, 5
-NO_SQUARE_ROOT, IMAGINARY_AXIS, NOT_CONVERGED = 6, 7, 8
+# Status codes of the native batched kernels, defined in cpp/core/status.hpp (_core.Status).
+OK, NON_FINITE, SINGULAR, OVERFLOW, INTERNAL, NAN_RESULT = (
+    int(_core.Status.OK), int(_core.Status.NON_FINITE), int(_core.Status.SINGULAR),
+    int(_core.Status.OVERFLOW), int(_core.Status.INTERNAL), int(_core.Status.NAN_RESULT))
+NO_SQUARE_ROOT, IMAGINARY_AXIS, NOT_CONVERGED = (
+    int(_core.Status.NO_SQUARE_ROOT), int(_core.Status.IMAGINARY_AXIS),
+    int(_core.Status.NOT_CONVERGED))
 
 
 def check_int(value: object, name: str, low: int) -> int:

@@ -84,7 +84,13 @@ from nnla.errors import LinAlgError, NotPositiveDefiniteError
 
 __all__ = ["HSSAccuracyWarning", "HSSCholesky", "HSSMatrix"]
 
-_KERNELS = {"gaussian": 0, "exponential": 1, "matern32": 2}
+# failure code of a diagonal block that is not positive definite (cpp/hss/hss.hpp, _core.HssFail)
+_NOT_SPD = int(_core.HssFail.NOT_POSITIVE_DEFINITE)
+_KERNELS = {  # the kernel codes of cpp/hss/hss.hpp (_core.HssKernel)
+    "gaussian": int(_core.HssKernel.GAUSSIAN),
+    "exponential": int(_core.HssKernel.EXPONENTIAL),
+    "matern32": int(_core.HssKernel.MATERN32),
+}
 # Relative asymmetry max|A - A^T| / max|A| accepted (and removed by symmetrising).
 _SYM_RTOL = 1e-12
 
@@ -155,7 +161,7 @@ def _as_points(points: object, n: int | None, name: str = "points") -> np.ndarra
 
 def _raise_failure(fail: tuple[int, int, int, int], what: str, hint: str) -> None:
     code, node, level, info = fail
-    if code == 1:
+    if code == _NOT_SPD:
         raise NotPositiveDefiniteError(
             f"{what}: a diagonal block (tree node {node}, level {level}) is not positive "
             f"definite (Cholesky pivot {info})",
@@ -306,7 +312,7 @@ class HSSMatrix:
         ap = ap.T if ap.flags.c_contiguous else np.asfortranarray(ap)
         core, fail = _core.hss_from_dense(ap, ls, t, False, nt)
         compensated = False
-        if fail is not None and fail[0] == 1 and fail[2] != _tree_levels(n, ls):
+        if fail is not None and fail[0] == _NOT_SPD and fail[2] != _tree_levels(n, ls):
             # the plain compression is indefinite: redo it Schur-compensated (SPD-preserving)
             core, fail = _core.hss_from_dense(ap, ls, t, True, nt)
             compensated = True
@@ -487,7 +493,7 @@ class HSSMatrix:
             core, err = _sampled_build(build, exact_rows, nn, dim, t, nt, "HSSMatrix.from_entries")
         if 0 < nn <= int(dense_fallback):
             _, ffail = core.factor(0.0, nt)
-            if ffail is not None and ffail[0] == 1:
+            if ffail is not None and ffail[0] == _NOT_SPD:
                 # indefinite compression: SPD-preserving compression of the assembled matrix
                 ap = np.empty((nn, nn))
                 allc = np.arange(nn)
@@ -679,7 +685,11 @@ class HSSMatrix:
         """
         from nnla import relu as _relu
 
-        kinds = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+        kinds = {  # the kind codes of cpp/relu/kind.hpp
+            "mass": int(_core.ReluKind.MASS),
+            "heaviside": int(_core.ReluKind.HEAVISIDE),
+            "gauss_newton": int(_core.ReluKind.GAUSS_NEWTON),
+        }
         if matrix not in kinds:
             raise ValueError(f"matrix must be one of {sorted(kinds)}, got {matrix!r}")
         wa, ba, d = _relu._as_params(w, b)
@@ -704,7 +714,7 @@ class HSSMatrix:
         if fail is not None:
             _raise_failure(fail, "HSSMatrix.from_relu", "")
         fcore, ffail = core.factor(0.0, nt)
-        if ffail is not None and ffail[0] == 1:
+        if ffail is not None and ffail[0] == _NOT_SPD:
             # the exact matrix is not numerically SPD: assembled, SPD-preserving compression
             a = _relu._assemble(matrix, wa, ba, domain, False, nt)
             try:

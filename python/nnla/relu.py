@@ -51,7 +51,11 @@ __all__ = [
     "solve_mass_1d",
 ]
 
-_KINDS = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+_KINDS = {  # the kind codes of cpp/relu/kind.hpp (_core.ReluKind)
+    "mass": int(_core.ReluKind.MASS),
+    "heaviside": int(_core.ReluKind.HEAVISIDE),
+    "gauss_newton": int(_core.ReluKind.GAUSS_NEWTON),
+}
 Domain = Union[None, tuple[float, float], ArrayLike]
 
 
@@ -707,12 +711,12 @@ def _hat_solve(kind: str, func: str, w: ArrayLike, b: ArrayLike, domain: Domain,
         with_const = False
     cs, c0, status = _core.relu1d_hat_solve(_KINDS[kind], ws, bs, lo, hi, order_, fullidx,
                                             np.ascontiguousarray(rhs), u is not None, with_const)
-    if status == 2:
+    if status == _core.Status.SINGULAR:
         raise DegenerateNeuronsError(
             f"{func}: the neurons' functions are linearly dependent on the domain",
             hint="check the neurons with nnla.relu.degenerate_neurons",
         )
-    if status != 0:
+    if status != _core.Status.OK:
         raise NonFiniteResultError(
             f"{func}: the coefficients overflowed",
             hint="the breakpoints are too close together for float64; merge nearby neurons",
