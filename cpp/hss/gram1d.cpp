@@ -33,7 +33,7 @@
 // SPD when the matrix is (up to rounding; the ULV Cholesky checks every pivot).
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
+#include <vector>
 
 #include "hss/gram1d.hpp"
 #include "hss/hss.hpp"
