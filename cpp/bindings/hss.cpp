@@ -1,5 +1,6 @@
 // Bindings of the HSS solver (cpp/hss): opaque HSS and ULV objects; unpack arrays, release the GIL,
 // return failures as (code, node, level, info) tuples for Python to raise.
+#include <pybind11/native_enum.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "hss/hss.hpp"
+#include "relu/generators.hpp"
 
 namespace nnla::bindings {
 
@@ -21,7 +23,7 @@ using CArray = py::array_t<double, py::array::c_style>;
 namespace {
 
 py::object fail_or_none(const hss::Fail& f) {
-    if (f.code == 0) return py::none();
+    if (f.code == hss::kFailOk) return py::none();
     return py::make_tuple(f.code, f.node, f.level, f.info);
 }
 
@@ -171,7 +173,8 @@ std::pair<std::shared_ptr<hss::HSS>, py::object> from_relu1d(int kind, const CAr
     hss::Fail f;
     {
         py::gil_scoped_release release;
-        f = hss::build_relu1d(kind, w.data(), b.data(), n, lo, hi, order.data(), leaf_size, n_threads, *h);
+        const relu::Relu1dGenerator gen(static_cast<relu::Kind>(kind), w.data(), b.data(), n, lo, hi, order.data());
+        f = hss::build_gram1d(gen, leaf_size, n_threads, *h);
     }
     if (f.code != 0) h.reset();  // never hand out a partial HSS
     return {h, fail_or_none(f)};
@@ -203,6 +206,17 @@ py::tuple symmetry(const CArray& a) {
 }  // namespace
 
 void bind_hss(py::module_& m) {
+    // the codes of hss.hpp, defined there once (Python reads them from here)
+    py::native_enum<hss::FailCode>(m, "HssFail", "enum.IntEnum", "Failure codes of the HSS builders and factorization.")
+        .value("OK", hss::kFailOk)
+        .value("NOT_POSITIVE_DEFINITE", hss::kFailNotPositiveDefinite)
+        .value("INTERNAL", hss::kFailInternal)
+        .finalize();
+    py::native_enum<hss::Kernel>(m, "HssKernel", "enum.IntEnum", "The native kernels of hss_from_kernel.")
+        .value("GAUSSIAN", hss::Kernel::kGaussian)
+        .value("EXPONENTIAL", hss::Kernel::kExponential)
+        .value("MATERN32", hss::Kernel::kMatern32)
+        .finalize();
     m.def("hss_symmetry", &symmetry, py::arg("a"),
           "(all finite, max |a_ij|, max |a_ij - a_ji|) of a C-contiguous square float64 array.");
     py::class_<hss::HSS, std::shared_ptr<hss::HSS>>(m, "HSS")

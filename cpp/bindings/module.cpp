@@ -1,4 +1,5 @@
 // The extension module nnla._core: build information and the per-part bindings.
+#include <pybind11/native_enum.h>
 #include <pybind11/pybind11.h>
 
 #include <omp.h>
@@ -7,6 +8,8 @@
 
 #include "core/isa.hpp"
 #include "core/lapack.hpp"
+#include "core/status.hpp"
+#include "relu/kind.hpp"
 
 namespace py = pybind11;
 
@@ -39,6 +42,27 @@ PYBIND11_MODULE(_core, m) {
         d["blas_threads"] = nnla::lapack::scipy_openblas_get_num_threads();
         return d;
     });
+
+    // Codes defined once in C++ and read by Python from here (enum.IntEnum: members compare equal
+    // to the integers the kernels return). HssFail and HssKernel: bind_hss.
+    py::native_enum<nnla::Status>(m, "Status", "enum.IntEnum",
+                                  "Per-matrix status codes of the batched kernels (core/status.hpp).")
+        .value("OK", nnla::kOk)
+        .value("NON_FINITE", nnla::kNonFinite)
+        .value("SINGULAR", nnla::kSingular)
+        .value("OVERFLOW", nnla::kOverflow)
+        .value("INTERNAL", nnla::kInternal)
+        .value("NAN_RESULT", nnla::kNaNResult)
+        .value("NO_SQUARE_ROOT", nnla::kNoSquareRoot)
+        .value("IMAGINARY_AXIS", nnla::kImaginaryAxis)
+        .value("NOT_CONVERGED", nnla::kNotConverged)
+        .finalize();
+    py::native_enum<nnla::relu::Kind>(m, "ReluKind", "enum.IntEnum",
+                                      "The ReLU-network matrix kinds (relu/kind.hpp).")
+        .value("MASS", nnla::relu::Kind::kMass)
+        .value("HEAVISIDE", nnla::relu::Kind::kHeaviside)
+        .value("GAUSS_NEWTON", nnla::relu::Kind::kGaussNewton)
+        .finalize();
 
     nnla::bindings::bind_matfun(m);
     nnla::bindings::bind_relu2d(m);

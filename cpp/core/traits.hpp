@@ -34,11 +34,6 @@ constexpr double unit_roundoff() {
     return 0.5 * static_cast<double>(std::numeric_limits<real_t<T>>::epsilon());
 }
 
-template <class T>
-inline real_t<T> abs_val(const T& x) {
-    return std::abs(x);
-}
-
 // |x| in double precision: sqrt(re^2 + im^2) for complex (hypot only where that over/underflows).
 template <class T>
 inline double abs_double(const T& x) {

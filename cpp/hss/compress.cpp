@@ -227,7 +227,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             if (l == tree.levels) h.D[i] = lmat;
             int info = detail::cholesky(lmat.data(), s);
             if (info != 0) {
-                fails[b] = {info > 0 ? 1 : 4, i, l, info};
+                fails[b] = {info > 0 ? kFailNotPositiveDefinite : kFailInternal, i, l, info};
                 continue;
             }
             if (l == 0) continue;
@@ -251,7 +251,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             Mat uall, sv;
             if (info == 0) info = left_svd(z.data(), s, p, uall, sv);
             if (info != 0) {
-                fails[b] = {4, i, l, info};
+                fails[b] = {kFailInternal, i, l, info};
                 continue;
             }
             const int mn = static_cast<int>(sv.size());
@@ -305,7 +305,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
                 k = std::min(mn, k + 1 + k / 8);
             }
             if (info != 0) {
-                fails[b] = {4, i, l, info};
+                fails[b] = {kFailInternal, i, l, info};
                 continue;
             }
             Mat uh(uall.begin(), uall.begin() + static_cast<std::size_t>(s) * k);
@@ -325,7 +325,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
         }
         }
         for (const Fail& fl : fails)
-            if (fl.code != 0) return fl;
+            if (fl.code != kFailOk) return fl;
         if (l == 0) break;
 
         // next reduced matrix c' = V^T c V (K x K) with identity diagonal blocks
@@ -457,14 +457,14 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
             std::vector<int> loc;
             const int info = row_id(e0 + static_cast<std::size_t>(r) * r, r, s, tol, h.U[i], loc);
             if (info != 0) {
-                fails[b] = {4, i, l, info};
+                fails[b] = {kFailInternal, i, l, info};
                 continue;
             }
             h.rank[i] = static_cast<int>(loc.size());
             for (int q : loc) skel[i].push_back(req[b].rows[q]);
         }
         for (const Fail& fl : fails)
-            if (fl.code != 0) return fl;
+            if (fl.code != kFailOk) return fl;
     }
     return {};
 }
@@ -538,7 +538,7 @@ Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, c
             std::vector<int> loc;
             const int info = row_id(yl.data(), r, s, 0.0, h.U[i], loc, abs_thr);
             if (info != 0) {
-                fails[b] = {4, i, l, info};
+                fails[b] = {kFailInternal, i, l, info};
                 continue;
             }
             const int k = static_cast<int>(loc.size());
@@ -552,7 +552,7 @@ Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, c
             detail::gemm('T', 'N', k, s, r, 1.0, h.U[i].data(), r, os.data(), r, 0.0, om[i].data(), k);
         }
         for (const Fail& fl : fails)
-            if (fl.code != 0) return fl;
+            if (fl.code != kFailOk) return fl;
     }
     return {};
 }

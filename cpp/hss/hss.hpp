@@ -42,10 +42,14 @@ struct HSS {
     std::size_t nbytes() const;
 };
 
-// Why a construction or factorization stopped: code 0 = ok, 1 = a diagonal block (of the matrix
-// or of a reduced matrix) is not positive definite, 4 = internal LAPACK error.
+// Why a construction or factorization stopped (exported to Python as _core.HssFail).
+enum FailCode : int {
+    kFailOk = 0,
+    kFailNotPositiveDefinite = 1,  // a diagonal block (of the matrix or of a reduced matrix) is not SPD
+    kFailInternal = 4,             // internal LAPACK error
+};
 struct Fail {
-    int code = 0;
+    int code = kFailOk;
     int node = -1;
     int level = -1;
     int info = 0;
@@ -104,12 +108,13 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
 Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, const double* y, int s,
                       double abs_thr, int n_threads, HSS& h);
 
-// Exact HSS of a 1D ReLU-network matrix (kind 0 mass, 1 Heaviside, 2 layer Gauss-Newton) from
-// analytic generators (see relu_gen.cpp); order: the neurons sorted by breakpoint (w = 0 last);
-// the tree is over neurons (leaf_size indices; G: leaf_size / 2 neurons), in the permuted order
-// (G: index 2 q + k <-> 2 order[q] + k). Ranks <= 6; exact to rounding at every tolerance.
-Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, double lo, double hi,
-                  const std::int64_t* order, int leaf_size, int n_threads, HSS& h);
+class Gram1dGenerator;  // hss/gram1d.hpp
+
+// Exact HSS of the Gram matrix of two-piece affine functions (the 1D ReLU-network matrices,
+// relu/generators.hpp) from analytic generators (see gram1d.cpp), in the generator's tree order;
+// the tree is over its units (leaf_size indices; leaf_size / group() units). Ranks <= 6; exact to
+// rounding at every tolerance.
+Fail build_gram1d(const Gram1dGenerator& gen, int leaf_size, int n_threads, HSS& h);
 
 // Y = H X for X, Y column-major n x nrhs (leading dimension n).
 void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads);

@@ -82,7 +82,7 @@ Fail factor(const HSS& h, double shift, int n_threads, ULV& f) {
             }
             const int info = detail::cholesky(lm.data(), s);
             if (info != 0) {
-                fails[i - fi] = {info > 0 ? 1 : 4, i, l, info};
+                fails[i - fi] = {info > 0 ? kFailNotPositiveDefinite : kFailInternal, i, l, info};
                 continue;
             }
             if (i == 0) continue;
@@ -97,13 +97,13 @@ Fail factor(const HSS& h, double shift, int n_threads, ULV& f) {
             detail::trsm_lower('L', 'N', s, k, lm.data(), s, wm.data(), s);
             const int qinfo = detail::thin_qr(wm.data(), s, k, f.R[i]);
             if (qinfo != 0) {
-                fails[i - fi] = {4, i, l, qinfo};
+                fails[i - fi] = {kFailInternal, i, l, qinfo};
                 continue;
             }
             f.Q[i].swap(wm);
         }
         for (const Fail& fl : fails)
-            if (fl.code != 0) return fl;
+            if (fl.code != kFailOk) return fl;
     }
     return {};
 }

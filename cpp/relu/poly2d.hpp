@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "relu/kind.hpp"
+
 namespace nnla::relu {
 
-enum class Poly2dKind : int { kMass = 0, kHeaviside = 1, kGaussNewton = 2 };
+using Poly2dKind = Kind;
 
 // The problem: n neurons (w row-major (n, 2), b (n,)) on the convex polygon with k counter-clockwise
 // vertices (row-major (k, 2)). Pointers must stay valid while the object is used. Construction clips

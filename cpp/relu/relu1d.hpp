@@ -10,9 +10,11 @@
 
 #include <cstdint>
 
+#include "relu/kind.hpp"
+
 namespace nnla::relu {
 
-enum class Kind1d : int { kMass = 0, kHeaviside = 1, kGaussNewton = 2 };
+using Kind1d = Kind;
 
 // Size of the matrix of `kind` for n neurons (n, n, 2n).
 inline std::int64_t matrix_size_1d(Kind1d kind, std::int64_t n) {

@@ -16,7 +16,6 @@ resolves the extension's dependency by soname to this already-loaded library.
 from __future__ import annotations
 
 import ctypes
-import enum
 import os
 from typing import Any
 
@@ -50,16 +49,8 @@ __all__ = [
 ]
 
 
-class Status(enum.IntEnum):  # MERGE: replaced by _core.Status
-    OK = 0
-    NON_FINITE = 1
-    SINGULAR = 2
-    OVERFLOW = 3
-    INTERNAL = 4
-    NAN_RESULT = 5
-    NO_SQUARE_ROOT = 6
-    IMAGINARY_AXIS = 7
-    NOT_CONVERGED = 8
+Status = _core.Status
+"""The per-matrix status codes of the batched kernels (``cpp/core/status.hpp``), an IntEnum."""
 
 
 VERSION: str = _core.__version__

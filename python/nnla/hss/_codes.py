@@ -3,33 +3,28 @@
 An internal module of :mod:`nnla.hss`. The native constructors and factorizations return
 ``(result, fail)`` where ``fail`` is ``None`` or a tuple ``(code, node, level, info)``
 (``hss::Fail`` in ``cpp/hss/hss.hpp``); :func:`raise_failure` turns it into an exception. Every
-use of a code in the subpackage goes through this module, so that the tables below can be
-replaced by the enums the core exports.
+use of a code in the subpackage goes through this module; the codes themselves are the enums the
+core exports (defined once, in C++).
 """
 
 from __future__ import annotations
 
-import enum
 from typing import Any, NoReturn
 
+from nnla._native import _core
 from nnla.errors import LinAlgError, NotPositiveDefiniteError
+from nnla.relu.kinds import KINDS
 
 __all__ = ["KERNELS", "RELU_MATRICES", "Fail", "indefinite", "raise_failure"]
 
 
-class Fail(enum.IntEnum):  # MERGE: replaced by _core.HssFail
-    """Why a native HSS construction or factorization stopped (``hss::Fail::code``)."""
+Fail = _core.HssFail
+"""Why a native HSS construction or factorization stopped (``hss::FailCode``, an IntEnum)."""
 
-    OK = 0
-    NOT_POSITIVE_DEFINITE = 1  # a diagonal block (of the matrix or a reduced one) is not SPD
-    LAPACK = 4  # an internal LAPACK argument error
+KERNELS: dict[str, int] = {k.name.lower(): int(k) for k in _core.HssKernel}
+"""Kernel name -> native id (``hss::Kernel``, exported as ``_core.HssKernel``)."""
 
-
-# MERGE: KERNELS and RELU_MATRICES replaced by the ids _core exports
-KERNELS: dict[str, int] = {"gaussian": 0, "exponential": 1, "matern32": 2}
-"""Kernel name -> native id (``hss::Kernel``)."""
-
-RELU_MATRICES: dict[str, int] = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+RELU_MATRICES: dict[str, int] = KINDS
 """ReLU Gram matrix name -> native id (the ``kind`` of ``_core.hss_from_relu1d``)."""
 
 

@@ -1,7 +1,7 @@
 """The three ReLU-network matrices by name, their native codes, and the domain type.
 
-``KINDS`` is the one table of the kind codes the native kernels take (``cpp/relu``); it is to be
-replaced by the enum the core exports (``_core.ReluKind``) without changing its users.
+``KINDS`` maps each name to the kind code the native kernels take, the enum ``relu::Kind`` of
+``cpp/relu/kind.hpp`` that the core exports as ``_core.ReluKind``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from typing import Union
 
 from numpy.typing import ArrayLike
 
+from nnla._native import _core
 from nnla._validate import check_choice
 
 __all__ = ["KINDS", "Domain", "kind_code"]
 
-KINDS: dict[str, int] = {"mass": 0, "heaviside": 1, "gauss_newton": 2}
+KINDS: dict[str, int] = {k.name.lower(): int(k) for k in _core.ReluKind}
 """Native code of each matrix: mass ``A`` 0, Heaviside Gram ``H`` 1, layer Gauss-Newton ``G`` 2."""
 
 Domain = Union[None, tuple[float, float], ArrayLike]

@@ -154,7 +154,8 @@ def assemble_2d(
     w, b = params_2d(w, b)
     v = _vertices(vertices)
     nt = resolve_threads(n_threads)
-    out = _core.relu2d_assemble(w, b, v, code == 0, code == 1, code == 2, nt)
+    want = [code == KINDS[k] for k in ("mass", "heaviside", "gauss_newton")]
+    out = _core.relu2d_assemble(w, b, v, *want, nt)
     return _finite(out[code], kind)
 
 

@@ -1,23 +1,21 @@
-// HSS of the exact 1D ReLU-network matrices (mass A, Heaviside H, layer Gauss-Newton G) from
-// analytic generators: the range of every block row exactly, no truncation beyond rounding,
-// O(n log n) work.
+// HSS of an exact 1D Gram matrix M_pq = int f_p f_q of two-piece affine functions (gram1d.hpp; the
+// 1D ReLU-network matrices mass A, Heaviside H, layer Gauss-Newton G are such, see
+// relu/generators.hpp) from analytic generators: the range of every block row exactly, no
+// truncation beyond rounding, O(n log n) work.
 //
-// Every index p (a neuron of A or H; a pair (neuron, k) of G, k = 0 <-> b, 1 <-> w) has a function
-// f_p on [lo, hi] with M_pq = int f_p f_q and one breakpoint s_p (the neuron's, clamped to
-// [lo, hi]; none for w = 0, put at hi) splitting it into two affine pieces alpha + beta x: mass,
-// w > 0: 0 left, (b, w) right; w < 0: the reverse; Heaviside: (1, 0) instead of (b, w); G: (1, 0)
-// (k = 0) or (0, 1) (k = 1) on the active side; w = 0: the same piece on both sides (active iff
-// b > 0). The indices are sorted by breakpoint (the caller passes the order), and the cluster
-// tree is over neurons (G: both indices of a neuron in the same leaf).
+// Every index p (for the ReLU matrices: a neuron of A or H; a pair (neuron, k) of G) has a function
+// f_p on [lo, hi] with one breakpoint s_p (clamped to [lo, hi]) splitting it into two affine pieces
+// alpha + beta x. The indices are sorted by breakpoint (the generator lists them in tree order), and
+// the cluster tree is over units (G: both indices of a neuron in the same leaf).
 //
 // A node I with breakpoints in [tL, tR] (its first and last): every f_p, p in I, is affine on
 // [lo, tL] and on [tR, hi], and every f_q, q outside I, is affine on [tL, tR]. Expanding each
 // affine piece around the nearest split point, M(I, ~I) = G_I C with the 6 generator columns
 //   G_I(p, :) = [a0_p(tL), beta_p^L, int_{tL}^{tR} f_p, int_{tL}^{tR} (x - c) f_p, a0_p(tR), beta_p^R]
 // (a0_p(t) = alpha + beta t of the piece valid at t; c = (tL + tR) / 2; columns of empty
-// intervals are zero; Heaviside: column 4 is dropped, the outside functions are constant on
-// [tL, tR]). So range(M(I, ~I)) is contained in range(G_I) EXACTLY. The row basis U_I is NOT taken
-// from G_I directly (its columns are like monomials in the breakpoints over a short interval:
+// intervals are zero; piecewise constant functions (Heaviside): column 4 is dropped, the outside
+// functions are constant on [tL, tR]). So range(M(I, ~I)) is contained in range(G_I) EXACTLY. The
+// row basis U_I is NOT taken from G_I directly (its columns are like monomials in the breakpoints over a short interval:
 // ill-conditioned, and a basis computed from them made the ULV solve lose a digit, residual 9e-14
 // at n = 2048); instead from G_I R^T, where C^T = Q R for the coefficients C (6 x |~I|) of
 // M(I, ~I) = G_I C on a weighted sample of the complement (16 nearest indices on each side, then
@@ -30,16 +28,16 @@
 //   M(c1, c2) = X Y^T, X = [int_lo^t f_p, int_lo^t (x - t) f_p, a0_p(t), beta_p^R],
 //                      Y = [a0_q(t), beta_q^L, int_t^hi f_q, int_t^hi (x - t) f_q]
 // (the local expansion at t keeps the sums free of cancellation for one-sided networks), and
-// B = (U_c1^T X)(U_c2^T Y)^T with the full bases. Diagonal leaf blocks: the closed-form entries
-// of cpp/relu (entries_1d). The representation is exact to rounding at every tolerance, so it is
+// B = (U_c1^T X)(U_c2^T Y)^T with the full bases. Diagonal leaf blocks: the generator's closed-form
+// entries (diagonal_block). The representation is exact to rounding at every tolerance, so it is
 // SPD when the matrix is (up to rounding; the ULV Cholesky checks every pivot).
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
+#include <vector>
 
+#include "hss/gram1d.hpp"
 #include "hss/hss.hpp"
 #include "hss/util.hpp"
-#include "relu/relu1d.hpp"
 
 namespace nnla::hss {
 
@@ -50,14 +48,8 @@ namespace {
 // complement columns sampled per node and side: kNear at stride 1, then kNear at each doubled stride
 constexpr int kNear = 16;
 
-struct Piece {
-    double alpha = 0, beta = 0;  // alpha + beta x
-};
-
-struct Fn {
-    double s = 0;  // breakpoint (clamped to [lo, hi])
-    Piece left, right;
-};
+using Piece = AffinePiece;
+using Fn = TwoPieceFn;
 
 // int_u^v (x - c)^k (alpha + beta x) dx, k = 0, 1.
 inline double piece_moment(const Piece& pc, double u, double v, double c, int k) {
@@ -96,13 +88,15 @@ int left_basis(double* z, int s, int p, Mat& u, int& k) {
 
 }  // namespace
 
-Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, double lo, double hi,
-                  const std::int64_t* order, int leaf_size, int n_threads, HSS& h) {
+Fail build_gram1d(const Gram1dGenerator& gen, int leaf_size, int n_threads, HSS& h) {
     lapack::ensure_single_threaded_blas();
-    const int per = kind == 2 ? 2 : 1;
-    const int n = n_neurons * per;
-    // the tree over neurons, indices scaled by per (G: a neuron's two indices stay together)
-    Tree tree = make_tree(n_neurons, std::max(1, leaf_size / per));
+    const int per = gen.group();
+    const int n_units = gen.units();
+    const int n = n_units * per;
+    const double lo = gen.lo(), hi = gen.hi();
+    const bool constant = gen.piecewise_constant();
+    // the tree over units, indices scaled by per (G: a neuron's two indices stay together)
+    Tree tree = make_tree(n_units, std::max(1, leaf_size / per));
     for (auto& v : tree.lo) v *= per;
     for (auto& v : tree.hi) v *= per;
     tree.n = n;
@@ -114,26 +108,8 @@ Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, dou
     h.B.assign(nodes, {});
 
     // the functions in tree order
-    std::vector<Fn> fn(n);
-    for (int q = 0; q < n_neurons; ++q) {
-        const std::int64_t i = order[q];
-        const double wi = w[i], bi = b[i];
-        for (int k = 0; k < per; ++k) {
-            Piece act;
-            if (kind == 0) act = {bi, wi};
-            else if (kind == 1 || k == 0) act = {1.0, 0.0};
-            else act = {0.0, 1.0};
-            Fn f;
-            if (wi == 0) {
-                f.s = hi;
-                if (bi > 0) f.left = f.right = act;
-            } else {
-                f.s = std::min(hi, std::max(lo, -bi / wi));
-                (wi > 0 ? f.right : f.left) = act;
-            }
-            fn[static_cast<std::size_t>(q) * per + k] = f;
-        }
-    }
+    std::vector<Fn> fn;
+    gen.functions(fn);
     auto tl = [&](int node) { return fn[tree.lo[node]].s; };
     auto tr = [&](int node) { return fn[tree.hi[node] - 1].s; };
 
@@ -151,8 +127,9 @@ Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, dou
             }
             if (R > L) {
                 g[r + 2 * static_cast<std::size_t>(m)] = moment(f, L, R, c, 0);
-                // Heaviside: the functions outside are constant on [tL, tR], one column suffices
-                if (kind != 1) g[r + 3 * static_cast<std::size_t>(m)] = moment(f, L, R, c, 1);
+                // piecewise constant (Heaviside): the functions outside are constant on [tL, tR],
+                // one column suffices
+                if (!constant) g[r + 3 * static_cast<std::size_t>(m)] = moment(f, L, R, c, 1);
             }
             if (hi > R) {
                 g[r + 4 * static_cast<std::size_t>(m)] = std::fma(f.right.beta, R, f.right.alpha);
@@ -207,13 +184,9 @@ Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, dou
         for (int bb = 0; bb < nb; ++bb) {
             const int i = f + bb, a = tree.lo[i], m = tree.hi[i] - a;
             if (tree.is_leaf(i)) {
-                // dense diagonal block from the closed forms (original indices)
-                std::vector<std::int64_t> idx(m);
-                for (int r = 0; r < m; ++r)
-                    idx[r] = per == 1 ? order[a + r] : 2 * order[(a + r) / 2] + ((a + r) % 2);
+                // dense diagonal block from the closed forms
                 Mat d(static_cast<std::size_t>(m) * m);
-                relu::entries_1d(static_cast<relu::Kind1d>(kind), w, b, n_neurons, lo, hi, idx.data(), m, idx.data(),
-                                 m, d.data(), 1);
+                gen.diagonal_block(a, m, d.data());
                 // row-major to column-major, symmetrised
                 h.D[i].assign(static_cast<std::size_t>(m) * m, 0.0);
                 for (int r = 0; r < m; ++r)
@@ -273,13 +246,13 @@ Fail build_relu1d(int kind, const double* w, const double* b, int n_neurons, dou
                 }
             }
             if (info != 0) {
-                fails[bb] = {4, i, l, info};
+                fails[bb] = {kFailInternal, i, l, info};
                 continue;
             }
             h.rank[i] = k;
         }
         for (const Fail& fl : fails)
-            if (fl.code != 0) return fl;
+            if (fl.code != kFailOk) return fl;
         if (l < tree.levels)
             for (int c = Tree::first(l + 1); c < Tree::first(l + 2); ++c) Mat().swap(full[c]);
     }
