@@ -156,11 +156,14 @@ def from_dense(
     order: ArrayLike | None = None,
     *,
     n_threads: int | None = None,
+    spd_preserving: bool = False,
 ) -> Built:
     """Compress a dense symmetric positive definite matrix (see ``HSSMatrix.from_dense``).
 
     The plain compression is tried first; if a diagonal block of it is not positive definite
     above the leaves, the compression is redone Schur-compensated (SPD-preserving).
+    ``spd_preserving=True`` skips the plain attempt (for a matrix already known to be
+    numerically semidefinite, whose plain compression factors or not by the luck of rounding).
 
     Parameters
     ----------
@@ -174,6 +177,8 @@ def from_dense(
         A permutation of ``range(n)`` (default: the given order).
     n_threads : int, optional
         OpenMP threads over tree nodes.
+    spd_preserving : bool, default False
+        Compress Schur-compensated at once (``Built.compensated`` is then True).
 
     Returns
     -------
@@ -209,9 +214,9 @@ def from_dense(
             hint="HSS Cholesky needs a symmetric positive definite matrix; pass (a + a.T) / 2",
         )
     ap = _symmetric_copy(arr, None if order is None else perm, asym)
-    core, fail = _core.hss_from_dense(ap, ls, t, False, nt)
-    compensated = False
-    if indefinite(fail) and fail[2] != _tree_levels(n, ls):
+    compensated = bool(spd_preserving)
+    core, fail = _core.hss_from_dense(ap, ls, t, compensated, nt)
+    if not compensated and indefinite(fail) and fail[2] != _tree_levels(n, ls):
         # the plain compression is indefinite: redo it Schur-compensated (SPD-preserving)
         core, fail = _core.hss_from_dense(ap, ls, t, True, nt)
         compensated = True
@@ -718,10 +723,11 @@ def _refuse_degenerate(rep: dict[str, np.ndarray]) -> None:
 
 
 def _relu_dense(matrix: str, w: np.ndarray, b: np.ndarray, domain: Any, perm: np.ndarray,
-                tol: float, leaf_size: int, nt: int) -> Built:
-    """The assembled matrix, compressed SPD-preserving in the order ``perm``."""
+                tol: float, leaf_size: int, nt: int, spd_preserving: bool = False) -> Built:
+    """The assembled matrix, compressed (SPD-preserving if needed or asked) in order ``perm``."""
     a = _ASSEMBLE[matrix](w, b, domain, n_threads=nt)
-    return from_dense(a, tol=tol, leaf_size=leaf_size, order=perm, n_threads=nt)
+    return from_dense(a, tol=tol, leaf_size=leaf_size, order=perm, n_threads=nt,
+                      spd_preserving=spd_preserving)
 
 
 def _relu_1d(matrix: str, w: np.ndarray, b: np.ndarray, domain: tuple[float, float],
@@ -733,9 +739,12 @@ def _relu_1d(matrix: str, w: np.ndarray, b: np.ndarray, domain: tuple[float, flo
         raise_failure(fail, "HSSMatrix.from_relu", "")
     fcore, ffail = core.factor(0.0, nt)
     if indefinite(ffail):
-        # the exact matrix is not numerically SPD: assembled, SPD-preserving compression
+        # the exact matrix is not numerically SPD: assembled, SPD-preserving compression at once
+        # (a plain compression of it would factor or not by the luck of rounding, i.e. of the
+        # CPU and BLAS kernels; the compensated one is SPD by construction)
         try:
-            return _relu_dense(matrix, w, b, domain, perm, tol, leaf_size, nt)
+            return _relu_dense(matrix, w, b, domain, perm, tol, leaf_size, nt,
+                               spd_preserving=True)
         except NotPositiveDefiniteError as exc:
             raise NotPositiveDefiniteError(
                 f"HSSMatrix.from_relu: the {matrix} matrix is not numerically positive "

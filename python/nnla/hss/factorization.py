@@ -95,6 +95,12 @@ class HSSCholesky:
         reduce a column's residual is discarded, and none is taken when the residual is
         already at rounding (``<= 4 eps ||b||``).
 
+        The result is bitwise independent of ``n_threads``. A vector and the same vector as a
+        column of a block are solved alike up to rounding, not necessarily bit for bit (as for
+        :meth:`HSSMatrix.matvec`: a BLAS may sum one column in another order than a block; and a
+        refinement step is kept or dropped per column on its own residual): they differ by at
+        most about twice the forward error of the solve, ``kappa d eps ||x||``.
+
         Parameters
         ----------
         b : array_like, shape (n,) or (n, k)

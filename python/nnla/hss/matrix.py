@@ -328,8 +328,12 @@ class HSSMatrix:
         truncation, ranks <= 6 (<= 3 for "heaviside"), the representation exact to rounding at
         every ``tol`` (so it stays SPD however ill-conditioned the matrix is; ``tol`` is not
         used). Should its Cholesky still find it indefinite (the matrix itself is then not
-        numerically SPD), the matrix is assembled and compressed with the SPD-preserving
-        :meth:`from_dense` instead (``compensated`` tells).
+        numerically SPD), the matrix is assembled and compressed Schur-compensated
+        (SPD-preserving, as in :meth:`from_dense`) instead; ``compensated`` tells. For a matrix
+        singular to working precision (``lambda_min <~ eps ||A||``, e.g. clustered breakpoints)
+        which of the two happens is decided by rounding, so it can differ between CPUs and BLAS
+        builds; either way the solve is accurate to the representation error of the path taken
+        (rounding, or ~``tol``).
 
         2D: the matrix is assembled exactly (:mod:`nnla.relu`, native) and compressed with
         :meth:`from_dense` (SPD-preserving) at ``tol`` in the ordering of
@@ -485,6 +489,17 @@ class HSSMatrix:
         Returns
         -------
         ndarray, same shape as x
+
+        Notes
+        -----
+        The result is bitwise independent of ``n_threads``. A vector and the same vector as a
+        column of a block agree to rounding, not necessarily bit for bit: the products at the
+        tree nodes are BLAS calls, and a BLAS may sum one column in another order than a block
+        (OpenBLAS forwards a one-column ``gemm`` to ``gemv`` on some CPUs; others pick kernels
+        by the block's size). Each is within ``gamma_d |H| |x|`` of the exact product, ``d <=
+        2 leaf_size + 4 sum(ranks)`` the longest chain of accumulations, so they differ by at
+        most about ``d eps ||H|| ||x||`` (observed: ~0.1 eps ||H|| ||x||). Making them equal on
+        every BLAS would take column-by-column products of our own in place of ``gemm``.
 
         Examples
         --------
