@@ -324,7 +324,8 @@ class HSSMatrix:
 
         1D: the neurons are sorted by breakpoint (``w = 0`` last) and the matrix is built from
         **exact analytic generators** (every block row lies in the range of at most six
-        closed-form columns; see ``cpp/hss/gram1d.cpp`` and ``cpp/relu/generators.cpp``): O(n log n) work, no sampling, no
+        closed-form columns; see ``cpp/hss/gram1d.cpp`` and ``cpp/relu/generators.cpp``):
+        O(n log n) work, no sampling, no
         truncation, ranks <= 6 (<= 3 for "heaviside"), the representation exact to rounding at
         every ``tol`` (so it stays SPD however ill-conditioned the matrix is; ``tol`` is not
         used). Should its Cholesky still find it indefinite (the matrix itself is then not
