@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
+from nnla._validate import check_int
 
 __all__ = ["get_num_threads", "resolve_threads", "set_num_threads"]
 
@@ -29,14 +29,6 @@ _MAX_THREADS = 1024
 _setting: int | None = None
 
 
-def _check_count(k: object, name: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise ValueError(f"{name} must be a positive integer, got {k!r}")
-    if int(k) < 1:
-        raise ValueError(f"{name} must be a positive integer, got {k!r}")
-    return int(k)
-
-
 def set_num_threads(k: int | None) -> None:
     """Set the default number of threads of nnla's native calls.
 
@@ -55,7 +47,7 @@ def set_num_threads(k: int | None) -> None:
     >>> nnla.set_num_threads(None)
     """
     global _setting
-    _setting = None if k is None else _check_count(k, "k")
+    _setting = None if k is None else check_int(k, "k", 1)
 
 
 def get_num_threads() -> int:
@@ -80,5 +72,5 @@ def resolve_threads(n_threads: int | None) -> int:
     if n_threads is None:
         k = _DEFAULT if _setting is None else _setting
     else:
-        k = _check_count(n_threads, "n_threads")
+        k = check_int(n_threads, "n_threads", 1)
     return min(k, _MAX_THREADS)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._validate import as_real
 from nnla.relu.polygon import assemble_2d, entries_2d
 
 __all__ = [
@@ -486,13 +487,7 @@ def target_function(name: str) -> Target:
 
 def check_singularities(sing: object) -> tuple[float, ...]:
     """``sing`` as a tuple of finite floats (ValueError naming ``singularities`` otherwise)."""
-    try:
-        arr = np.asarray(sing, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise ValueError(f"singularities must be a sequence of numbers, got {sing!r}") from None
-    if not np.isfinite(arr).all():
-        raise ValueError("singularities contains NaN or Inf")
-    return tuple(float(v) for v in arr)
+    return tuple(float(v) for v in as_real(sing, "singularities").ravel())
 
 
 def resolve_target(target: object, dim: int, singularities: ArrayLike | None
