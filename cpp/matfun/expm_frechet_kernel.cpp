@@ -19,12 +19,12 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <memory>
 #include <numeric>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/dense.hpp"
 #include "core/normest.hpp"
 #include "core/status.hpp"
@@ -482,38 +482,11 @@ std::int8_t with_ops(int d, F&& f) {
     }
 }
 
-// Batch loop shared by both entry points: fn(b, work) -> status, OpenMP over the batch with
-// chunks of roughly equal work; never throws mid-batch.
+// Both entry points: fn(b, work) -> status over the batch, chunks of roughly equal work (weight d^3
+// per matrix).
 template <class T, class Fn>
 void batch_loop(std::int64_t batch, int d, int n_threads, double weight, std::int8_t* status, Fn&& fn) {
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
-    const double per = weight * d * d * d;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        std::unique_ptr<FWork<T>> w;
-        try {
-            w = std::make_unique<FWork<T>>(d);
-        } catch (...) {
-#pragma omp critical(nnla_frechet_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            std::int8_t st = kInternal;
-            if (w) {
-                try {
-                    st = fn(b, *w);
-                } catch (...) {  // workspace growth failed (bad_alloc): report, never throw here
-                    st = kInternal;
-                }
-            }
-            status[b] = st;
-        }
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<FWork<T>>(batch, d, split_by_cost(batch, n_threads, weight * d * d * d), status, fn);
 }
 
 }  // namespace

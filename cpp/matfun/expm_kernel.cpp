@@ -14,11 +14,10 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
-#include <exception>
 #include <limits>
-#include <memory>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/dense.hpp"
 #include "core/normest.hpp"
 #include "core/status.hpp"
@@ -1153,27 +1152,8 @@ void expm_batch_isa(const T* a, T* out, std::int64_t batch, int d, int n_threads
         return;
     }
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
-    // Chunks of roughly equal work, at least four per thread.
-    const double per = static_cast<double>(d) * d * d;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        // Every thread reaches the worksharing loop even if its workspace allocation failed.
-        std::unique_ptr<Work<T>> w;
-        try {
-            w = std::make_unique<Work<T>>(d);
-        } catch (...) {
-#pragma omp critical(nnla_expm_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b)
-            status[b] = w ? expm_dispatch(a + b * nn, out + b * nn, d, *w) : static_cast<std::int8_t>(kInternal);
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<Work<T>>(batch, d, split_by_cost(batch, n_threads, static_cast<double>(d) * d * d), status,
+                       [&](std::int64_t b, Work<T>& w) { return expm_dispatch(a + b * nn, out + b * nn, d, w); });
 }
 
 template void expm_batch_isa<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
