@@ -30,7 +30,6 @@
 #include "core/status.hpp"
 #include "core/traits.hpp"
 #include "matfun/pade.hpp"
-#include "matfun/expm_frechet_ops.hpp"
 
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
@@ -470,15 +469,15 @@ bool input_finite(const T* a, std::size_t nn) {
 template <class T, class F>
 std::int8_t with_ops(int d, F&& f) {
     switch (d) {
-        case 2: return f(LuOps<T, 2>(2));
-        case 3: return f(LuOps<T, 3>(3));
-        case 4: return f(LuOps<T, 4>(4));
-        case 5: return f(LuOps<T, 5>(5));
-        case 6: return f(LuOps<T, 6>(6));
-        case 7: return f(LuOps<T, 7>(7));
-        case 8: return f(LuOps<T, 8>(8));
-        case 16: return f(LuOps<T, 16>(16));
-        default: return f(LuOps<T, 0>(d));  // d = 1, 9..15, > 16: BLAS-3 (as expm)
+        case 2: return f(DenseOps<T, 2>(2));
+        case 3: return f(DenseOps<T, 3>(3));
+        case 4: return f(DenseOps<T, 4>(4));
+        case 5: return f(DenseOps<T, 5>(5));
+        case 6: return f(DenseOps<T, 6>(6));
+        case 7: return f(DenseOps<T, 7>(7));
+        case 8: return f(DenseOps<T, 8>(8));
+        case 16: return f(DenseOps<T, 16>(16));
+        default: return f(DenseOps<T, 0>(d));  // d = 1, 9..15, > 16: BLAS-3 (as expm)
     }
 }
 

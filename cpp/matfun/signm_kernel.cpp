@@ -28,7 +28,6 @@
 #include "core/normest.hpp"
 #include "core/status.hpp"
 #include "core/traits.hpp"
-#include "matfun/expm_frechet_ops.hpp"
 
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
@@ -202,15 +201,15 @@ std::int8_t signm_dispatch(const T* a, T* out, double* resid, int d, SWork<T>& w
         }
     }
     switch (d) {
-        case 2: return signm_one(a, out, resid, LuOps<T, 2>(2), w);
-        case 3: return signm_one(a, out, resid, LuOps<T, 3>(3), w);
-        case 4: return signm_one(a, out, resid, LuOps<T, 4>(4), w);
-        case 5: return signm_one(a, out, resid, LuOps<T, 5>(5), w);
-        case 6: return signm_one(a, out, resid, LuOps<T, 6>(6), w);
-        case 7: return signm_one(a, out, resid, LuOps<T, 7>(7), w);
-        case 8: return signm_one(a, out, resid, LuOps<T, 8>(8), w);
-        case 16: return signm_one(a, out, resid, LuOps<T, 16>(16), w);
-        default: return signm_one(a, out, resid, LuOps<T, 0>(d), w);
+        case 2: return signm_one(a, out, resid, DenseOps<T, 2>(2), w);
+        case 3: return signm_one(a, out, resid, DenseOps<T, 3>(3), w);
+        case 4: return signm_one(a, out, resid, DenseOps<T, 4>(4), w);
+        case 5: return signm_one(a, out, resid, DenseOps<T, 5>(5), w);
+        case 6: return signm_one(a, out, resid, DenseOps<T, 6>(6), w);
+        case 7: return signm_one(a, out, resid, DenseOps<T, 7>(7), w);
+        case 8: return signm_one(a, out, resid, DenseOps<T, 8>(8), w);
+        case 16: return signm_one(a, out, resid, DenseOps<T, 16>(16), w);
+        default: return signm_one(a, out, resid, DenseOps<T, 0>(d), w);
     }
 }
 
