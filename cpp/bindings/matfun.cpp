@@ -12,7 +12,6 @@
 #include "matfun/expm.hpp"
 #include "matfun/expm_frechet.hpp"
 #include "matfun/logm.hpp"
-#include "matfun/schur.hpp"
 #include "matfun/signm.hpp"
 #include "matfun/sqrtm.hpp"
 
@@ -36,73 +35,49 @@ py::tuple expm(const py::array& a, int n_threads) {
     });
 }
 
-// sqrtm / logm (Schur methods). Real input: one pass with a real output; if some matrices have a
-// negative real eigenvalue (complex result), the whole output becomes complex: the real results are
-// copied into it and only those matrices are computed again, complex. Complex input: one pass.
-template <class R, class RealF, class ComplexF>
-py::tuple schur_function_real(const py::array& a, const MatrixStack& ms, int n_threads, RealF&& real_f,
-                              ComplexF&& complex_f) {
-    const std::size_t nn = static_cast<std::size_t>(ms.d) * ms.d;
-    std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
-    const R* src = static_cast<const R*>(a.data());
-    py::array_t<R> out(shape_of(a));
-    R* dst = out.mutable_data();
-    {
-        py::gil_scoped_release release;
-        real_f(src, dst, ms.batch, ms.d, n_threads, status.data());
-    }
-    std::vector<std::int64_t> idx;
-    for (std::int64_t b = 0; b < ms.batch; ++b)
-        if (status[static_cast<std::size_t>(b)] == matfun::schur::kComplexNeeded) idx.push_back(b);
-    if (idx.empty()) return py::make_tuple(out, status_or_none(status, a));
-    py::array_t<std::complex<R>> cout(shape_of(a));
-    std::complex<R>* cdst = cout.mutable_data();
-    {
-        py::gil_scoped_release release;
-        const std::size_t total = static_cast<std::size_t>(ms.batch) * nn;
-        for (std::size_t k = 0; k < total; ++k) cdst[k] = std::complex<R>(dst[k], R(0));
-        complex_f(src, cdst, idx.data(), static_cast<std::int64_t>(idx.size()), ms.d, n_threads, status.data());
-    }
-    return py::make_tuple(cout, status_or_none(status, a));
-}
-
-template <class T, class ComplexBatch>
-py::tuple schur_function_complex(const py::array& a, const MatrixStack& ms, int n_threads, ComplexBatch&& f) {
-    py::array_t<T> out(shape_of(a));
-    std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
-    const T* src = static_cast<const T*>(a.data());
-    T* dst = out.mutable_data();
-    {
-        py::gil_scoped_release release;
-        f(src, dst, ms.batch, ms.d, n_threads, status.data());
-    }
-    return py::make_tuple(out, status_or_none(status, a));
+// sqrtm / logm (Schur methods): complex input, one call; real input, one call that may return a
+// complex output (a negative real eigenvalue), allocated here when the core asks for it.
+template <class ComplexF, class RealF>
+py::tuple schur_function(const py::array& a, int n_threads, ComplexF&& complex_f, RealF&& real_f) {
+    const MatrixStack ms = matrix_stack(a, "a");
+    return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
+        using T = decltype(tag);
+        py::array_t<T> out(shape_of(a));
+        std::vector<std::int8_t> status(static_cast<std::size_t>(ms.batch));
+        const T* src = static_cast<const T*>(a.data());
+        T* dst = out.mutable_data();
+        if constexpr (is_complex_v<T>) {
+            {
+                py::gil_scoped_release release;
+                complex_f(src, dst, ms.batch, ms.d, n_threads, status.data());
+            }
+            return py::make_tuple(out, status_or_none(status, a));
+        } else {
+            py::array_t<std::complex<T>> cout;
+            const matfun::ComplexOut<T> complex_out = [&]() {
+                py::gil_scoped_acquire acquire;
+                cout = py::array_t<std::complex<T>>(shape_of(a));
+                return cout.mutable_data();
+            };
+            std::complex<T>* cdst;
+            {
+                py::gil_scoped_release release;
+                cdst = real_f(src, dst, ms.batch, ms.d, n_threads, status.data(), complex_out);
+            }
+            if (cdst != nullptr) return py::make_tuple(cout, status_or_none(status, a));
+            return py::make_tuple(out, status_or_none(status, a));
+        }
+    });
 }
 
 py::tuple sqrtm(const py::array& a, int n_threads) {
-    const MatrixStack ms = matrix_stack(a, "a");
-    return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
-        using T = decltype(tag);
-        if constexpr (is_complex_v<T>) {
-            return schur_function_complex<T>(a, ms, n_threads, matfun::sqrtm_complex_batch<T>);
-        } else {
-            return schur_function_real<T>(a, ms, n_threads, matfun::sqrtm_real_batch<T>,
-                                          matfun::sqrtm_real_complex_batch<T>);
-        }
-    });
+    return schur_function(a, n_threads, [](auto... x) { return matfun::sqrtm_complex_batch(x...); },
+                          [](auto... x) { return matfun::sqrtm_real_batch(x...); });
 }
 
 py::tuple logm(const py::array& a, int n_threads) {
-    const MatrixStack ms = matrix_stack(a, "a");
-    return dispatch(a.dtype(), [&](auto tag) -> py::tuple {
-        using T = decltype(tag);
-        if constexpr (is_complex_v<T>) {
-            return schur_function_complex<T>(a, ms, n_threads, matfun::logm_complex_batch<T>);
-        } else {
-            return schur_function_real<T>(a, ms, n_threads, matfun::logm_real_batch<T>,
-                                          matfun::logm_real_complex_batch<T>);
-        }
-    });
+    return schur_function(a, n_threads, [](auto... x) { return matfun::logm_complex_batch(x...); },
+                          [](auto... x) { return matfun::logm_real_batch(x...); });
 }
 
 std::vector<py::ssize_t> batch_shape_of(const py::array& a) {

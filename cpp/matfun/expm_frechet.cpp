@@ -9,52 +9,24 @@
 
 namespace nnla::matfun {
 
-#define NNLA_DECLARE_VARIANT(ns)                                                                   \
-    namespace ns {                                                                               \
-    template <class T>                                                                           \
-    void expm_frechet_batch_isa(const T* a, const T* e, T* x, T* l, std::int64_t batch, int d,  \
-                                int n_threads, std::int8_t* status);                            \
-    template <class T>                                                                           \
-    void expm_cond_batch_isa(const T* a, double* cond, std::int64_t batch, int d, int n_threads, \
-                             std::int8_t* status);                                              \
-    }
-NNLA_DECLARE_VARIANT(isa_base)
-#if defined(NNLA_HAVE_ISA_AVX2)
-NNLA_DECLARE_VARIANT(isa_avx2)
-#endif
-#if defined(NNLA_HAVE_ISA_AVX512)
-NNLA_DECLARE_VARIANT(isa_avx512)
-#endif
-#undef NNLA_DECLARE_VARIANT
+NNLA_ISA_DECLARE(template <class T>
+                 void expm_frechet_batch_isa(const T* a, const T* e, T* x, T* l, std::int64_t batch,
+                                             int d, int n_threads, std::int8_t* status);
+                 template <class T>
+                 void expm_cond_batch_isa(const T* a, double* cond, std::int64_t batch, int d,
+                                          int n_threads, std::int8_t* status);)
 
 template <class T>
 void expm_frechet_batch(const T* a, const T* e, T* x, T* l, std::int64_t batch, int d, int n_threads,
                         std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    switch (cpu_isa()) {
-#if defined(NNLA_HAVE_ISA_AVX512)
-        case Isa::kAvx512:
-            return isa_avx512::expm_frechet_batch_isa<T>(a, e, x, l, batch, d, n_threads, status);
-#endif
-#if defined(NNLA_HAVE_ISA_AVX2)
-        case Isa::kAvx2: return isa_avx2::expm_frechet_batch_isa<T>(a, e, x, l, batch, d, n_threads, status);
-#endif
-        default: return isa_base::expm_frechet_batch_isa<T>(a, e, x, l, batch, d, n_threads, status);
-    }
+    NNLA_ISA_CALL(expm_frechet_batch_isa<T>, a, e, x, l, batch, d, n_threads, status);
 }
 
 template <class T>
 void expm_cond_batch(const T* a, double* cond, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     lapack::ensure_single_threaded_blas();
-    switch (cpu_isa()) {
-#if defined(NNLA_HAVE_ISA_AVX512)
-        case Isa::kAvx512: return isa_avx512::expm_cond_batch_isa<T>(a, cond, batch, d, n_threads, status);
-#endif
-#if defined(NNLA_HAVE_ISA_AVX2)
-        case Isa::kAvx2: return isa_avx2::expm_cond_batch_isa<T>(a, cond, batch, d, n_threads, status);
-#endif
-        default: return isa_base::expm_cond_batch_isa<T>(a, cond, batch, d, n_threads, status);
-    }
+    NNLA_ISA_CALL(expm_cond_batch_isa<T>, a, cond, batch, d, n_threads, status);
 }
 
 #define NNLA_INSTANTIATE(T)                                                                        \

@@ -19,18 +19,17 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <memory>
 #include <numeric>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/dense.hpp"
 #include "core/normest.hpp"
 #include "core/status.hpp"
 #include "core/traits.hpp"
 #include "matfun/pade.hpp"
-#include "matfun/expm_frechet_ops.hpp"
 
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
@@ -470,50 +469,23 @@ bool input_finite(const T* a, std::size_t nn) {
 template <class T, class F>
 std::int8_t with_ops(int d, F&& f) {
     switch (d) {
-        case 2: return f(LuOps<T, 2>(2));
-        case 3: return f(LuOps<T, 3>(3));
-        case 4: return f(LuOps<T, 4>(4));
-        case 5: return f(LuOps<T, 5>(5));
-        case 6: return f(LuOps<T, 6>(6));
-        case 7: return f(LuOps<T, 7>(7));
-        case 8: return f(LuOps<T, 8>(8));
-        case 16: return f(LuOps<T, 16>(16));
-        default: return f(LuOps<T, 0>(d));  // d = 1, 9..15, > 16: BLAS-3 (as expm)
+        case 2: return f(DenseOps<T, 2>(2));
+        case 3: return f(DenseOps<T, 3>(3));
+        case 4: return f(DenseOps<T, 4>(4));
+        case 5: return f(DenseOps<T, 5>(5));
+        case 6: return f(DenseOps<T, 6>(6));
+        case 7: return f(DenseOps<T, 7>(7));
+        case 8: return f(DenseOps<T, 8>(8));
+        case 16: return f(DenseOps<T, 16>(16));
+        default: return f(DenseOps<T, 0>(d));  // d = 1, 9..15, > 16: BLAS-3 (as expm)
     }
 }
 
-// Batch loop shared by both entry points: fn(b, work) -> status, OpenMP over the batch with
-// chunks of roughly equal work; never throws mid-batch.
+// Both entry points: fn(b, work) -> status over the batch, chunks of roughly equal work (weight d^3
+// per matrix).
 template <class T, class Fn>
 void batch_loop(std::int64_t batch, int d, int n_threads, double weight, std::int8_t* status, Fn&& fn) {
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
-    const double per = weight * d * d * d;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        std::unique_ptr<FWork<T>> w;
-        try {
-            w = std::make_unique<FWork<T>>(d);
-        } catch (...) {
-#pragma omp critical(nnla_frechet_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            std::int8_t st = kInternal;
-            if (w) {
-                try {
-                    st = fn(b, *w);
-                } catch (...) {  // workspace growth failed (bad_alloc): report, never throw here
-                    st = kInternal;
-                }
-            }
-            status[b] = st;
-        }
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<FWork<T>>(batch, d, split_by_cost(batch, n_threads, weight * d * d * d), status, fn);
 }
 
 }  // namespace

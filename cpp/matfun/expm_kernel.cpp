@@ -14,11 +14,10 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
-#include <exception>
 #include <limits>
-#include <memory>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/dense.hpp"
 #include "core/normest.hpp"
 #include "core/status.hpp"
@@ -28,12 +27,6 @@
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
 namespace {
-
-using pade::kB3;
-using pade::kB5;
-using pade::kB7;
-using pade::kB9;
-using pade::kB13;
 
 // 1/|c_{2m+1}| of the backward-error series h_{2m+1} (AMH09 eq. (5.1)); used by ell().
 double ell_coeff(int m) {
@@ -274,336 +267,6 @@ void abs_entries(const T* a, double* absa, std::size_t nn) {
     }
 }
 
-// 1 / x in real arithmetic (no call to the library's NaN-recovering complex division); x finite,
-// nonzero and not near the limits of the exponent range (a pivot of the Pade denominator).
-template <class T>
-inline T recip(const T& x) {
-    if constexpr (is_complex_v<T>) {
-        using R = real_t<T>;
-        const R xr = x.real(), xi = x.imag();
-        const R den = xr * xr + xi * xi;
-        if (den > R(1e-30) && den < R(1e30)) {  // no scaling needed
-            const R r = R(1) / den;
-            return T(xr * r, -xi * r);
-        }
-        const R s = std::max(std::abs(xr), std::abs(xi));
-        const R yr = xr / s, yi = xi / s;
-        const R r = R(1) / (s * (yr * yr + yi * yi));
-        return T(yr * r, -yi * r);
-    } else {
-        return T(1) / x;
-    }
-}
-
-// Products and the LU solve of the Pade denominator for d = D fixed at compile time, written for the
-// expm kernel (cpp/core/dense.hpp's SmallOps stays as the other kernels use it):
-//   * real: GCC vector extensions, a block of RB rows of C held in registers while k runs, so each
-//     row of B is loaded once per block (a single-row loop is load bound);
-//   * complex: the operands are split into real and imaginary planes, and the products are four
-//     real ones in plain FMAs (interleaved std::complex arithmetic needs shuffles, and the library
-//     complex multiply/divide carries NaN-recovery branches);
-//   * the LU updates whole rows (length D, vectorised; the columns left of the pivot are dead).
-// The order of operations for each entry is fixed, so results do not depend on the thread or batch.
-template <class R, int W>
-struct VecOf {
-    typedef R type __attribute__((vector_size(W * sizeof(R))));
-};
-
-template <class T, int D>
-struct FusedOps {
-    static constexpr int kD = D;
-    static constexpr int d() { return D; }
-    using R = real_t<T>;
-    static constexpr int W = D >= 8 ? 8 : D;  // vector width (entries of one row per vector)
-    static constexpr int NV = D / W;          // vectors per row
-    static_assert(D % W == 0, "FusedOps needs D in {2, 4, 8, 16}");
-    using V = typename VecOf<R, W>::type;
-
-    static V load(const R* p) {
-        V v;
-        std::memcpy(&v, p, sizeof(V));
-        return v;
-    }
-    static void store(R* p, const V& v) { std::memcpy(p, &v, sizeof(V)); }
-
-    void mul(const T* __restrict a, const T* __restrict b, T* __restrict c) const { product<false>(a, b, c); }
-    void mul_add(const T* __restrict a, const T* __restrict b, T* __restrict c) const {
-        product<true>(a, b, c);
-    }
-
-    template <bool kAdd>
-    static void product(const T* __restrict a, const T* __restrict b, T* __restrict c) {
-        if constexpr (is_complex_v<T>) {
-            alignas(64) R br[D * D], bi[D * D], cr[D * D], ci[D * D];
-            split(b, br, bi);
-            if constexpr (kAdd) split(c, cr, ci);
-            constexpr int RB = D >= 16 ? 2 : D >= 4 ? 4 : D;
-            static_assert(D % RB == 0);
-#pragma GCC unroll 1
-            for (int i0 = 0; i0 < D; i0 += RB) {
-                V accr[RB][NV], acci[RB][NV];
-#pragma GCC unroll 16
-                for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) {
-                        accr[r][v] = kAdd ? load(cr + (i0 + r) * D + v * W) : V{};
-                        acci[r][v] = kAdd ? load(ci + (i0 + r) * D + v * W) : V{};
-                    }
-#pragma GCC unroll 2
-                for (int k = 0; k < D; ++k) {
-                    V bkr[NV], bki[NV];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) {
-                        bkr[v] = load(br + k * D + v * W);
-                        bki[v] = load(bi + k * D + v * W);
-                    }
-#pragma GCC unroll 16
-                    for (int r = 0; r < RB; ++r) {
-                        const T x = a[(i0 + r) * D + k];
-                        const R xr = x.real(), xi = x.imag();
-#pragma GCC unroll 16
-                        for (int v = 0; v < NV; ++v) {
-                            accr[r][v] += xr * bkr[v];
-                            accr[r][v] -= xi * bki[v];
-                            acci[r][v] += xr * bki[v];
-                            acci[r][v] += xi * bkr[v];
-                        }
-                    }
-                }
-#pragma GCC unroll 16
-                for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) {
-                        store(cr + (i0 + r) * D + v * W, accr[r][v]);
-                        store(ci + (i0 + r) * D + v * W, acci[r][v]);
-                    }
-            }
-            merge(cr, ci, c);
-        } else {
-            constexpr int RB = D >= 16 ? 4 : D;
-#pragma GCC unroll 1
-            for (int i0 = 0; i0 < D; i0 += RB) {
-                V acc[RB][NV];
-#pragma GCC unroll 16
-                for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) acc[r][v] = kAdd ? load(c + (i0 + r) * D + v * W) : V{};
-#pragma GCC unroll 2
-                for (int k = 0; k < D; ++k) {
-                    V bk[NV];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) bk[v] = load(b + k * D + v * W);
-#pragma GCC unroll 16
-                    for (int r = 0; r < RB; ++r) {
-                        const R x = a[(i0 + r) * D + k];
-#pragma GCC unroll 16
-                        for (int v = 0; v < NV; ++v) acc[r][v] += x * bk[v];
-                    }
-                }
-#pragma GCC unroll 16
-                for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) store(c + (i0 + r) * D + v * W, acc[r][v]);
-            }
-        }
-    }
-
-    // std::complex<R> is array-compatible with R[2]
-    static void split(const T* __restrict x, R* __restrict xr, R* __restrict xi) {
-        const R* __restrict p = reinterpret_cast<const R*>(x);
-        for (int k = 0; k < D * D; ++k) {
-            xr[k] = p[2 * k];
-            xi[k] = p[2 * k + 1];
-        }
-    }
-    static void merge(const R* __restrict xr, const R* __restrict xi, T* __restrict x) {
-        R* __restrict p = reinterpret_cast<R*>(x);
-        for (int k = 0; k < D * D; ++k) {
-            p[2 * k] = xr[k];
-            p[2 * k + 1] = xi[k];
-        }
-    }
-
-    // P <- Q^{-1} P by Gaussian elimination with partial pivoting (Q is overwritten); Q and P commute,
-    // so this is also P Q^{-1}. Returns 0, or k+1 if the k-th pivot is exactly zero.
-    // Q is factored first (multipliers kept in L, whose rows move with Q's); then P is permuted and
-    // each of its rows is updated in registers, L's and then U's rows applied in order: the same
-    // sequence of operations on each entry as eliminating Q and P side by side.
-    int solve_commuting(T* __restrict q, T* __restrict p, int* /*ipiv*/) const {
-        constexpr bool kC = is_complex_v<T>;
-        alignas(64) R qr[D * D], pr[D * D], lr[D * D] = {};
-        alignas(64) R qi[kC ? D * D : 1], pi[kC ? D * D : 1], li[kC ? D * D : 1] = {};
-        if constexpr (kC) {
-            split(q, qr, qi);
-            split(p, pr, pi);
-        } else {
-            std::memcpy(qr, q, sizeof(qr));
-            std::memcpy(pr, p, sizeof(pr));
-        }
-        int piv[D];
-        R invr[D], invi[D];
-        for (int k = 0; k < D; ++k) {
-            int pk = k;
-            auto mag = [&](int i) {
-                if constexpr (kC) {
-                    return std::abs(qr[i * D + k]) + std::abs(qi[i * D + k]);
-                } else {
-                    return std::abs(qr[i * D + k]);
-                }
-            };
-            R best = mag(k);
-            for (int i = k + 1; i < D; ++i) {
-                const R v = mag(i);
-                if (v > best) {
-                    best = v;
-                    pk = i;
-                }
-            }
-            if (best == R(0)) return k + 1;
-            piv[k] = pk;
-            if (pk != k) {
-                swap_rows(qr, k, pk);
-                swap_rows(lr, k, pk);
-                if constexpr (kC) {
-                    swap_rows(qi, k, pk);
-                    swap_rows(li, k, pk);
-                }
-            }
-            if constexpr (kC) {
-                const T inv = recip(T(qr[k * D + k], qi[k * D + k]));
-                invr[k] = inv.real();
-                invi[k] = inv.imag();
-                for (int i = k + 1; i < D; ++i) {
-                    const R ar = qr[i * D + k], ai = qi[i * D + k];
-                    const R l_r = ar * invr[k] - ai * invi[k];
-                    const R l_i = ar * invi[k] + ai * invr[k];
-                    lr[i * D + k] = l_r;
-                    li[i * D + k] = l_i;
-                    if (l_r == R(0) && l_i == R(0)) continue;
-                    axpy_c(-l_r, -l_i, qr + k * D, qi + k * D, qr + i * D, qi + i * D);
-                }
-            } else {
-                invr[k] = R(1) / qr[k * D + k];
-                for (int i = k + 1; i < D; ++i) {
-                    const R l = qr[i * D + k] * invr[k];
-                    lr[i * D + k] = l;
-                    if (l == R(0)) continue;
-                    axpy(-l, qr + k * D, qr + i * D);
-                }
-            }
-        }
-        for (int k = 0; k < D; ++k) {
-            if (piv[k] != k) {
-                swap_rows(pr, k, piv[k]);
-                if constexpr (kC) swap_rows(pi, k, piv[k]);
-            }
-        }
-        // forward: P_i -= sum_{k<i} L_ik P_k
-        for (int i = 1; i < D; ++i) {
-            V ar_[NV], ai_[NV];
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; ++v) {
-                ar_[v] = load(pr + i * D + v * W);
-                if constexpr (kC) ai_[v] = load(pi + i * D + v * W);
-            }
-#pragma GCC unroll 16
-            for (int k = 0; k < i; ++k) {
-                if constexpr (kC) {
-                    const R cr = -lr[i * D + k], ci = -li[i * D + k];
-                    if (cr == R(0) && ci == R(0)) continue;
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) cmac(ar_[v], ai_[v], cr, ci, pr + k * D + v * W, pi + k * D + v * W);
-                } else {
-                    const R c = -lr[i * D + k];
-                    if (c == R(0)) continue;
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) ar_[v] += c * load(pr + k * D + v * W);
-                }
-            }
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; ++v) {
-                store(pr + i * D + v * W, ar_[v]);
-                if constexpr (kC) store(pi + i * D + v * W, ai_[v]);
-            }
-        }
-        // backward: P_k = (P_k - sum_{i>k} U_ki P_i) / U_kk
-        for (int k = D - 1; k >= 0; --k) {
-            V ar_[NV], ai_[NV];
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; ++v) {
-                ar_[v] = load(pr + k * D + v * W);
-                if constexpr (kC) ai_[v] = load(pi + k * D + v * W);
-            }
-#pragma GCC unroll 16
-            for (int i = k + 1; i < D; ++i) {
-                if constexpr (kC) {
-                    const R cr = -qr[k * D + i], ci = -qi[k * D + i];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) cmac(ar_[v], ai_[v], cr, ci, pr + i * D + v * W, pi + i * D + v * W);
-                } else {
-                    const R c = -qr[k * D + i];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; ++v) ar_[v] += c * load(pr + i * D + v * W);
-                }
-            }
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; ++v) {
-                if constexpr (kC) {
-                    const V a = ar_[v], b = ai_[v];
-                    store(pr + k * D + v * W, invr[k] * a - invi[k] * b);
-                    store(pi + k * D + v * W, invr[k] * b + invi[k] * a);
-                } else {
-                    store(pr + k * D + v * W, ar_[v] / qr[k * D + k]);
-                }
-            }
-        }
-        if constexpr (kC) {
-            merge(pr, pi, p);
-        } else {
-            std::memcpy(p, pr, sizeof(pr));
-        }
-        return 0;
-    }
-
-    // (re + i im) += (cr + i ci)(x + i y), x and y one vector of a row
-    static void cmac(V& re, V& im, R cr, R ci, const R* x, const R* y) {
-        const V a = load(x), b = load(y);
-        re += cr * a;
-        re -= ci * b;
-        im += cr * b;
-        im += ci * a;
-    }
-
-    static void swap_rows(R* x, int i, int j) {
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) {
-            const V a = load(x + i * D + v * W), b = load(x + j * D + v * W);
-            store(x + i * D + v * W, b);
-            store(x + j * D + v * W, a);
-        }
-    }
-    // y += alpha x over a whole row
-    static void axpy(R alpha, const R* __restrict x, R* __restrict y) {
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) store(y + v * W, load(y + v * W) + alpha * load(x + v * W));
-    }
-    // (yr + i yi) += (ar + i ai)(xr + i xi) over a whole row
-    static void axpy_c(R ar, R ai, const R* __restrict xr, const R* __restrict xi, R* __restrict yr,
-                       R* __restrict yi) {
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) {
-            const V a = load(xr + v * W), b = load(xi + v * W);
-            V re = load(yr + v * W), im = load(yi + v * W);
-            re += ar * a;
-            re -= ai * b;
-            im += ar * b;
-            im += ai * a;
-            store(yr + v * W, re);
-            store(yi + v * W, im);
-        }
-    }
-};
-
 // t12 * (exp(l1) - exp(l2)) / (l1 - l2), the superdiagonal of exp([[l1, t12], [0, l2]]), evaluated in
 // double (complex double) precision without cancellation or spurious overflow:
 //   |b| < 1:  t12 exp(a) sinch(b), a = (l1 + l2)/2, b = (l1 - l2)/2  (Higham, Functions of Matrices,
@@ -836,266 +499,320 @@ bool strictly_upper_zero(const T* a, int n) {
     return true;
 }
 
-// out = exp(a) for one finite d x d matrix (row-major); w holds the workspace for this d.
+// ---- parameter selection: the Pade degree m and the scaling 2^-s (AMH09 Algorithm 6.1) ----------
+
+// The degree m and scaling s, and whether the powers of A overflowed (then s comes from the entries).
+struct PadeParams {
+    int m = 0;
+    int s = 0;
+    bool overflowed = false;
+};
+
+// Chooses m and s from N_k = ||A^k||_1, exact (small d) or estimated (d_k = N_k^(1/k) <= theta is
+// tested as N_k <= theta^k; logarithms only where scaling is needed). Forms the even powers in w
+// (A2 always; A4, A6, A8 where the choice needs them or the approximant uses them), unscaled.
 template <class T, class Ops>
-std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
-    const int n = ops.d();
-    const std::size_t nn = static_cast<std::size_t>(n) * n;
-    const Thetas th = thetas<T>();
-    const double u = unit_roundoff<T>();
+class ParamSelection {
+public:
+    ParamSelection(const Ops& ops, Work<T>& w)
+        : ops_(ops), w_(w), n_(ops.d()), nn_(static_cast<std::size_t>(n_) * n_), th_(thetas<T>()),
+          u_(unit_roundoff<T>()), exact_(n_ <= kExactNormMax), absnorm_(w.absA, n_, w.v, w.v2) {}
 
-    // Lower triangular input is handled as its (upper triangular) transpose: expm(A^T) = expm(A)^T.
-    const bool transpose = n > 1 && strictly_upper_zero(ain, n) && !(classify(ain, n) == Structure::kDiagonal);
-    T* A = w.A;
-    if (transpose) {
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < n; ++j) A[static_cast<std::size_t>(j) * n + i] = ain[static_cast<std::size_t>(i) * n + j];
-    } else {
-        std::copy(ain, ain + nn, A);
-    }
-    const Structure st = classify(A, n);
-    if (st == Structure::kDiagonal) {
-        std::fill(out, out + nn, T(0));
-        bool finite = true;
-        for (int i = 0; i < n; ++i) {
-            out[static_cast<std::size_t>(i) * n + i] = exp_scalar(A[static_cast<std::size_t>(i) * n + i]);
-            finite = finite && is_finite(out[static_cast<std::size_t>(i) * n + i]);
+    PadeParams select() {
+        init_norms();
+        PadeParams p;
+        if (below(N4_, 4, th_.t3) && below(N6_, 6, th_.t3) && ell0(3)) {
+            p.m = 3;
+            return p;
         }
-        return finite ? kOk : kOverflow;
+        if (!have4_) ops_.mul(w_.A2, w_.A2, w_.A4);
+        if (!exact_) N4_ = norm1_exact<Ops::kD>(w_.A4, n_, w_.colsum);  // exact: computed already
+        if (below(N4_, 4, th_.t5) && below(N6_, 6, th_.t5) && ell0(5)) {
+            p.m = 5;
+            return p;
+        }
+        if (!have6_) ops_.mul(w_.A4, w_.A2, w_.A6);
+        if (!exact_) N6_ = norm1_exact<Ops::kD>(w_.A6, n_, w_.colsum);
+        // ||A^8|| and ||A^10|| start as the free bounds ||A^4||^2 and ||A^4|| ||A^6||; they are
+        // refined (exact product for small d, estimate for large d) only when the bounds leave a
+        // decision open: a cheaper approximant, or fewer squarings.
+        N8_ = N4_ * N4_;
+        N10_ = N4_ * N6_;
+        if (!try_low_degree(p.m) && !(eta_log2() <= std::log2(top_theta()))) {
+            refine_high_norms();
+            try_low_degree(p.m);
+        }
+        if (p.m == 0) {
+            p.m = th_.m_max;
+            p.s = scaling(p.overflowed);
+        }
+        return p;
     }
 
-    // A general (not triangular) 2x2 matrix: closed form, unless it overflows (real 2x2 matrices
-    // are classified quasi-triangular).
-    if constexpr (Ops::kD == 2) {
-        if ((st == Structure::kGeneral || st == Structure::kQuasiUpper) && expm_2x2_closed(A, out)) return kOk;
+private:
+    // N4, N6 (A4 and A6 formed for small d), ||A||_1 and its smallest column sum.
+    void init_norms() {
+        T *A = w_.A, *A2 = w_.A2;
+        ops_.mul(A, A, A2);
+        if (exact_) {
+            ops_.mul(A2, A2, w_.A4);
+            ops_.mul(w_.A4, A2, w_.A6);
+            have4_ = have6_ = true;
+            N4_ = norm1_exact<Ops::kD>(w_.A4, n_, w_.colsum);
+            N6_ = norm1_exact<Ops::kD>(w_.A6, n_, w_.colsum);
+        } else {
+            const T* m2[] = {A2, A2};
+            const T* m3[] = {A2, A2, A2};
+            N4_ = w_.est.estimate(m2, 2);
+            N6_ = w_.est.estimate(m3, 3);
+        }
+        norm_a_ = norm1_exact<Ops::kD>(A, n_, w_.colsum);
+        cmin_ = w_.colsum[0];
+        for (int j = 1; j < n_; ++j) cmin_ = std::min(cmin_, w_.colsum[j]);
     }
-    double* colsum = w.colsum;  // scratch for norm1; the |A| iteration owns w.v and w.v2
-    abs_entries(A, w.absA, nn);
-    T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6, *A8 = w.A8, *U = w.U, *V = w.V, *tmp = w.tmp;
 
-    const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;
-    const T* Aorig = A;  // the unscaled matrix, for the exact diagonal of structured input
-    const bool exact = n <= kExactNormMax;
-    ops.mul(A, A, A2);
-    bool have4 = false, have6 = false, have8 = false;
-    // N_k = ||A^k||_1, exact (small d) or estimated; d_k = N_k^(1/k) <= theta is tested as
-    // N_k <= theta^k, and logarithms are taken only when scaling is needed.
-    auto below = [](double nk, int k, double theta) {
+    static bool below(double nk, int k, double theta) {
         double tk = 1.0;
         for (int i = 0; i < k; ++i) tk *= theta;
         return nk <= tk;
-    };
-    double N4, N6, N8 = 0.0, N10 = 0.0;
-    if (exact) {
-        ops.mul(A2, A2, A4);
-        ops.mul(A4, A2, A6);
-        have4 = have6 = true;
-        N4 = norm1_exact<Ops::kD>(A4, n, colsum);
-        N6 = norm1_exact<Ops::kD>(A6, n, colsum);
-    } else {
-        const T* m2[] = {A2, A2};
-        const T* m3[] = {A2, A2, A2};
-        N4 = w.est.estimate(m2, 2);
-        N6 = w.est.estimate(m3, 3);
     }
-    AbsPowerNorms<Ops::kD> absnorm(w.absA, n, w.v, w.v2);
+    double top_theta() const { return th_.m_max == 13 ? th_.t13 : th_.t7; }
+
+    // Degree 7 or (double) 9 where eta_3 = max(d6, d8) allows it and ell(m, 0) = 0; forms A8 for 9.
+    bool try_low_degree(int& m) {
+        auto eta3_below = [&](double theta) { return below(N6_, 6, theta) && below(N8_, 8, theta); };
+        if (eta3_below(th_.t7) && ell0(7)) {
+            m = 7;
+        } else if (th_.m_max == 13 && eta3_below(th_.t9) && ell0(9)) {
+            m = 9;
+            if (!have8_) ops_.mul(w_.A4, w_.A4, w_.A8);
+        }
+        return m != 0;
+    }
+
+    // log2 of eta = min(max(d6, d8), max(d8, d10)) (double) or max(d6, d8) (single).
+    double eta_log2() const {
+        const double l6 = std::log2(N6_) / 6.0, l8 = std::log2(N8_) / 8.0;
+        if (th_.m_max == 13) return std::min(std::max(l6, l8), std::max(l8, std::log2(N10_) / 10.0));
+        return std::max(l6, l8);
+    }
+
+    // ||A^8||, ||A^10||: exact products for small d (A8 kept), estimates for large d.
+    void refine_high_norms() {
+        T *A4 = w_.A4, *A6 = w_.A6;
+        if (exact_) {
+            ops_.mul(A4, A4, w_.A8);
+            have8_ = true;
+            N8_ = norm1_exact<Ops::kD>(w_.A8, n_, w_.colsum);
+            if (th_.m_max == 13) {
+                ops_.mul(A4, A6, w_.tmp);
+                N10_ = norm1_exact<Ops::kD>(w_.tmp, n_, w_.colsum);
+            }
+        } else {
+            const T* m44[] = {A4, A4};
+            N8_ = std::min(N8_, w_.est.estimate(m44, 2));
+            if (th_.m_max == 13) {
+                const T* m46[] = {A4, A6};
+                N10_ = std::min(N10_, w_.est.estimate(m46, 2));
+            }
+        }
+    }
+
+    // s for the top degree: from eta (or, where the powers overflowed, from the entries), then
+    // the ell correction.
+    int scaling(bool& overflowed) {
+        const double theta = top_theta();
+        double eta = std::exp2(eta_log2());
+        overflowed = !std::isfinite(eta);
+        if (overflowed) {  // powers overflowed: scale from the entries instead
+            double amax = 0.0;
+            for (std::size_t k = 0; k < nn_; ++k) amax = std::max(amax, w_.absA[k]);
+            eta = amax * n_;
+            if (!std::isfinite(eta)) eta = std::numeric_limits<double>::max();
+        }
+        int s = (eta == 0.0) ? 0 : std::max(0, static_cast<int>(std::ceil(std::log2(eta) - std::log2(theta))));
+        return s + ell(th_.m_max, s);
+    }
+
     // ell(m, s) = max(0, ceil(log2(alpha / u) / (2m))), alpha = || |A_s|^(2m+1) || / (c_m ||A_s||),
     // A_s = 2^-s A. For the nonnegative |A|, min_j colsum_j(|A|) <= rho(|A|), so
     //   cmin^(2m+1) <= || |A|^(2m+1) ||_1 <= ||A||_1^(2m+1),
-    // and these free bounds settle ell for most matrices; the exact iteration (2m+1 matvecs) runs only
-    // when they disagree.
-    const double norm_a = norm1_exact<Ops::kD>(A, n, colsum);
-    double cmin = colsum[0];
-    for (int j = 1; j < n; ++j) cmin = std::min(cmin, colsum[j]);
-    const double log2_u = std::is_same_v<real_t<T>, double> ? -53.0 : -24.0;
-    auto ell_of = [&](double log2_alpha, int m) {
+    // and these free bounds settle ell for most matrices; the exact iteration (2m+1 matvecs) runs
+    // only when they disagree.
+    int ell_of(double log2_alpha, int m) const {
+        const double log2_u = std::is_same_v<real_t<T>, double> ? -53.0 : -24.0;
         const double v = std::ceil((log2_alpha - log2_u) / (2.0 * m));
         return v > 0 ? static_cast<int>(std::min(v, 1.0e4)) : 0;
-    };
-    double log2_norm_a = 0.0, log2_cmin = 0.0;  // computed once, when first needed
-    bool have_logs = false;
-    auto ell_upper_zero = [&](int m, int s) {  // ||A_s||^(2m) <= u c_m, by multiplication only
-        const double x = std::ldexp(norm_a, -s);
+    }
+    bool ell_upper_zero(int m, int s) const {  // ||A_s||^(2m) <= u c_m, by multiplication only
+        const double x = std::ldexp(norm_a_, -s);
         double p = 1.0;
         for (int i = 0; i < 2 * m; ++i) p *= x;
-        return p <= u * ell_coeff(m);
-    };
-    auto ell = [&](int m, int s) {
+        return p <= u_ * ell_coeff(m);
+    }
+    bool ell0(int m) { return ell(m, 0) == 0; }
+    int ell(int m, int s) {
         if (ell_upper_zero(m, s)) return 0;
-        if (!have_logs) {
-            log2_norm_a = std::log2(norm_a);
-            log2_cmin = cmin > 0.0 ? std::log2(cmin) : 0.0;
-            have_logs = true;
+        if (!have_logs_) {
+            log2_norm_a_ = std::log2(norm_a_);
+            log2_cmin_ = cmin_ > 0.0 ? std::log2(cmin_) : 0.0;
+            have_logs_ = true;
         }
         const double lc = log2_ell_coeff(m);
-        const double ln = log2_norm_a - s;
+        const double ln = log2_norm_a_ - s;
         const int hi = ell_of(2.0 * m * ln - lc, m);
-        const int lo = cmin > 0.0 ? ell_of((2.0 * m + 1) * (log2_cmin - s) - ln - lc, m) : 0;
+        const int lo = cmin_ > 0.0 ? ell_of((2.0 * m + 1) * (log2_cmin_ - s) - ln - lc, m) : 0;
         if (lo == hi) return hi;
         double blo, bhi;  // tighter bounds from three steps of the iteration
-        if (absnorm.log2bounds(2 * m + 1, blo, bhi)) {
+        if (absnorm_.log2bounds(2 * m + 1, blo, bhi)) {
             const double shift = (2.0 * m + 1) * s + ln + lc;
             const int l2 = ell_of(blo - shift, m), h2 = ell_of(bhi - shift, m);
             if (l2 == h2) return l2;
         }
-        const double lp = absnorm.log2norm(2 * m + 1);
+        const double lp = absnorm_.log2norm(2 * m + 1);
         if (std::isinf(lp) && lp < 0) return 0;
         return ell_of(lp - (2.0 * m + 1) * s - ln - lc, m);
-    };
-    auto ell0 = [&](int m) { return ell(m, 0) == 0; };
+    }
 
-    // U, V of the degree-m approximant from the powers; returns nothing, fills U and V.
-    auto lincomb = [&](T* dst, const double* c, int m, bool odd) {
-        // dst = sum over available even powers A^{2k} of coefficient c[2k + odd], identity included.
-        const T* pw[] = {nullptr, A2, A4, A6, A8};
-        const int top = (m - 1) / 2;  // highest power index 2*top
-        for (std::size_t k = 0; k < nn; ++k) dst[k] = T(0);
-        for (int p = 1; p <= top; ++p) {
-            const real_t<T> cp = static_cast<real_t<T>>(c[2 * p + odd]);  // real: no complex multiply
-            const T* src = pw[p];
-            for (std::size_t k = 0; k < nn; ++k) dst[k] += cp * src[k];
-        }
-        const real_t<T> c0 = static_cast<real_t<T>>(c[odd]);
-        for (int i = 0; i < n; ++i) dst[static_cast<std::size_t>(i) * n + i] += c0;
-    };
-    auto pade_low = [&](int m) {  // m in {3, 5, 7, 9}
-        const double* c = m == 3 ? kB3 : m == 5 ? kB5 : m == 7 ? kB7 : kB9;
-        lincomb(tmp, c, m, true);
-        ops.mul(A, tmp, U);
-        lincomb(V, c, m, false);
-    };
-    auto pade13 = [&]() {
-        const double* b = kB13;
-        auto R = [](double x) { return static_cast<real_t<T>>(x); };  // real coefficients
-        for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
-        for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
-        for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
-        ops.mul_add(A6, tmp, V);  // V holds W = A6 W1 + W2 for now
-        ops.mul(A, V, U);
-        for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[12]) * A6[k] + R(b[10]) * A4[k] + R(b[8]) * A2[k];
-        for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[6]) * A6[k] + R(b[4]) * A4[k] + R(b[2]) * A2[k];
-        for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[0]);
-        ops.mul_add(A6, tmp, V);
-    };
+    const Ops& ops_;
+    Work<T>& w_;
+    int n_;
+    std::size_t nn_;
+    Thetas th_;
+    double u_;
+    bool exact_;
+    AbsPowerNorms<Ops::kD> absnorm_;
+    bool have4_ = false, have6_ = false, have8_ = false;
+    double N4_ = 0.0, N6_ = 0.0, N8_ = 0.0, N10_ = 0.0;
+    double norm_a_ = 0.0, cmin_ = 0.0;
+    double log2_norm_a_ = 0.0, log2_cmin_ = 0.0;  // computed once, when first needed
+    bool have_logs_ = false;
+};
 
-    int m = 0, s = 0;
-    if (below(N4, 4, th.t3) && below(N6, 6, th.t3) && ell0(3)) {
-        m = 3;
+// ---- evaluation: the Pade approximant r_m(2^-s A) = Q^{-1} P --------------------------------------
+
+// A, A2, A4, A6 <- 2^-s times themselves (recomputed from the scaled A where they overflowed). For
+// structured input the unscaled A is kept in A8 (unused by the scaled, degree-13 approximant) and
+// returned; otherwise A.
+template <class T, class Ops>
+const T* scale_powers(const Ops& ops, Work<T>& w, int s, bool overflowed, bool structured) {
+    const std::size_t nn = static_cast<std::size_t>(ops.d()) * ops.d();
+    T *A = w.A, *A2 = w.A2, *A4 = w.A4, *A6 = w.A6;
+    const T* Aorig = A;
+    if (structured && s > 0) {
+        std::copy(A, A + nn, w.A8);
+        Aorig = w.A8;
+    }
+    const real_t<T> f1 = static_cast<real_t<T>>(std::ldexp(1.0, -s));
+    for (std::size_t k = 0; k < nn; ++k) A[k] *= f1;
+    if (overflowed) {
+        ops.mul(A, A, A2);
+        ops.mul(A2, A2, A4);
+        ops.mul(A4, A2, A6);
     } else {
-        if (!have4) ops.mul(A2, A2, A4);
-        if (!exact) N4 = norm1_exact<Ops::kD>(A4, n, colsum);  // exact: computed above
-        if (below(N4, 4, th.t5) && below(N6, 6, th.t5) && ell0(5)) {
-            m = 5;
-        } else {
-            if (!have6) ops.mul(A4, A2, A6);
-            if (!exact) N6 = norm1_exact<Ops::kD>(A6, n, colsum);
-            // ||A^8|| and ||A^10|| start as the free bounds ||A^4||^2 and ||A^4|| ||A^6||; they are
-            // refined (exact product for small d, estimate for large d) only when the bounds leave
-            // a decision open: a cheaper approximant, or fewer squarings.
-            N8 = N4 * N4;
-            N10 = N4 * N6;
-            auto eta3_below = [&](double theta) { return below(N6, 6, theta) && below(N8, 8, theta); };
-            auto try_low_degree = [&]() {
-                if (eta3_below(th.t7) && ell0(7)) {
-                    m = 7;
-                } else if (th.m_max == 13 && eta3_below(th.t9) && ell0(9)) {
-                    m = 9;
-                    if (!have8) ops.mul(A4, A4, A8);
-                }
-                return m != 0;
-            };
-            // log2 of eta = min(max(d6, d8), max(d8, d10)) (double) or max(d6, d8) (single)
-            auto eta_log2 = [&]() {
-                const double l6 = std::log2(N6) / 6.0, l8 = std::log2(N8) / 8.0;
-                if (th.m_max == 13) return std::min(std::max(l6, l8), std::max(l8, std::log2(N10) / 10.0));
-                return std::max(l6, l8);
-            };
-            const double theta = th.m_max == 13 ? th.t13 : th.t7;
-            if (!try_low_degree() && !(eta_log2() <= std::log2(theta))) {
-                if (exact) {
-                    ops.mul(A4, A4, A8);
-                    have8 = true;
-                    N8 = norm1_exact<Ops::kD>(A8, n, colsum);
-                    if (th.m_max == 13) {
-                        ops.mul(A4, A6, tmp);
-                        N10 = norm1_exact<Ops::kD>(tmp, n, colsum);
-                    }
-                } else {
-                    const T* m44[] = {A4, A4};
-                    N8 = std::min(N8, w.est.estimate(m44, 2));
-                    if (th.m_max == 13) {
-                        const T* m46[] = {A4, A6};
-                        N10 = std::min(N10, w.est.estimate(m46, 2));
-                    }
-                }
-                try_low_degree();
-            }
-            if (m == 0) {
-                m = th.m_max;
-                double eta = std::exp2(eta_log2());
-                bool overflowed = !std::isfinite(eta);
-                if (overflowed) {  // powers overflowed: scale from the entries instead
-                    double amax = 0.0;
-                    for (std::size_t k = 0; k < nn; ++k) amax = std::max(amax, w.absA[k]);
-                    eta = amax * n;
-                    if (!std::isfinite(eta)) eta = std::numeric_limits<double>::max();
-                }
-                s = (eta == 0.0) ? 0 : std::max(0, static_cast<int>(std::ceil(std::log2(eta) - std::log2(theta))));
-                s += ell(m, s);
-                if (structured && s > 0) {  // A8 is not used by the scaled approximants
-                    std::copy(A, A + nn, A8);
-                    Aorig = A8;
-                }
-                const double f = std::ldexp(1.0, -s);
-                const real_t<T> f1 = static_cast<real_t<T>>(f);
-                for (std::size_t k = 0; k < nn; ++k) A[k] *= f1;
-                if (overflowed) {
-                    ops.mul(A, A, A2);
-                    ops.mul(A2, A2, A4);
-                    ops.mul(A4, A2, A6);
-                } else {
-                    const real_t<T> f2 = static_cast<real_t<T>>(std::ldexp(1.0, -2 * s));
-                    const real_t<T> f4 = static_cast<real_t<T>>(std::ldexp(1.0, -4 * s));
-                    const real_t<T> f6 = static_cast<real_t<T>>(std::ldexp(1.0, -6 * s));
-                    for (std::size_t k = 0; k < nn; ++k) {
-                        A2[k] *= f2;
-                        A4[k] *= f4;
-                        A6[k] *= f6;
-                    }
-                }
-            }
+        const real_t<T> f2 = static_cast<real_t<T>>(std::ldexp(1.0, -2 * s));
+        const real_t<T> f4 = static_cast<real_t<T>>(std::ldexp(1.0, -4 * s));
+        const real_t<T> f6 = static_cast<real_t<T>>(std::ldexp(1.0, -6 * s));
+        for (std::size_t k = 0; k < nn; ++k) {
+            A2[k] *= f2;
+            A4[k] *= f4;
+            A6[k] *= f6;
         }
     }
+    return Aorig;
+}
+
+// dst = sum over the even powers A^{2k} (identity included) of coefficient c[2k + odd], for the
+// degree-m approximant (m in {3, 5, 7, 9}); real coefficients, so no complex multiply.
+template <class T>
+void pade_lincomb(const Work<T>& w, int n, T* dst, const double* c, int m, bool odd) {
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    const T* pw[] = {nullptr, w.A2, w.A4, w.A6, w.A8};
+    const int top = (m - 1) / 2;  // highest power index 2*top
+    for (std::size_t k = 0; k < nn; ++k) dst[k] = T(0);
+    for (int p = 1; p <= top; ++p) {
+        const real_t<T> cp = static_cast<real_t<T>>(c[2 * p + odd]);
+        const T* src = pw[p];
+        for (std::size_t k = 0; k < nn; ++k) dst[k] += cp * src[k];
+    }
+    const real_t<T> c0 = static_cast<real_t<T>>(c[odd]);
+    for (int i = 0; i < n; ++i) dst[static_cast<std::size_t>(i) * n + i] += c0;
+}
+
+// U (odd part) and V (even part) of the degree-13 approximant, AMH09 eq. (2.6)-(2.7) order.
+template <class T, class Ops>
+void pade13_uv(const Ops& ops, Work<T>& w) {
+    const int n = ops.d();
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    const double* b = pade::kB13;
+    const T *A2 = w.A2, *A4 = w.A4, *A6 = w.A6;
+    T *U = w.U, *V = w.V, *tmp = w.tmp;
+    auto R = [](double x) { return static_cast<real_t<T>>(x); };  // real coefficients
+    for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
+    for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
+    for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
+    ops.mul_add(A6, tmp, V);  // V holds W = A6 W1 + W2 for now
+    ops.mul(w.A, V, U);
+    for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[12]) * A6[k] + R(b[10]) * A4[k] + R(b[8]) * A2[k];
+    for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[6]) * A6[k] + R(b[4]) * A4[k] + R(b[2]) * A2[k];
+    for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[0]);
+    ops.mul_add(A6, tmp, V);
+}
+
+// X = Q^{-1} P into w.U, P = V + U, Q = V - U from the (scaled) powers. Returns 0 or the solve's
+// info (> 0: Q exactly singular).
+template <class T, class Ops>
+int pade_evaluate(const Ops& ops, Work<T>& w, int m) {
+    const int n = ops.d();
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    T *U = w.U, *V = w.V;
     if (m == 13) {
-        pade13();
+        pade13_uv(ops, w);
     } else {
-        pade_low(m);
+        const double* c = m == 3 ? pade::kB3 : m == 5 ? pade::kB5 : m == 7 ? pade::kB7 : pade::kB9;
+        pade_lincomb(w, n, w.tmp, c, m, true);
+        ops.mul(w.A, w.tmp, U);
+        pade_lincomb(w, n, V, c, m, false);
     }
-    // P = V + U -> U,  Q = V - U -> V;  X = Q^{-1} P -> U.
     for (std::size_t k = 0; k < nn; ++k) {
         const T uk = U[k], vk = V[k];
         U[k] = vk + uk;
         V[k] = vk - uk;
     }
-    const int info = ops.solve_commuting(V, U, w.ipiv.data());
-    if (info != 0) {
-        std::fill(out, out + nn, T(std::numeric_limits<real_t<T>>::quiet_NaN()));
-        return info > 0 ? kSingular : kInternal;
-    }
-    T* X = U;
+    return ops.solve_commuting(V, U, w.ipiv.data());
+}
+
+// ---- squaring: X <- X^(2^s), the exact diagonal restored for (quasi-)triangular input ------------
+
+// Squares the approximant in w.U s times; for structured input (Aorig the unscaled, (quasi-)upper
+// triangular A; w.A the scaled one) the structure is imposed and the diagonal (blocks) and first
+// superdiagonal recomputed at every step (AMH09 Code Fragment 2.1). Returns the buffer holding X.
+template <class T, class Ops>
+T* square(const Ops& ops, Work<T>& w, int s, const T* Aorig, Structure st) {
+    const int n = ops.d();
+    const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;
+    T* X = w.U;
     if (structured) {  // exp keeps the (quasi-)triangular structure exactly; pivoting may not
+        const T* A = w.A;
         for (int i = 1; i < n; ++i)
             for (int j = 0; j < i; ++j)
                 if (j < i - 1 || A[static_cast<std::size_t>(i) * n + j] == T(0))
                     X[static_cast<std::size_t>(i) * n + j] = T(0);
+        recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -s), st);
     }
-    if (structured) recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -s), st);
-    T* Y = tmp;
+    T* Y = w.tmp;
     for (int i = s - 1; i >= 0; --i) {
         ops.mul(X, X, Y);
         std::swap(X, Y);
         if (structured) recompute_diagonal(Aorig, X, n, std::ldexp(1.0, -i), st);
     }
+    return X;
+}
+
+// out = X (or X^T for transposed input); the status from X's entries (inf: overflow, NaN).
+template <class T>
+std::int8_t store_result(const T* X, T* out, int n, bool transpose) {
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
     bool any_inf = false, any_nan = false;
     // x - x is 0 for finite x and NaN otherwise: one vectorised pass decides whether to look closer.
     const real_t<T>* xs = reinterpret_cast<const real_t<T>*>(X);
@@ -1120,6 +837,52 @@ std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
     return any_nan ? kNaNResult : (any_inf ? kOverflow : kOk);
 }
 
+// exp of a diagonal matrix.
+template <class T>
+std::int8_t expm_diagonal(const T* A, T* out, int n) {
+    std::fill(out, out + static_cast<std::size_t>(n) * n, T(0));
+    bool finite = true;
+    for (int i = 0; i < n; ++i) {
+        out[static_cast<std::size_t>(i) * n + i] = exp_scalar(A[static_cast<std::size_t>(i) * n + i]);
+        finite = finite && is_finite(out[static_cast<std::size_t>(i) * n + i]);
+    }
+    return finite ? kOk : kOverflow;
+}
+
+// out = exp(a) for one finite d x d matrix (row-major); w holds the workspace for this d.
+template <class T, class Ops>
+std::int8_t expm_one(const T* ain, T* out, const Ops& ops, Work<T>& w) {
+    const int n = ops.d();
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    // Lower triangular input is handled as its (upper triangular) transpose: expm(A^T) = expm(A)^T.
+    const bool transpose = n > 1 && strictly_upper_zero(ain, n) && !(classify(ain, n) == Structure::kDiagonal);
+    T* A = w.A;
+    if (transpose) {
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) A[static_cast<std::size_t>(j) * n + i] = ain[static_cast<std::size_t>(i) * n + j];
+    } else {
+        std::copy(ain, ain + nn, A);
+    }
+    const Structure st = classify(A, n);
+    if (st == Structure::kDiagonal) return expm_diagonal(A, out, n);
+    // A general (not triangular) 2x2 matrix: closed form, unless it overflows (real 2x2 matrices
+    // are classified quasi-triangular).
+    if constexpr (Ops::kD == 2) {
+        if ((st == Structure::kGeneral || st == Structure::kQuasiUpper) && expm_2x2_closed(A, out)) return kOk;
+    }
+    abs_entries(A, w.absA, nn);
+    const PadeParams p = ParamSelection<T, Ops>(ops, w).select();
+    const bool structured = st == Structure::kUpper || st == Structure::kQuasiUpper;
+    const T* Aorig = A;  // the unscaled matrix, for the exact diagonal of structured input
+    if (p.s > 0 || p.overflowed) Aorig = scale_powers(ops, w, p.s, p.overflowed, structured);
+    const int info = pade_evaluate(ops, w, p.m);
+    if (info != 0) {
+        std::fill(out, out + nn, T(std::numeric_limits<real_t<T>>::quiet_NaN()));
+        return info > 0 ? kSingular : kInternal;
+    }
+    return store_result(square(ops, w, p.s, Aorig, st), out, n, transpose);
+}
+
 template <class T>
 std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
     const std::size_t nn = static_cast<std::size_t>(d) * d;
@@ -1131,15 +894,15 @@ std::int8_t expm_dispatch(const T* a, T* out, int d, Work<T>& w) {
     }
     switch (d) {
         case 2: return expm_one(a, out, FusedOps<T, 2>{}, w);
-        case 3: return expm_one(a, out, SmallOps<T, 3>{}, w);
+        case 3: return expm_one(a, out, DenseOps<T, 3>(), w);
         case 4: return expm_one(a, out, FusedOps<T, 4>{}, w);
-        case 5: return expm_one(a, out, SmallOps<T, 5>{}, w);
-        case 6: return expm_one(a, out, SmallOps<T, 6>{}, w);
-        case 7: return expm_one(a, out, SmallOps<T, 7>{}, w);
+        case 5: return expm_one(a, out, DenseOps<T, 5>(), w);
+        case 6: return expm_one(a, out, DenseOps<T, 6>(), w);
+        case 7: return expm_one(a, out, DenseOps<T, 7>(), w);
         case 8: return expm_one(a, out, FusedOps<T, 8>{}, w);
         case 16: return expm_one(a, out, FusedOps<T, 16>{}, w);
         default:  // d = 9..15 and d > 16: BLAS-3 was measured faster than the fused kernel there
-            return expm_one(a, out, BlasOps<T>(d), w);
+            return expm_one(a, out, DenseOps<T, 0>(d), w);
     }
 }
 
@@ -1153,27 +916,8 @@ void expm_batch_isa(const T* a, T* out, std::int64_t batch, int d, int n_threads
         return;
     }
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
-    // Chunks of roughly equal work, at least four per thread.
-    const double per = static_cast<double>(d) * d * d;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        // Every thread reaches the worksharing loop even if its workspace allocation failed.
-        std::unique_ptr<Work<T>> w;
-        try {
-            w = std::make_unique<Work<T>>(d);
-        } catch (...) {
-#pragma omp critical(nnla_expm_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b)
-            status[b] = w ? expm_dispatch(a + b * nn, out + b * nn, d, *w) : static_cast<std::int8_t>(kInternal);
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<Work<T>>(batch, d, split_by_cost(batch, n_threads, static_cast<double>(d) * d * d), status,
+                       [&](std::int64_t b, Work<T>& w) { return expm_dispatch(a + b * nn, out + b * nn, d, w); });
 }
 
 template void expm_batch_isa<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);

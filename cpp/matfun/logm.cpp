@@ -276,17 +276,27 @@ int real_route(LogWork& w) {
 
 }  // namespace
 
+namespace {
+
 template <class R>
-void logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
+void real_pass(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     schur::real_input_batch<LogWork>(a, out, batch, d, n_threads, status, real_route);
 }
 
 template <class R>
-void logm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count,
-                             int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
+void complex_pass(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count, int d,
+                  int n_threads, std::int8_t* status) {
     schur::real_input_complex_batch<LogWork>(a, out, idx, count, d, n_threads, status, complex_route);
+}
+
+}  // namespace
+
+template <class R>
+std::complex<R>* logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                                 std::int8_t* status, const ComplexOut<R>& complex_out) {
+    lapack::ensure_single_threaded_blas();
+    return schur::real_then_complex(a, out, batch, d, n_threads, status, complex_out, real_pass<R>,
+                                    complex_pass<R>);
 }
 
 template <class T>
@@ -295,12 +305,10 @@ void logm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_thr
     schur::complex_input_batch<LogWork>(a, out, batch, d, n_threads, status, complex_route);
 }
 
-template void logm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
-template void logm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
-template void logm_real_complex_batch<float>(const float*, std::complex<float>*, const std::int64_t*,
-                                             std::int64_t, int, int, std::int8_t*);
-template void logm_real_complex_batch<double>(const double*, cd*, const std::int64_t*, std::int64_t, int,
-                                              int, std::int8_t*);
+template std::complex<float>* logm_real_batch<float>(const float*, float*, std::int64_t, int, int,
+                                                     std::int8_t*, const ComplexOut<float>&);
+template cd* logm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*,
+                                     const ComplexOut<double>&);
 template void logm_complex_batch<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
                                                       std::int64_t, int, int, std::int8_t*);
 template void logm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);

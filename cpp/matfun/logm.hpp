@@ -6,17 +6,17 @@
 #include <complex>
 #include <cstdint>
 
+#include "matfun/real_complex.hpp"
+
 namespace nnla::matfun {
 
-// Real input, real output: out[b] = logm(a[b]), status[b] an nnla::Status code, or
-// schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
-// result is complex; logm_real_complex_batch computes those into a complex output.
+// Real input: out[b] = logm(a[b]), status[b] an nnla::Status code. Where some matrix has a
+// negative real eigenvalue its logm is complex, and so is the whole output: complex_out() gives
+// it (called at most once, outside any parallel region), it receives every result, and it is
+// returned (out then holds only the real pass); otherwise the result is in out and nullptr is returned.
 template <class R>
-void logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
-                     std::int8_t* status);
-template <class R>
-void logm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
-                             std::int64_t count, int d, int n_threads, std::int8_t* status);
+std::complex<R>* logm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                                 std::int8_t* status, const ComplexOut<R>& complex_out);
 
 // Complex input: out[b] = logm(a[b]); status[b] an nnla::Status code.
 template <class T>

@@ -49,45 +49,15 @@ int direct_schur(W* a, W* z, int n, W* tau, W* work, QR&& qr) {
 
 }  // namespace
 
-#define NNLA_DECLARE_VARIANT(ns) \
-    namespace ns {               \
-    int real_hqr_small(double* h, double* z, int n); \
-    int real_schur_small(double* a, double* z, int n, double* tau, double* w); \
-    }
-NNLA_DECLARE_VARIANT(isa_base)
-#if defined(NNLA_HAVE_ISA_AVX2)
-NNLA_DECLARE_VARIANT(isa_avx2)
-#endif
-#if defined(NNLA_HAVE_ISA_AVX512)
-NNLA_DECLARE_VARIANT(isa_avx512)
-#endif
-#undef NNLA_DECLARE_VARIANT
+NNLA_ISA_DECLARE(int real_hqr_small(double* h, double* z, int n);
+                 int real_schur_small(double* a, double* z, int n, double* tau, double* w);)
 
 namespace {
-// The variant of schur_kernel.cpp's real_hqr_small that matches this CPU.
-int real_hqr_small_dispatch(double* h, double* z, int n) {
-    switch (cpu_isa()) {
-#if defined(NNLA_HAVE_ISA_AVX512)
-        case Isa::kAvx512: return isa_avx512::real_hqr_small(h, z, n);
-#endif
-#if defined(NNLA_HAVE_ISA_AVX2)
-        case Isa::kAvx2: return isa_avx2::real_hqr_small(h, z, n);
-#endif
-        default: return isa_base::real_hqr_small(h, z, n);
-    }
-}
-
-// The variant of schur_kernel.cpp's real_schur_small (Hessenberg reduction, Z, QR iteration).
+// The variants of schur_kernel.cpp's real_hqr_small (QR iteration) and real_schur_small (Hessenberg
+// reduction, Z, QR iteration) that match this CPU.
+int real_hqr_small_dispatch(double* h, double* z, int n) { return NNLA_ISA_CALL(real_hqr_small, h, z, n); }
 int real_schur_small_dispatch(double* a, double* z, int n, double* tau, double* w) {
-    switch (cpu_isa()) {
-#if defined(NNLA_HAVE_ISA_AVX512)
-        case Isa::kAvx512: return isa_avx512::real_schur_small(a, z, n, tau, w);
-#endif
-#if defined(NNLA_HAVE_ISA_AVX2)
-        case Isa::kAvx2: return isa_avx2::real_schur_small(a, z, n, tau, w);
-#endif
-        default: return isa_base::real_schur_small(a, z, n, tau, w);
-    }
+    return NNLA_ISA_CALL(real_schur_small, a, z, n, tau, w);
 }
 }  // namespace
 

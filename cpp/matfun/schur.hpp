@@ -10,13 +10,13 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <exception>
 #include <limits>
-#include <memory>
 #include <type_traits>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/status.hpp"
+#include "matfun/real_complex.hpp"
 
 namespace nnla::matfun::schur {
 
@@ -167,34 +167,17 @@ struct RouteWork {
           iblk(2 * static_cast<std::size_t>(d)) {}
 };
 
-// Runs one(b, work) for every b < batch on nt OpenMP threads, each thread with its own Work(d).
-// one() must not throw; an allocation failure of a workspace is rethrown after the loop.
+// status[b] = one(b, work) for every b < batch (core/batch.hpp's loop), each thread with its own
+// Work(d); the split of the Schur functions (about 30 d^3 per matrix, chunks of 50000).
 template <class Work, class F>
-void for_batch(std::int64_t batch, int d, int nt_req, F&& one) {
-    if (batch <= 0) return;
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(nt_req, batch)));
+void for_batch(std::int64_t batch, int d, int n_threads, std::int8_t* status, F&& one) {
     const double per = static_cast<double>(d) * d * d * 30.0;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(50000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        std::unique_ptr<Work> w;
-        try {
-            w = std::make_unique<Work>(d);
-        } catch (...) {
-#pragma omp critical(nnla_schur_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b) one(b, w.get());
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<Work>(batch, d, split_by_cost(batch, n_threads, per, 50000.0), status, one);
 }
 
 // Marker status of real_input_batch for a matrix with a negative real eigenvalue (its principal
-// square root / logarithm is complex); real_input_complex_batch then computes it. Never returned
-// to Python.
+// square root / logarithm is complex); real_then_complex then computes it with
+// real_input_complex_batch. Never leaves the core.
 constexpr std::int8_t kComplexNeeded = -1;
 
 std::int8_t info_status(int info);  // LAPACK info -> kNotConverged / kInternal
@@ -206,27 +189,24 @@ template <class Work, class R, class RealF>
 void real_input_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
                       std::int8_t* status, RealF&& real_f) {
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+    for_batch<Work>(batch, d, n_threads, status, [&](std::int64_t b, Work& w) -> int {
         R* ob = out + b * nn;
         int st;
-        if (!w) {
-            st = kInternal;
-        } else if (!load_colmajor(a + b * nn, d, w->rt.data())) {
+        if (!load_colmajor(a + b * nn, d, w.rt.data())) {
             st = kNonFinite;
         } else {
-            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            const int info = w.schur.real_schur(w.rt.data(), w.rz.data());
             if (info != 0) {
                 st = info_status(info);
-            } else if (has_negative_real_eigenvalue(w->rt.data(), d)) {
-                status[b] = kComplexNeeded;
-                return;
+            } else if (has_negative_real_eigenvalue(w.rt.data(), d)) {
+                return kComplexNeeded;
             } else {
-                st = real_f(*w);
-                if (st == 0) store_rowmajor(w->rx.data(), d, ob);
+                st = real_f(w);
+                if (st == 0) store_rowmajor(w.rx.data(), d, ob);
             }
         }
         if (st != 0) fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
+        return st;
     });
 }
 
@@ -237,25 +217,47 @@ void real_input_complex_batch(const R* a, std::complex<R>* out, const std::int64
                               std::int64_t count, int d, int n_threads, std::int8_t* status,
                               ComplexF&& complex_f) {
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    for_batch<Work>(count, d, n_threads, [&](std::int64_t k, Work* w) {
+    std::vector<std::int8_t> st_idx(static_cast<std::size_t>(count));
+    for_batch<Work>(count, d, n_threads, st_idx.data(), [&](std::int64_t k, Work& w) -> int {
         const std::int64_t b = idx[k];
         std::complex<R>* ob = out + b * nn;
         int st;
-        if (!w || !load_colmajor(a + b * nn, d, w->rt.data())) {
+        if (!load_colmajor(a + b * nn, d, w.rt.data())) {
             st = kInternal;  // the first pass saw this matrix finite
         } else {
-            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            const int info = w.schur.real_schur(w.rt.data(), w.rz.data());
             if (info != 0) {
                 st = info_status(info);
             } else {
-                rsf2csf(w->rt.data(), w->rz.data(), w->ca.data(), w->cz.data(), d);
-                st = complex_f(*w);
-                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+                rsf2csf(w.rt.data(), w.rz.data(), w.ca.data(), w.cz.data(), d);
+                st = complex_f(w);
+                if (st == 0) store_rowmajor(w.cx.data(), d, ob);
             }
         }
         if (st != 0) fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
+        return st;
     });
+    for (std::int64_t k = 0; k < count; ++k) status[idx[k]] = st_idx[static_cast<std::size_t>(k)];
+}
+
+// Real input: real_pass(a, out, batch, d, n_threads, status) over the stack; where it left
+// kComplexNeeded, the output becomes complex: complex_out() gives it, the real results are copied
+// into it and complex_pass(a, cout, idx, count, d, n_threads, status) computes the matrices idx[0..count).
+// Returns the complex output, or nullptr when every result is real (then in out).
+template <class R, class RealPass, class ComplexPass>
+std::complex<R>* real_then_complex(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                                   std::int8_t* status, const ComplexOut<R>& complex_out,
+                                   RealPass&& real_pass, ComplexPass&& complex_pass) {
+    real_pass(a, out, batch, d, n_threads, status);
+    std::vector<std::int64_t> idx;
+    for (std::int64_t b = 0; b < batch; ++b)
+        if (status[b] == kComplexNeeded) idx.push_back(b);
+    if (idx.empty()) return nullptr;
+    std::complex<R>* cout = complex_out();
+    const std::size_t total = static_cast<std::size_t>(batch) * d * d;
+    for (std::size_t k = 0; k < total; ++k) cout[k] = std::complex<R>(out[k], R(0));
+    complex_pass(a, cout, idx.data(), static_cast<std::int64_t>(idx.size()), d, n_threads, status);
+    return cout;
 }
 
 // Complex input: complex Schur form (w.ca, w.cz), then complex_f(w) computes the result into w.cx.
@@ -263,24 +265,22 @@ template <class Work, class T, class ComplexF>
 void complex_input_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads,
                          std::int8_t* status, ComplexF&& complex_f) {
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    for_batch<Work>(batch, d, n_threads, [&](std::int64_t b, Work* w) {
+    for_batch<Work>(batch, d, n_threads, status, [&](std::int64_t b, Work& w) -> int {
         T* ob = out + b * nn;
         int st;
-        if (!w) {
-            st = kInternal;
-        } else if (!load_colmajor(a + b * nn, d, w->ca.data())) {
+        if (!load_colmajor(a + b * nn, d, w.ca.data())) {
             st = kNonFinite;
         } else {
-            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            const int info = w.schur.complex_schur(w.ca.data(), w.cz.data());
             if (info != 0) {
                 st = info_status(info);
             } else {
-                st = complex_f(*w);
-                if (st == 0) store_rowmajor(w->cx.data(), d, ob);
+                st = complex_f(w);
+                if (st == 0) store_rowmajor(w.cx.data(), d, ob);
             }
         }
         if (st != 0) fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
+        return st;
     });
 }
 

@@ -20,16 +20,14 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <exception>
 #include <limits>
-#include <memory>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/dense.hpp"
 #include "core/normest.hpp"
 #include "core/status.hpp"
 #include "core/traits.hpp"
-#include "matfun/expm_frechet_ops.hpp"
 
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
@@ -203,15 +201,15 @@ std::int8_t signm_dispatch(const T* a, T* out, double* resid, int d, SWork<T>& w
         }
     }
     switch (d) {
-        case 2: return signm_one(a, out, resid, LuOps<T, 2>(2), w);
-        case 3: return signm_one(a, out, resid, LuOps<T, 3>(3), w);
-        case 4: return signm_one(a, out, resid, LuOps<T, 4>(4), w);
-        case 5: return signm_one(a, out, resid, LuOps<T, 5>(5), w);
-        case 6: return signm_one(a, out, resid, LuOps<T, 6>(6), w);
-        case 7: return signm_one(a, out, resid, LuOps<T, 7>(7), w);
-        case 8: return signm_one(a, out, resid, LuOps<T, 8>(8), w);
-        case 16: return signm_one(a, out, resid, LuOps<T, 16>(16), w);
-        default: return signm_one(a, out, resid, LuOps<T, 0>(d), w);
+        case 2: return signm_one(a, out, resid, DenseOps<T, 2>(2), w);
+        case 3: return signm_one(a, out, resid, DenseOps<T, 3>(3), w);
+        case 4: return signm_one(a, out, resid, DenseOps<T, 4>(4), w);
+        case 5: return signm_one(a, out, resid, DenseOps<T, 5>(5), w);
+        case 6: return signm_one(a, out, resid, DenseOps<T, 6>(6), w);
+        case 7: return signm_one(a, out, resid, DenseOps<T, 7>(7), w);
+        case 8: return signm_one(a, out, resid, DenseOps<T, 8>(8), w);
+        case 16: return signm_one(a, out, resid, DenseOps<T, 16>(16), w);
+        default: return signm_one(a, out, resid, DenseOps<T, 0>(d), w);
     }
 }
 
@@ -227,26 +225,10 @@ void signm_batch_isa(const T* a, T* out, double* resid, std::int64_t batch, int 
         return;
     }
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch)));
-    const double per = 20.0 * d * d * d;
-    std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(20000.0 / per));
-    chunk = std::min<std::int64_t>(chunk, std::max<std::int64_t>(1, batch / (4 * nt)));
-    std::exception_ptr error = nullptr;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        std::unique_ptr<SWork<T>> w;
-        try {
-            w = std::make_unique<SWork<T>>(d);
-        } catch (...) {
-#pragma omp critical(nnla_signm_error)
-            if (!error) error = std::current_exception();
-        }
-#pragma omp for schedule(dynamic, chunk)
-        for (std::int64_t b = 0; b < batch; ++b)
-            status[b] = w ? signm_dispatch(a + b * nn, out + b * nn, resid ? resid + b : nullptr, d, *w)
-                          : static_cast<std::int8_t>(kInternal);
-    }
-    if (error) std::rethrow_exception(error);
+    batch_for<SWork<T>>(batch, d, split_by_cost(batch, n_threads, 20.0 * d * d * d), status,
+                        [&](std::int64_t b, SWork<T>& w) {
+                            return signm_dispatch(a + b * nn, out + b * nn, resid ? resid + b : nullptr, d, w);
+                        });
 }
 
 #define NNLA_INSTANTIATE(T)                                                                       \

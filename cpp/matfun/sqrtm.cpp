@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/batch.hpp"
 #include "core/isa.hpp"
 #include "core/lapack.hpp"
 #include "core/status.hpp"
@@ -411,58 +412,27 @@ int sqrtm2_real(const double* a, double* x) {
 
 template <class R>
 void sqrtm2_real_batch(const R* a, R* out, std::int64_t batch, int n_threads, std::int8_t* status) {
-    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, batch / 256)));
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (std::int64_t b = 0; b < batch; ++b) {
+    batch_for<NoWork>(batch, 2, split_even(batch, n_threads, 256), status, [&](std::int64_t b, NoWork&) -> int {
         double ab[4], xb[4];
         for (int k = 0; k < 4; ++k) ab[k] = static_cast<double>(a[4 * b + k]);
         const int st = sqrtm2_real(ab, xb);
-        if (st == schur::kComplexNeeded) {
-            status[b] = schur::kComplexNeeded;
-            continue;
-        }
+        if (st == schur::kComplexNeeded) return st;
         if (st == kOk) {
             for (int k = 0; k < 4; ++k) out[4 * b + k] = static_cast<R>(xb[k]);
         } else {
             schur::fill_nan(out + 4 * b, 4);
         }
-        status[b] = static_cast<std::int8_t>(st);
-    }
+        return st;
+    });
 }
 
 }  // namespace
 
-#define NNLA_DECLARE_VARIANT(ns)                                                                 \
-    namespace ns {                                                                             \
-    bool sqrtm_newton_isa(const double* a, double* x, int d);                                  \
-    bool sqrtm_newton_isa(const cd* a, cd* x, int d);                                          \
-    }
-NNLA_DECLARE_VARIANT(isa_base)
-#if defined(NNLA_HAVE_ISA_AVX2)
-NNLA_DECLARE_VARIANT(isa_avx2)
-#endif
-#if defined(NNLA_HAVE_ISA_AVX512)
-NNLA_DECLARE_VARIANT(isa_avx512)
-#endif
-#undef NNLA_DECLARE_VARIANT
+NNLA_ISA_DECLARE(bool sqrtm_newton_isa(const double* a, double* x, int d);
+                 bool sqrtm_newton_isa(const cd* a, cd* x, int d);)
 
-namespace {
-template <class T>
-bool newton_variant(const T* a, T* x, int d) {
-    switch (cpu_isa()) {
-#if defined(NNLA_HAVE_ISA_AVX512)
-        case Isa::kAvx512: return isa_avx512::sqrtm_newton_isa(a, x, d);
-#endif
-#if defined(NNLA_HAVE_ISA_AVX2)
-        case Isa::kAvx2: return isa_avx2::sqrtm_newton_isa(a, x, d);
-#endif
-        default: return isa_base::sqrtm_newton_isa(a, x, d);
-    }
-}
-}  // namespace
-
-bool sqrtm_newton(const double* a, double* x, int d) { return newton_variant(a, x, d); }
-bool sqrtm_newton(const cd* a, cd* x, int d) { return newton_variant(a, x, d); }
+bool sqrtm_newton(const double* a, double* x, int d) { return NNLA_ISA_CALL(sqrtm_newton_isa, a, x, d); }
+bool sqrtm_newton(const cd* a, cd* x, int d) { return NNLA_ISA_CALL(sqrtm_newton_isa, a, x, d); }
 
 namespace {
 
@@ -488,47 +458,52 @@ bool try_newton(const T* a, T* out, int d, NewtonRouteWork& w) {
     return true;
 }
 
-}  // namespace
-
+// The real pass of sqrtm_real_batch: real results, kComplexNeeded where the root is complex.
 template <class R>
-void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
+void real_pass(const R* a, R* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
     if (d == 2) return sqrtm2_real_batch(a, out, batch, n_threads, status);
     if (!use_newton(d))
         return schur::real_input_batch<RouteWork>(a, out, batch, d, n_threads, status, real_route);
     // As schur::real_input_batch, with the fast path tried first on each matrix.
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {
+    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, status, [&](std::int64_t b, NewtonRouteWork& w) -> int {
         R* ob = out + b * nn;
         int st;
-        if (!w) {
-            st = kInternal;
-        } else if (try_newton<double>(a + b * nn, ob, d, *w)) {
+        if (try_newton<double>(a + b * nn, ob, d, w)) {
             st = kOk;
-        } else if (!schur::load_colmajor(a + b * nn, d, w->rt.data())) {
+        } else if (!schur::load_colmajor(a + b * nn, d, w.rt.data())) {
             st = kNonFinite;
         } else {
-            const int info = w->schur.real_schur(w->rt.data(), w->rz.data());
+            const int info = w.schur.real_schur(w.rt.data(), w.rz.data());
             if (info != 0) {
                 st = schur::info_status(info);
-            } else if (schur::has_negative_real_eigenvalue(w->rt.data(), d)) {
-                status[b] = schur::kComplexNeeded;
-                return;
+            } else if (schur::has_negative_real_eigenvalue(w.rt.data(), d)) {
+                return schur::kComplexNeeded;
             } else {
-                st = real_route(*w);
-                if (st == 0) schur::store_rowmajor(w->rx.data(), d, ob);
+                st = real_route(w);
+                if (st == 0) schur::store_rowmajor(w.rx.data(), d, ob);
             }
         }
         if (st != 0) schur::fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
+        return st;
     });
 }
 
+// The complex pass: matrices idx[0..count) of real input, complex output.
 template <class R>
-void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count,
-                              int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
+void complex_pass(const R* a, std::complex<R>* out, const std::int64_t* idx, std::int64_t count, int d,
+                  int n_threads, std::int8_t* status) {
     schur::real_input_complex_batch<RouteWork>(a, out, idx, count, d, n_threads, status, complex_route);
+}
+
+}  // namespace
+
+template <class R>
+std::complex<R>* sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                                  std::int8_t* status, const ComplexOut<R>& complex_out) {
+    lapack::ensure_single_threaded_blas();
+    return schur::real_then_complex(a, out, batch, d, n_threads, status, complex_out, real_pass<R>,
+                                    complex_pass<R>);
 }
 
 template <class T>
@@ -538,35 +513,31 @@ void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_th
         return schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
     // As schur::complex_input_batch, with the fast path tried first on each matrix.
     const std::size_t nn = static_cast<std::size_t>(d) * d;
-    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, [&](std::int64_t b, NewtonRouteWork* w) {
+    schur::for_batch<NewtonRouteWork>(batch, d, n_threads, status, [&](std::int64_t b, NewtonRouteWork& w) -> int {
         T* ob = out + b * nn;
         int st;
-        if (!w) {
-            st = kInternal;
-        } else if (try_newton<cd>(a + b * nn, ob, d, *w)) {
+        if (try_newton<cd>(a + b * nn, ob, d, w)) {
             st = kOk;
-        } else if (!schur::load_colmajor(a + b * nn, d, w->ca.data())) {
+        } else if (!schur::load_colmajor(a + b * nn, d, w.ca.data())) {
             st = kNonFinite;
         } else {
-            const int info = w->schur.complex_schur(w->ca.data(), w->cz.data());
+            const int info = w.schur.complex_schur(w.ca.data(), w.cz.data());
             if (info != 0) {
                 st = schur::info_status(info);
             } else {
-                st = complex_route(*w);
-                if (st == 0) schur::store_rowmajor(w->cx.data(), d, ob);
+                st = complex_route(w);
+                if (st == 0) schur::store_rowmajor(w.cx.data(), d, ob);
             }
         }
         if (st != 0) schur::fill_nan(ob, nn);
-        status[b] = static_cast<std::int8_t>(st);
+        return st;
     });
 }
 
-template void sqrtm_real_batch<float>(const float*, float*, std::int64_t, int, int, std::int8_t*);
-template void sqrtm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*);
-template void sqrtm_real_complex_batch<float>(const float*, std::complex<float>*, const std::int64_t*,
-                                              std::int64_t, int, int, std::int8_t*);
-template void sqrtm_real_complex_batch<double>(const double*, cd*, const std::int64_t*, std::int64_t, int,
-                                               int, std::int8_t*);
+template std::complex<float>* sqrtm_real_batch<float>(const float*, float*, std::int64_t, int, int,
+                                                      std::int8_t*, const ComplexOut<float>&);
+template cd* sqrtm_real_batch<double>(const double*, double*, std::int64_t, int, int, std::int8_t*,
+                                      const ComplexOut<double>&);
 template void sqrtm_complex_batch<std::complex<float>>(const std::complex<float>*, std::complex<float>*,
                                                        std::int64_t, int, int, std::int8_t*);
 template void sqrtm_complex_batch<cd>(const cd*, cd*, std::int64_t, int, int, std::int8_t*);

@@ -21,6 +21,8 @@
 #include <complex>
 #include <cstdint>
 
+#include "matfun/real_complex.hpp"
+
 namespace nnla::matfun {
 
 constexpr int kNewtonMinOrder = 3;
@@ -47,16 +49,14 @@ double zero_eigenvalue_tol(const double* t, int n);
 double zero_eigenvalue_tol(const std::complex<double>* t, int n);
 double coupling_tol(double fro_norm, int n);
 
-// Real input, real output: out[b] = sqrtm(a[b]), status[b] an nnla::Status code, or
-// schur::kComplexNeeded (output slice untouched) where a has a negative real eigenvalue and the
-// result is complex; sqrtm_real_complex_batch computes those into a complex output. d = 2 takes a
+// Real input: out[b] = sqrtm(a[b]), status[b] an nnla::Status code. Where some matrix has a
+// negative real eigenvalue its sqrtm is complex, and so is the whole output: complex_out() gives
+// it (called at most once, outside any parallel region), it receives every result, and it is
+// returned (out then holds only the real pass); otherwise the result is in out and nullptr is returned. d = 2 takes a
 // fused path in registers: the same real Schur method without workspace or BLAS calls.
 template <class R>
-void sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
-                     std::int8_t* status);
-template <class R>
-void sqrtm_real_complex_batch(const R* a, std::complex<R>* out, const std::int64_t* idx,
-                             std::int64_t count, int d, int n_threads, std::int8_t* status);
+std::complex<R>* sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
+                                 std::int8_t* status, const ComplexOut<R>& complex_out);
 
 // Complex input: out[b] = sqrtm(a[b]); status[b] an nnla::Status code.
 template <class T>

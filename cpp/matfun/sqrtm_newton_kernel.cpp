@@ -35,11 +35,13 @@
 #include <cstring>
 #include <limits>
 
+#include "core/dense.hpp"
+
 namespace nnla::matfun {
 NNLA_ISA_BEGIN
 namespace {
 
-constexpr int kMaxD = 16;
+constexpr int kMaxD = PlanarOps<0, false>::kMaxD;
 constexpr double kU = 0x1p-53;
 constexpr int kMaxIter = 10;
 constexpr int kLateStep = 6;
@@ -49,282 +51,17 @@ constexpr int kLateStep = 6;
 // the steps would mostly be wasted there. Only speed depends on it, not accuracy.
 constexpr double kCondMax = 1e4;
 
-template <int W>
-struct VecD {
-    typedef double type __attribute__((vector_size(W * sizeof(double))));
-    // for loads and stores at any double-aligned address (no vector returned from a function: that
-    // would change the ABI between the ISA variants)
-    typedef double unaligned __attribute__((vector_size(W * sizeof(double)), aligned(8), may_alias));
-};
-
 // A matrix is a plane of kS doubles (row-major, row stride d), and for complex data a second plane
-// (imaginary parts) right after it.
+// (imaginary parts) right after it (core/dense.hpp's PlanarOps: products, Gauss-Jordan inverse).
 template <int D, bool C>
-struct Newton {
-    static constexpr int kS = D > 0 ? D * D : kMaxD * kMaxD;
-    static constexpr int kLen = C ? 2 * kS : kS;
-    static constexpr bool kVec = D == 4 || D == 8 || D == 16;
-    int n_;
-    explicit Newton(int n) : n_(D > 0 ? D : n) {}
-    int n() const {
-        if constexpr (D > 0) {
-            return D;
-        } else {
-            return n_;
-        }
-    }
-
-    // c = a b.
-    void mul(const double* __restrict a, const double* __restrict b, double* __restrict c) const {
-        if constexpr (kVec) {
-            vec_mul(a, b, c);
-        } else {
-            const int n = this->n();
-            for (int i = 0; i < n; ++i) {
-                double accr[kMaxD], acci[kMaxD];
-                for (int j = 0; j < n; ++j) accr[j] = acci[j] = 0.0;
-                for (int k = 0; k < n; ++k) {
-                    const double xr = a[i * n + k];
-                    const double* br = b + k * n;
-                    if constexpr (C) {
-                        const double xi = a[kS + i * n + k];
-                        const double* bi = b + kS + k * n;
-                        for (int j = 0; j < n; ++j) {
-                            accr[j] += xr * br[j];
-                            accr[j] -= xi * bi[j];
-                            acci[j] += xr * bi[j];
-                            acci[j] += xi * br[j];
-                        }
-                    } else {
-                        for (int j = 0; j < n; ++j) accr[j] += xr * br[j];
-                    }
-                }
-                for (int j = 0; j < n; ++j) c[i * n + j] = accr[j];
-                if constexpr (C)
-                    for (int j = 0; j < n; ++j) c[kS + i * n + j] = acci[j];
-            }
-        }
-    }
-
-    // Products for D in {4, 8, 16} with GCC vector extensions: a block of RB rows of C in registers
-    // while k runs (as the expm kernel's FusedOps), complex data as real and imaginary planes.
-    static void vec_mul(const double* __restrict a, const double* __restrict b, double* __restrict c) {
-        constexpr int W = D >= 8 ? 8 : D;
-        constexpr int NV = D / W;
-        constexpr int RB = C ? (D >= 16 ? 2 : 4) : (D >= 16 ? 4 : D);
-        using V = typename VecD<W>::type;
-        using VU = typename VecD<W>::unaligned;
-        auto load = [](const double* p) -> const VU& { return *reinterpret_cast<const VU*>(p); };
-        auto store = [](double* p, const V& v) { *reinterpret_cast<VU*>(p) = v; };
-#pragma GCC unroll 1
-        for (int i0 = 0; i0 < D; i0 += RB) {
-            V accr[RB][NV], acci[C ? RB : 1][NV];
-#pragma GCC unroll 16
-            for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; ++v) {
-                    accr[r][v] = V{};
-                    if constexpr (C) acci[r][v] = V{};
-                }
-#pragma GCC unroll 2
-            for (int k = 0; k < D; ++k) {
-                V br[NV], bi[NV];
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; ++v) {
-                    br[v] = load(b + k * D + v * W);
-                    if constexpr (C) bi[v] = load(b + kS + k * D + v * W);
-                }
-#pragma GCC unroll 16
-                for (int r = 0; r < RB; ++r) {
-                    const double xr = a[(i0 + r) * D + k];
-                    if constexpr (C) {
-                        const double xi = a[kS + (i0 + r) * D + k];
-#pragma GCC unroll 16
-                        for (int v = 0; v < NV; ++v) {
-                            accr[r][v] += xr * br[v];
-                            accr[r][v] -= xi * bi[v];
-                            acci[r][v] += xr * bi[v];
-                            acci[r][v] += xi * br[v];
-                        }
-                    } else {
-#pragma GCC unroll 16
-                        for (int v = 0; v < NV; ++v) accr[r][v] += xr * br[v];
-                    }
-                }
-            }
-#pragma GCC unroll 16
-            for (int r = 0; r < RB; ++r)
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; ++v) {
-                    store(c + (i0 + r) * D + v * W, accr[r][v]);
-                    if constexpr (C) store(c + kS + (i0 + r) * D + v * W, acci[r][v]);
-                }
-        }
-    }
-
-    // Gauss-Jordan step k on the (already pivoted) w, D in {4, 8, 16}: the pivot row, with entry k
-    // replaced by 1, times (ir + i ii) = 1 / pivot; every other row i minus w_ik times it, with entry
-    // k replaced by 0 first. Whole rows as vectors; entry k is replaced by a select, never by a
-    // scalar store ahead of the vector loads (those would stall on store forwarding).
-    static void vec_eliminate(double* __restrict w, int k, double ir, double ii) {
-        constexpr int W = D >= 8 ? 8 : D;
-        constexpr int NV = D / W;
-        using V = typename VecD<W>::type;
-        using VU = typename VecD<W>::unaligned;
-        auto load = [](const double* p) -> const VU& { return *reinterpret_cast<const VU*>(p); };
-        auto store = [](double* p, const V& v) { *reinterpret_cast<VU*>(p) = v; };
-        const V zero = V{};
-        const V kk = zero + static_cast<double>(k);
-        V col[NV];  // column index of each lane
-        for (int v = 0; v < NV; ++v)
-            for (int l = 0; l < W; ++l) col[v][l] = static_cast<double>(v * W + l);
-        V rkr[NV], rki[NV];
-        for (int v = 0; v < NV; ++v) {
-            const V xr = col[v] == kk ? zero + 1.0 : load(w + k * D + v * W);
-            if constexpr (C) {
-                const V xi = col[v] == kk ? zero : load(w + kS + k * D + v * W);
-                rkr[v] = xr * ir - xi * ii;
-                rki[v] = xr * ii + xi * ir;
-                store(w + kS + k * D + v * W, rki[v]);
-            } else {
-                (void)ii;
-                rkr[v] = xr * ir;
-            }
-            store(w + k * D + v * W, rkr[v]);
-        }
-        for (int i = 0; i < D; ++i) {
-            if (i == k) continue;
-            const double fr = w[i * D + k];
-            if constexpr (C) {
-                const double fi = w[kS + i * D + k];
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; ++v) {
-                    V xr = col[v] == kk ? zero : load(w + i * D + v * W);
-                    V xi = col[v] == kk ? zero : load(w + kS + i * D + v * W);
-                    xr -= fr * rkr[v];
-                    xr += fi * rki[v];
-                    xi -= fr * rki[v];
-                    xi -= fi * rkr[v];
-                    store(w + i * D + v * W, xr);
-                    store(w + kS + i * D + v * W, xi);
-                }
-            } else {
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; ++v) {
-                    V x = col[v] == kk ? zero : load(w + i * D + v * W);
-                    x -= fr * rkr[v];
-                    store(w + i * D + v * W, x);
-                }
-            }
-        }
-    }
-
-    // w <- w^{-1} by Gauss-Jordan elimination with partial pivoting (the pivots of LU with partial
-    // pivoting; rows are swapped as they are chosen, and the columns of the result are swapped back
-    // in reverse order at the end). log2det = log2 |det w|; negdet: det w < 0 (real data). Returns
-    // false for a zero (or NaN) pivot.
-    bool invert(double* __restrict w, double& log2det, bool& negdet) const {
-        const int n = this->n();
-        double* wr = w;
-        double* wi = w + kS;
-        int piv[kMaxD];
-        double l2 = 0.0;
-        bool neg = false;
-        for (int k = 0; k < n; ++k) {
-            int p = k;
-            auto mag = [&](int i) {
-                if constexpr (C) {
-                    return std::abs(wr[i * n + k]) + std::abs(wi[i * n + k]);
-                } else {
-                    return std::abs(wr[i * n + k]);
-                }
-            };
-            double best = mag(k);
-            for (int i = k + 1; i < n; ++i) {
-                const double v = mag(i);
-                if (v > best) {
-                    best = v;
-                    p = i;
-                }
-            }
-            if (!(best > 0.0) || !std::isfinite(best)) return false;
-            piv[k] = p;
-            if (p != k) {
-                neg = !neg;
-                std::swap_ranges(wr + k * n, wr + (k + 1) * n, wr + p * n);
-                if constexpr (C) std::swap_ranges(wi + k * n, wi + (k + 1) * n, wi + p * n);
-            }
-            double rkr[kMaxD], rki[kMaxD];
-            const double pr = wr[k * n + k];
-            if constexpr (C) {
-                const double pi = wi[k * n + k];
-                l2 += std::log2(std::hypot(pr, pi));
-                // 1 / (pr + i pi), scaled so that neither square overflows nor underflows
-                const double s = std::max(std::abs(pr), std::abs(pi));
-                const double yr = pr / s, yi = pi / s;
-                const double t = 1.0 / (s * (yr * yr + yi * yi));
-                const double ir = yr * t, ii = -yi * t;
-                if constexpr (kVec) {
-                    vec_eliminate(wr, k, ir, ii);
-                } else {
-                    for (int j = 0; j < n; ++j) {
-                        const double xr = j == k ? 1.0 : wr[k * n + j], xi = j == k ? 0.0 : wi[k * n + j];
-                        rkr[j] = xr * ir - xi * ii;
-                        rki[j] = xr * ii + xi * ir;
-                    }
-                    for (int j = 0; j < n; ++j) {
-                        wr[k * n + j] = rkr[j];
-                        wi[k * n + j] = rki[j];
-                    }
-                    for (int i = 0; i < n; ++i) {
-                        if (i == k) continue;
-                        const double fr = wr[i * n + k], fi = wi[i * n + k];
-                        double* xr = wr + i * n;
-                        double* xi = wi + i * n;
-                        // entry k of the row becomes 0 - f rk[k] (a select, not a scalar store before
-                        // the loads of the row: that would stall on store forwarding)
-                        for (int j = 0; j < n; ++j) {
-                            double vr = j == k ? 0.0 : xr[j];
-                            double vi = j == k ? 0.0 : xi[j];
-                            vr -= fr * rkr[j];
-                            vr += fi * rki[j];
-                            vi -= fr * rki[j];
-                            vi -= fi * rkr[j];
-                            xr[j] = vr;
-                            xi[j] = vi;
-                        }
-                    }
-                }
-            } else {
-                l2 += std::log2(std::abs(pr));
-                if (pr < 0.0) neg = !neg;
-                const double inv = 1.0 / pr;
-                if constexpr (kVec) {
-                    vec_eliminate(wr, k, inv, 0.0);
-                } else {
-                    for (int j = 0; j < n; ++j) rkr[j] = (j == k ? 1.0 : wr[k * n + j]) * inv;
-                    for (int j = 0; j < n; ++j) wr[k * n + j] = rkr[j];
-                    for (int i = 0; i < n; ++i) {
-                        if (i == k) continue;
-                        const double f = wr[i * n + k];
-                        double* x = wr + i * n;
-                        for (int j = 0; j < n; ++j) x[j] = (j == k ? 0.0 : x[j]) - f * rkr[j];
-                    }
-                }
-            }
-        }
-        for (int k = n - 1; k >= 0; --k) {
-            if (piv[k] == k) continue;
-            const int p = piv[k];
-            for (int i = 0; i < n; ++i) {
-                std::swap(wr[i * n + k], wr[i * n + p]);
-                if constexpr (C) std::swap(wi[i * n + k], wi[i * n + p]);
-            }
-        }
-        log2det = l2;
-        negdet = neg;
-        return true;
-    }
+struct Newton : PlanarOps<D, C> {
+    using Ops = PlanarOps<D, C>;
+    using Ops::invert;
+    using Ops::kLen;
+    using Ops::kS;
+    using Ops::mul;
+    using Ops::n;
+    explicit Newton(int n) : Ops(n) {}
 
     // Sums of squares accumulate per column (one lane each, vectorised; a fixed order).
     static double lanes_total(const double* acc, int n) {
