@@ -464,7 +464,7 @@ def test_score_bad_input(pred, exact, kw, match) -> None:
         pytest.param(("expm", 3, 2), {"seed": -1}, r"seed must be an integer >= 0", id="seed"),
         pytest.param(("expm", 3, 2), {"cond": "exact"}, r"cond must be one of", id="cond"),
         pytest.param(
-            ("expm", 3, 2), {"n_threads": 0}, r"n_threads must be a positive", id="threads"
+            ("expm", 3, 2), {"n_threads": 0}, r"n_threads must be an integer >= 1", id="threads"
         ),
     ],
 )

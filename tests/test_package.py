@@ -152,7 +152,7 @@ def test_omp_num_threads_sets_default(value: str | None, expected: int | None) -
 @pytest.mark.parametrize("k", [0, -2, 2.5, 3.0, True, False, np.bool_(True), "3", [3]], ids=repr)
 def test_set_num_threads_bad_values(k: object) -> None:
     nnla.set_num_threads(2)
-    with pytest.raises(ValueError, match=r"positive integer"):
+    with pytest.raises(ValueError, match=r"k must be an integer >= 1"):
         nnla.set_num_threads(k)
     assert nnla.get_num_threads() == 2, "a rejected value must leave the setting unchanged"
 

@@ -70,7 +70,7 @@ def test_bad_input(fn, w, b, domain, match: str) -> None:
         (lambda: relu.solve_heaviside_1d(W, B, f=[1, 2, np.nan, 0]), r"f contains NaN"),
         (lambda: relu.solve_mass_1d(np.ones((4, 2)), B, f=np.ones(4)), r"needs a 1D network"),
         (lambda: relu.degenerate_neurons(W, B, kind="gauss"), r"kind must be one of"),
-        (lambda: relu.mass_matrix(W, B, n_threads=0), r"n_threads must be a positive integer"),
+        (lambda: relu.mass_matrix(W, B, n_threads=0), r"n_threads must be an integer >= 1"),
         (lambda: relu.ShallowNetwork(W, B, c=np.ones(3)), r"c must have shape \(4,\)"),
         (lambda: relu.ShallowNetwork(W, B, c0=np.nan), r"c0 must be a finite real"),
         (lambda: relu.ShallowNetwork(W, B)(np.ones(2)), r"no output layer"),

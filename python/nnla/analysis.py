@@ -452,6 +452,74 @@ def _eig_leading(op: _Operator, k: int, rng: np.random.Generator, dtype: np.dtyp
     return w[np.argsort(-np.abs(w))]
 
 
+def _spectra_arguments(
+    C: ArrayLike, reference: Reference, k: int | None, adjoint: Any, hermitian: bool,
+    Y: ArrayLike | None, n_iter: int, seed: int,
+) -> tuple[np.ndarray, _Operator, int, int, np.random.Generator, np.ndarray | None]:
+    """The checked arguments of :func:`compare_spectra`: (C, operator, k, n_iter, rng, Y)."""
+    Cd = _as_data(C, "C")
+    m, n = Cd.shape
+    if m == 0 or n == 0:
+        raise ValueError(f"C must be a non-empty matrix, got shape {Cd.shape}")
+    kk = min(10, m, n) if k is None else check_int(k, "k", 1)
+    if kk > min(m, n):
+        raise ValueError(f"k must be <= min(m, n) = {min(m, n)}, got {k}")
+    n_iter = check_int(n_iter, "n_iter", 1)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    op = _as_operator(reference, n, adjoint, hermitian)
+    if op.shape != (m, n):
+        raise ValueError(f"reference has shape {op.shape}, C has {(m, n)}: they must match")
+    Yd = None
+    if Y is not None:
+        Yd = _as_data(Y, "Y")
+        if Yd.shape[0] != n:
+            raise ValueError(f"Y must have {n} rows (the columns of C), got shape {Yd.shape}")
+    return Cd, op, kk, n_iter, rng, Yd
+
+
+def _matched_eigenvalues(
+    Cd: np.ndarray, R: np.ndarray | None, op: _Operator, kk: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eigenvalues of C matched to the reference's (all, or its k leading) by an assignment
+    minimising the total distance: (eig_C, eig_ref, relative differences)."""
+    lc = np.linalg.eigvals(Cd)
+    lr = (
+        np.linalg.eigvals(R)
+        if R is not None
+        else _eig_leading(op, kk, rng, np.result_type(Cd, np.float64))
+    )
+    cost = np.abs(lr[:, None] - lc[None, :])
+    ri, ci = scipy.optimize.linear_sum_assignment(cost)
+    eig_r = lr[ri].astype(complex)
+    eig_c = lc[ci].astype(complex)
+    if not (eig_r.imag.any() or eig_c.imag.any()):
+        eig_r, eig_c = eig_r.real, eig_c.real
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eig_diff = np.abs(eig_c - eig_r) / np.abs(eig_r)
+    return eig_c, eig_r, eig_diff
+
+
+def _relative_distance(
+    Cd: np.ndarray, R: np.ndarray | None, op: _Operator, sr: np.ndarray, n_iter: int,
+    rng: np.random.Generator,
+) -> tuple[float, str]:
+    """``||C - R||_2 / ||R||_2``, exact when R is formed, else by power iteration."""
+    if R is not None:
+        dist = float(np.linalg.norm(Cd - R, 2))
+        nref = float(sr[0]) if sr.size else 0.0
+        method = "exact"
+    else:
+        assert op.adjoint is not None
+        adj = op.adjoint
+        n = Cd.shape[1]
+        dist = _power_norm(
+            lambda B: Cd @ B - op.apply(B), lambda B: Cd.conj().T @ B - adj(B), n, n_iter, rng
+        )
+        nref = float(sr[0])
+        method = f"power iteration ({n_iter} steps)"
+    return (dist / nref if nref > 0 else math.inf), method
+
+
 def compare_spectra(
     C: ArrayLike,
     reference: Reference,
@@ -522,24 +590,10 @@ def compare_spectra(
     >>> rep.angles_left.tolist()
     [0.0, 0.0]
     """
-    Cd = _as_data(C, "C")
+    Cd, op, kk, n_iter, rng, Yd = _spectra_arguments(
+        C, reference, k, adjoint, hermitian, Y, n_iter, seed
+    )
     m, n = Cd.shape
-    if m == 0 or n == 0:
-        raise ValueError(f"C must be a non-empty matrix, got shape {Cd.shape}")
-    kk = min(10, m, n) if k is None else check_int(k, "k", 1)
-    if kk > min(m, n):
-        raise ValueError(f"k must be <= min(m, n) = {min(m, n)}, got {k}")
-    n_iter = check_int(n_iter, "n_iter", 1)
-    seed = check_int(seed, "seed", 0)
-    rng = np.random.default_rng(seed)
-    op = _as_operator(reference, n, adjoint, hermitian)
-    if op.shape != (m, n):
-        raise ValueError(f"reference has shape {op.shape}, C has {(m, n)}: they must match")
-    Yd = None
-    if Y is not None:
-        Yd = _as_data(Y, "Y")
-        if Yd.shape[0] != n:
-            raise ValueError(f"Y must have {n} rows (the columns of C), got shape {Yd.shape}")
     notes: list[str] = []
     R = op.dense
     formed = False
@@ -562,38 +616,8 @@ def compare_spectra(
         sv_diff = np.abs(sv_c - sr[:ncmp]) / sr[:ncmp]
     ang_l = scipy.linalg.subspace_angles(Uc[:, :kk], Ur[:, :kk])
     ang_r = scipy.linalg.subspace_angles(Vhc[:kk].conj().T, Vr[:, :kk])
-
-    eig_c = eig_r = eig_diff = None
-    if m == n:
-        lc = np.linalg.eigvals(Cd)
-        lr = (
-            np.linalg.eigvals(R)
-            if R is not None
-            else _eig_leading(op, kk, rng, np.result_type(Cd, np.float64))
-        )
-        cost = np.abs(lr[:, None] - lc[None, :])
-        ri, ci = scipy.optimize.linear_sum_assignment(cost)
-        eig_r = lr[ri].astype(complex)
-        eig_c = lc[ci].astype(complex)
-        if not (eig_r.imag.any() or eig_c.imag.any()):
-            eig_r, eig_c = eig_r.real, eig_c.real
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eig_diff = np.abs(eig_c - eig_r) / np.abs(eig_r)
-
-    if R is not None:
-        dist = float(np.linalg.norm(Cd - R, 2))
-        nref = float(sr[0]) if sr.size else 0.0
-        method = "exact"
-    else:
-        assert op.adjoint is not None
-        adj = op.adjoint
-        dist = _power_norm(
-            lambda B: Cd @ B - op.apply(B), lambda B: Cd.conj().T @ B - adj(B), n, n_iter, rng
-        )
-        nref = float(sr[0])
-        method = f"power iteration ({n_iter} steps)"
-    rel = dist / nref if nref > 0 else math.inf
-
+    eig_c, eig_r, eig_diff = _matched_eigenvalues(Cd, R, op, kk, rng) if m == n else (None,) * 3
+    rel, method = _relative_distance(Cd, R, op, sr, n_iter, rng)
     data_rel = None
     if Yd is not None:
         RY = R @ Yd if R is not None else op.apply(Yd)
