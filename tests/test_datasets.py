@@ -4,9 +4,8 @@ Members are checked against mpmath at 50 digits on a subsample of every family (
 logm/sqrtm/signm an mpmath eigendecomposition, where the branch is explicit), with the relative
 Frobenius error bounded by ``10 d max(kappa, 1) u``; ``kappa`` is the exact relative Frobenius
 condition number: ``scipy.linalg.expm_cond`` for expm, the Kronecker form of the Frechet
-derivative built from an mpmath eigendecomposition for the others.  The logm/sqrtm/signm checks
-run once those kernels are in the build; the validity and fallback machinery is tested here with
-stand-ins (scipy's one-matrix functions behind nnla's batched calling convention).
+derivative built from an mpmath eigendecomposition for the others.  Failed samples come from the
+kernels' per-matrix statuses (``nnla._native.run``) and are checked on matrices built to fail.
 """
 
 from __future__ import annotations
