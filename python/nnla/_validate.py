@@ -195,12 +195,14 @@ def _finite_rows(arr: np.ndarray, name: str) -> None:
 def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndarray], np.ndarray]:
     """``op``, a real ``(n, n)`` operator, as a checked function ``X -> op @ X`` on ``(n, k)`` arrays.
 
-    Accepted: a dense array (integer or float; converted to float64 once, here, and checked for
-    NaN/Inf by blocks of rows), a scipy sparse matrix or array, a
+    Accepted: a dense array (integer or float; converted to float64 once, here), a scipy sparse
+    matrix or array, a
     :class:`scipy.sparse.linalg.LinearOperator` (applied with ``matmat``), or any object with a
     ``shape`` and ``@`` (an :class:`nnla.hss.HSSMatrix`). Every product is checked: shape
-    ``(n, k)``, real dtype, finite values (else ``ValueError`` naming ``name``). A plain function
-    is refused (wrap it in a ``LinearOperator``: its shape is then known).
+    ``(n, k)``, real dtype, finite values (else ``ValueError`` naming ``name``; for a dense array
+    with NaN/Inf entries, saying so: the entries are scanned only then, not on every call, where
+    the scan would cost more than a product). A plain function is refused (wrap it in a
+    ``LinearOperator``: its shape is then known).
 
     Examples
     --------
@@ -213,6 +215,7 @@ def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndar
     from scipy.sparse import issparse
     from scipy.sparse.linalg import LinearOperator
 
+    dense: np.ndarray | None = None
     if isinstance(op, LinearOperator):
         dtype = np.dtype(op.dtype) if op.dtype is not None else np.dtype(np.float64)
         shape, matmul = tuple(op.shape), op.matmat
@@ -233,9 +236,9 @@ def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndar
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be a real matrix, got {type(op).__name__}") from None
         dtype, shape = arr.dtype, arr.shape
-        if dtype.kind in "iuf" and shape == (n, n):
-            arr = arr if dtype == np.float64 else arr.astype(np.float64)
-            _finite_rows(arr, name)
+        if dtype.kind in "iuf" and shape == (n, n) and dtype != np.float64:
+            arr = arr.astype(np.float64)
+        dense = arr
         matmul = arr.__matmul__
     if dtype.kind not in "iuf":
         raise ValueError(f"{name} has dtype {dtype}, expected a real (integer or float) operator")
@@ -250,6 +253,8 @@ def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndar
             raise ValueError(f"{name} @ X returned dtype {y.dtype}, expected real")
         y = np.asarray(y, dtype=np.float64)
         if not np.isfinite(y).all():
+            if dense is not None:
+                _finite_rows(dense, name)
             raise ValueError(f"{name} @ X returned NaN or Inf")
         return y
 

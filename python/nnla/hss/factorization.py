@@ -25,7 +25,9 @@ _EPS = float(np.finfo(np.float64).eps)
 _FLOOR_H = 4 * _EPS
 _FLOOR_OPERATOR = 2 * _EPS
 _STEPS_OPERATOR = 3  # default refinement steps against the user's operator (two reach the floor)
-_MISMATCH = 100.0  # a step multiplying the residual by more: the operator is not the matrix factored
+# refinement that stalls with a residual against the operator above this many times the residual
+# against H: the operator is not the matrix factored, or H is too far from it (a warning)
+_MISMATCH = 100.0
 
 
 class HSSCholesky:
@@ -115,10 +117,14 @@ class HSSCholesky:
         exceeds ``2 eps ||b||`` (``4 eps ||b||`` against H, whose own error is larger) and kept
         only if it lowers the residual; the first step that does not ends the refinement.
         Default: one step against H, up to three against the user's operator (two suffice on the
-        matrix above). A step that multiplies a column's residual by more than 100 gives an
-        :class:`~nnla.errors.HSSAccuracyWarning`: ``Op`` is then not the matrix that was factored
-        (another matrix, the tree order instead of the original one, a forgotten shift) and the
-        unrefined solution is returned.
+        matrix above). When refinement against the user's operator stalls (a step fails to lower
+        a column's residual) with that residual above 100 times the residual against H (one
+        O(n r) product more, only then), an :class:`~nnla.errors.HSSAccuracyWarning` is given:
+        the operator is not the matrix that was factored (another or a scaled matrix, the tree
+        order instead of the original one), or H is too far from it for refinement to converge
+        (``||A - H|| ||H^-1|| >= 1``: a loose tol on an ill-conditioned matrix). The best
+        iterate (usually the unrefined solution) is returned. The shift is the factor's: pass A,
+        not ``A + shift I`` (that is solved as ``(A + 2 shift I) x = b``, without warning).
 
         The result is bitwise independent of ``n_threads`` (for a user operator: if its product
         is). A vector and the same vector as a column of a block are solved alike up to rounding,
@@ -213,31 +219,55 @@ class HSSCholesky:
         op: Callable[[np.ndarray], np.ndarray] | None,
     ) -> np.ndarray:
         floor = (_FLOOR_H if op is None else _FLOOR_OPERATOR) * np.linalg.norm(bp, axis=0)
+        x0 = xp
         r = self._residual(bp, xp, nt, op)
         rn = np.linalg.norm(r, axis=0)
         todo = rn > floor
+        stalled = np.zeros_like(todo)  # columns where a step failed to lower the residual
         for _ in range(steps):
             if not todo.any():
                 break
             xn = xp + np.asarray(self._core.solve(r, nt))
             rnew = self._residual(bp, xn, nt, op)
             rnn = np.linalg.norm(rnew, axis=0)
-            if op is not None and np.any(todo & (rnn > _MISMATCH * rn)):
-                cols = np.flatnonzero(todo & (rnn > _MISMATCH * rn)).tolist()
-                warnings.warn(
-                    f"HSSCholesky.solve: a refinement step multiplied the residual against the "
-                    f"operator by more than {_MISMATCH:.0f} (columns {cols[:10]}): the operator "
-                    "is not the matrix that was factored (pass A in the original order, without "
-                    "the shift); the unrefined solution is returned for them",
-                    HSSAccuracyWarning,
-                    stacklevel=3,
-                )
             better = todo & (rnn < rn)
+            stalled |= todo & ~better
             xp = np.where(better, xn, xp)
             r = np.asfortranarray(np.where(better, rnew, r))
             rn = np.where(better, rnn, rn)
             todo = better & (rn > floor)
+        if op is not None and stalled.any():
+            self._check_operator(bp, x0, rn, floor, stalled, nt)
         return xp
+
+    def _check_operator(
+        self,
+        bp: np.ndarray,
+        x0: np.ndarray,
+        rn: np.ndarray,
+        floor: np.ndarray,
+        stalled: np.ndarray,
+        nt: int,
+    ) -> None:
+        """Warn for the columns where refinement stalled far above the plain solve's residual
+        against H (``x0``: the unrefined solution, backward stable for H)."""
+        rh = np.linalg.norm(self._residual(bp, x0, nt, None), axis=0)
+        bad = stalled & (rn > _MISMATCH * rh + floor)
+        if bad.any():
+            cols = np.flatnonzero(bad)
+            worst = float(np.max(rn[bad] / np.linalg.norm(bp[:, bad], axis=0)))
+            warnings.warn(
+                f"HSSCholesky.solve: refinement against the operator stalled at a relative "
+                f"residual {worst:.1e}, more than {_MISMATCH:.0f} times the residual against "
+                f"the factored matrix H (columns {cols[:10].tolist()}"
+                f"{' ...' if cols.size > 10 else ''}): the operator is not the matrix that was "
+                "factored (pass A in the original order, without the shift), or H is too far "
+                "from it for refinement to converge (||A - H|| ||H^-1|| >= 1: compress with a "
+                "smaller tol, or use the factor as a CG preconditioner); the best iterate is "
+                "returned",
+                HSSAccuracyWarning,
+                stacklevel=4,
+            )
 
     def logdet(self) -> float:
         """Return ``log det(H + shift I)`` as a sum of logarithms of the pivots.
