@@ -560,10 +560,6 @@ def relu2d_cg(n: int, nt: int, out: dict[str, Any]) -> None:
 
     tp, ip, rp = run_cg(f.aslinearoperator(), 1000)
     tu, iu, ru = run_cg(None, 20 * n)
-    # refinement against the user's A (solve(b, operator=a); keep_a=True is the same per call)
-    tso, xo = med(lambda: f.solve(b, operator=a, n_threads=nt), repeats)
-    reso = np.linalg.norm(a @ xo - b) / np.linalg.norm(b)
-    tmv, _ = med(lambda: a @ x, repeats)
     td, c = timed(lambda: scipy.linalg.cho_factor(a))
     tds, xd = timed(lambda: scipy.linalg.cho_solve(c, b))
     rd = float(np.linalg.norm(a @ xd - b) / nb)

@@ -193,7 +193,7 @@ def _finite_rows(arr: np.ndarray, name: str) -> None:
 
 
 def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndarray], np.ndarray]:
-    """``op``, a real ``(n, n)`` operator, as a checked function ``X -> op @ X`` on ``(n, k)`` arrays.
+    """``op``, a real ``(n, n)`` operator, as a checked function ``X -> op @ X`` on ``(n, k)``.
 
     Accepted: a dense array (integer or float; converted to float64 once, here), a scipy sparse
     matrix or array, a
