@@ -251,6 +251,8 @@ class HSSCholesky:
     ) -> None:
         """Warn for the columns where refinement stalled far above the plain solve's residual
         against H (``x0``: the unrefined solution, backward stable for H)."""
+        if self._hcore is None:
+            return
         rh = np.linalg.norm(self._residual(bp, x0, nt, None), axis=0)
         bad = stalled & (rn > _MISMATCH * rh + floor)
         if bad.any():
