@@ -185,6 +185,168 @@ int row_id(const double* f, int r, int s, double tol, Mat& t, std::vector<int>& 
     return 0;
 }
 
+// Compress node i (level l) of the current reduced matrices: its diagonal block c(o:o+s, o:o+s)
+// is Cholesky-factored (L), the rank and basis come from the unscaled block column ch(~b, b) (see
+// the header comment); fills h.D (leaves), h.rank[i], h.U[i], rhat[i], the scaled reduction
+// v = L^{-T} Q and the unscaled one vh (the orthonormal basis). y: the caller's scratch.
+Fail compress_node(const double* c, const double* ch, std::size_t N, int o, int s, int i, int l, const Tree& tree,
+                   double tol, bool compensated, std::vector<Mat>& rhat, HSS& h, Mat& y, Mat& v, Mat& vh) {
+    Mat lmat = detail::block(c, N, o, o, s, s);
+    if (l == tree.levels) h.D[i] = lmat;
+    int info = detail::cholesky(lmat.data(), s);
+    if (info != 0) {
+        return {info > 0 ? kFailNotPositiveDefinite : kFailInternal, i, l, info};
+    }
+    if (l == 0) return {};
+    // Rank and basis from the UNSCALED reduced matrix (orthonormal nested bases, so its
+    // errors are errors in A): y = ch(~b, b), the block column without its own rows;
+    // ch(b, ~b) = y^T = R^T Qy^T, so range(ch(b, ~b)) = range(R^T).
+    const int rest = static_cast<int>(N) - s;
+    y.resize(static_cast<std::size_t>(rest) * s);
+    for (int j = 0; j < s; ++j) {
+        const double* col = ch + (static_cast<std::size_t>(o) + j) * N;
+        double* dst = y.data() + static_cast<std::size_t>(j) * rest;
+        std::copy(col, col + o, dst);
+        std::copy(col + o + s, col + N, dst + o);
+    }
+    Mat r;
+    info = detail::r_factor(y.data(), rest, s, r);
+    const int p = std::min(rest, s);
+    Mat z(static_cast<std::size_t>(s) * p);
+    for (int j = 0; j < p; ++j)
+        for (int q = 0; q < s; ++q) z[q + static_cast<std::size_t>(j) * s] = r[j + static_cast<std::size_t>(q) * p];
+    Mat uall, sv;
+    if (info == 0) info = left_svd(z.data(), s, p, uall, sv);
+    if (info != 0) {
+        return {kFailInternal, i, l, info};
+    }
+    const int mn = static_cast<int>(sv.size());
+    // T^{-1} = L^{-1} Dh maps the unscaled reduced coordinates of this node to the scaled
+    // ones (Dh = diag(R^_c1, R^_c2), I at a leaf); T = Dh^{-1} L back.
+    Mat dh(static_cast<std::size_t>(s) * s, 0.0);
+    if (tree.is_leaf(i)) {
+        for (int j = 0; j < s; ++j) dh[j + static_cast<std::size_t>(j) * s] = 1.0;
+    } else {
+        const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = h.rank[c1], k2 = h.rank[c2];
+        for (int j = 0; j < k1; ++j)
+            for (int q = 0; q <= j; ++q) dh[q + static_cast<std::size_t>(j) * s] = rhat[c1][q + static_cast<std::size_t>(j) * k1];
+        for (int j = 0; j < k2; ++j)
+            for (int q = 0; q <= j; ++q)
+                dh[k1 + q + (static_cast<std::size_t>(k1) + j) * s] = rhat[c2][q + static_cast<std::size_t>(j) * k2];
+    }
+    Mat tinv = dh;
+    detail::trsm_lower('L', 'N', s, s, lmat.data(), s, tinv.data(), s);
+    Mat tm = lmat;
+    if (s > 0) lapack::trsm('L', 'U', 'N', 'N', s, s, 1.0, dh.data(), s, tm.data(), s);
+    bool tfinite = true;
+    for (double t : tm) tfinite = tfinite && std::isfinite(t);
+    // Rank: the smallest k with sigma_k > tol sigma_1 whose truncation error, amplified by
+    // the oblique projector T (I - P) T^{-1} of the scaled projection, stays below
+    // tol sigma_1 (the projection is orthogonal in the scaled coordinates, not in A's).
+    int k = 0;
+    const double thr = mn > 0 ? tol * sv[0] : 0.0;
+    while (k < mn && sv[k] > thr) ++k;
+    Mat qb;
+    for (;;) {
+        qb.assign(static_cast<std::size_t>(s) * k, 0.0);
+        detail::gemm('N', 'N', s, k, s, 1.0, tinv.data(), s, uall.data(), s, 0.0, qb.data(), s);
+        info = detail::thin_qr(qb.data(), s, k, rhat[i]);
+        if (info != 0 || k >= mn) break;
+        if (!compensated) break;
+        if (!tfinite) {
+            k = mn;
+            continue;
+        }
+        // E = I - (T Q)(Q^T T^{-1})
+        Mat tq(static_cast<std::size_t>(s) * k), qt(static_cast<std::size_t>(k) * s);
+        Mat em(static_cast<std::size_t>(s) * s, 0.0);
+        for (int j = 0; j < s; ++j) em[j + static_cast<std::size_t>(j) * s] = 1.0;
+        detail::gemm('N', 'N', s, k, s, 1.0, tm.data(), s, qb.data(), s, 0.0, tq.data(), s);
+        detail::gemm('T', 'N', k, s, s, 1.0, qb.data(), s, tinv.data(), s, 0.0, qt.data(), k);
+        detail::gemm('N', 'N', s, s, k, -1.0, tq.data(), s, qt.data(), k, 1.0, em.data(), s);
+        double amp = 0;
+        info = spectral_norm(em.data(), s, amp);
+        if (info != 0) break;
+        if (amp * sv[k] <= thr) break;
+        k = std::min(mn, k + 1 + k / 8);
+    }
+    if (info != 0) {
+        return {kFailInternal, i, l, info};
+    }
+    Mat uh(uall.begin(), uall.begin() + static_cast<std::size_t>(s) * k);
+    vh.swap(uh);
+    h.rank[i] = k;
+    if (compensated) {
+        h.U[i].assign(static_cast<std::size_t>(s) * k, 0.0);
+        detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
+    } else {
+        // the plain compression is stored with its orthonormal (unscaled) bases: the
+        // scaled ones (L Q, with couplings R^ ch' R^^T) represent the same matrix but
+        // lose accuracy to the conditioning of L in floating point
+        h.U[i] = vh;
+    }
+    v = qb;
+    detail::trsm_lower('L', 'T', s, k, lmat.data(), s, v.data(), s);
+    return {};
+}
+
+// The next reduced matrix vv^T cc vv (K x K; vv block diagonal, node b's block vv[b] of size
+// sz[b] x nsz[b] at rows off[b] / columns noff[b]), symmetrised; with identity diagonal blocks
+// when `identity` (the compensated reduction, whose diagonal blocks are I in exact arithmetic).
+Mat reduce_matrix(const double* cc, std::size_t N, const std::vector<int>& off, const std::vector<int>& sz,
+                  const std::vector<int>& noff, const std::vector<int>& nsz, int K, const std::vector<Mat>& vv,
+                  bool identity, int n_threads) {
+    const int nb = static_cast<int>(sz.size());
+    Mat w(N * static_cast<std::size_t>(K));
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+    for (int b = 0; b < nb; ++b)
+        detail::gemm('N', 'N', static_cast<int>(N), nsz[b], sz[b], 1.0, cc + static_cast<std::size_t>(off[b]) * N,
+                     static_cast<int>(N), vv[b].data(), sz[b], 0.0, w.data() + static_cast<std::size_t>(noff[b]) * N,
+                     static_cast<int>(N));
+    Mat cn(static_cast<std::size_t>(K) * K);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+    for (int b = 0; b < nb; ++b)
+        detail::gemm('T', 'N', nsz[b], K, sz[b], 1.0, vv[b].data(), sz[b], w.data() + off[b], static_cast<int>(N),
+                     0.0, cn.data() + noff[b], K);
+    for (int j = 0; j < K; ++j)
+        for (int q = j + 1; q < K; ++q) {
+            const double v = 0.5 * (cn[q + static_cast<std::size_t>(j) * K] + cn[j + static_cast<std::size_t>(q) * K]);
+            cn[q + static_cast<std::size_t>(j) * K] = v;
+            cn[j + static_cast<std::size_t>(q) * K] = v;
+        }
+    if (identity)
+        for (int b = 0; b < nb; ++b)
+            for (int j = 0; j < nsz[b]; ++j)
+                for (int q = 0; q < nsz[b]; ++q)
+                    cn[noff[b] + q + (static_cast<std::size_t>(noff[b]) + j) * K] = (q == j) ? 1.0 : 0.0;
+    return cn;
+}
+
+// The scaled couplings of the plain (orthogonal) compression, R^_i ch'_ij R^_j^T (identity
+// diagonal blocks), accurate to rounding in A's norm; rhat_f: rhat of the level's first node.
+Mat plain_couplings(const Mat& chn, int K, const std::vector<int>& noff, const std::vector<int>& nsz,
+                    const Mat* rhat_f, int n_threads) {
+    const int nb = static_cast<int>(nsz.size());
+    Mat cn(static_cast<std::size_t>(K) * K, 0.0);
+#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
+    for (int bj = 0; bj < nb; ++bj) {
+        const int kj = nsz[bj];
+        Mat tmp(static_cast<std::size_t>(K) * kj);
+        // tmp = ch'(:, bj) R^_j^T
+        detail::gemm('N', 'T', K, kj, kj, 1.0, chn.data() + static_cast<std::size_t>(noff[bj]) * K, K,
+                     rhat_f[bj].data(), kj, 0.0, tmp.data(), K);
+        for (int bi = 0; bi < nb; ++bi) {
+            if (bi == bj) {
+                for (int j = 0; j < kj; ++j) cn[noff[bj] + j + (static_cast<std::size_t>(noff[bj]) + j) * K] = 1.0;
+                continue;
+            }
+            detail::gemm('N', 'N', nsz[bi], kj, nsz[bi], 1.0, rhat_f[bi].data(), nsz[bi], tmp.data() + noff[bi],
+                         K, 0.0, cn.data() + noff[bi] + static_cast<std::size_t>(noff[bj]) * K, K);
+        }
+    }
+    return cn;
+}
+
 }  // namespace
 
 Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensated, int n_threads, HSS& h) {
@@ -221,108 +383,8 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
         // per node costs more in page faults than the QR itself)
         Mat y;
 #pragma omp for schedule(dynamic)
-        for (int b = 0; b < nb; ++b) {
-            const int i = f + b, s = sz[b], o = off[b];
-            Mat lmat = detail::block(c, N, o, o, s, s);
-            if (l == tree.levels) h.D[i] = lmat;
-            int info = detail::cholesky(lmat.data(), s);
-            if (info != 0) {
-                fails[b] = {info > 0 ? kFailNotPositiveDefinite : kFailInternal, i, l, info};
-                continue;
-            }
-            if (l == 0) continue;
-            // Rank and basis from the UNSCALED reduced matrix (orthonormal nested bases, so its
-            // errors are errors in A): y = ch(~b, b), the block column without its own rows;
-            // ch(b, ~b) = y^T = R^T Qy^T, so range(ch(b, ~b)) = range(R^T).
-            const int rest = static_cast<int>(N) - s;
-            y.resize(static_cast<std::size_t>(rest) * s);
-            for (int j = 0; j < s; ++j) {
-                const double* col = ch + (static_cast<std::size_t>(o) + j) * N;
-                double* dst = y.data() + static_cast<std::size_t>(j) * rest;
-                std::copy(col, col + o, dst);
-                std::copy(col + o + s, col + N, dst + o);
-            }
-            Mat r;
-            info = detail::r_factor(y.data(), rest, s, r);
-            const int p = std::min(rest, s);
-            Mat z(static_cast<std::size_t>(s) * p);
-            for (int j = 0; j < p; ++j)
-                for (int q = 0; q < s; ++q) z[q + static_cast<std::size_t>(j) * s] = r[j + static_cast<std::size_t>(q) * p];
-            Mat uall, sv;
-            if (info == 0) info = left_svd(z.data(), s, p, uall, sv);
-            if (info != 0) {
-                fails[b] = {kFailInternal, i, l, info};
-                continue;
-            }
-            const int mn = static_cast<int>(sv.size());
-            // T^{-1} = L^{-1} Dh maps the unscaled reduced coordinates of this node to the scaled
-            // ones (Dh = diag(R^_c1, R^_c2), I at a leaf); T = Dh^{-1} L back.
-            Mat dh(static_cast<std::size_t>(s) * s, 0.0);
-            if (tree.is_leaf(i)) {
-                for (int j = 0; j < s; ++j) dh[j + static_cast<std::size_t>(j) * s] = 1.0;
-            } else {
-                const int c1 = 2 * i + 1, c2 = 2 * i + 2, k1 = h.rank[c1], k2 = h.rank[c2];
-                for (int j = 0; j < k1; ++j)
-                    for (int q = 0; q <= j; ++q) dh[q + static_cast<std::size_t>(j) * s] = rhat[c1][q + static_cast<std::size_t>(j) * k1];
-                for (int j = 0; j < k2; ++j)
-                    for (int q = 0; q <= j; ++q)
-                        dh[k1 + q + (static_cast<std::size_t>(k1) + j) * s] = rhat[c2][q + static_cast<std::size_t>(j) * k2];
-            }
-            Mat tinv = dh;
-            detail::trsm_lower('L', 'N', s, s, lmat.data(), s, tinv.data(), s);
-            Mat tm = lmat;
-            if (s > 0) lapack::trsm('L', 'U', 'N', 'N', s, s, 1.0, dh.data(), s, tm.data(), s);
-            bool tfinite = true;
-            for (double v : tm) tfinite = tfinite && std::isfinite(v);
-            // Rank: the smallest k with sigma_k > tol sigma_1 whose truncation error, amplified by
-            // the oblique projector T (I - P) T^{-1} of the scaled projection, stays below
-            // tol sigma_1 (the projection is orthogonal in the scaled coordinates, not in A's).
-            int k = 0;
-            const double thr = mn > 0 ? tol * sv[0] : 0.0;
-            while (k < mn && sv[k] > thr) ++k;
-            Mat qb;
-            for (;;) {
-                qb.assign(static_cast<std::size_t>(s) * k, 0.0);
-                detail::gemm('N', 'N', s, k, s, 1.0, tinv.data(), s, uall.data(), s, 0.0, qb.data(), s);
-                info = detail::thin_qr(qb.data(), s, k, rhat[i]);
-                if (info != 0 || k >= mn) break;
-                if (!compensated) break;
-                if (!tfinite) {
-                    k = mn;
-                    continue;
-                }
-                // E = I - (T Q)(Q^T T^{-1})
-                Mat tq(static_cast<std::size_t>(s) * k), qt(static_cast<std::size_t>(k) * s);
-                Mat em(static_cast<std::size_t>(s) * s, 0.0);
-                for (int j = 0; j < s; ++j) em[j + static_cast<std::size_t>(j) * s] = 1.0;
-                detail::gemm('N', 'N', s, k, s, 1.0, tm.data(), s, qb.data(), s, 0.0, tq.data(), s);
-                detail::gemm('T', 'N', k, s, s, 1.0, qb.data(), s, tinv.data(), s, 0.0, qt.data(), k);
-                detail::gemm('N', 'N', s, s, k, -1.0, tq.data(), s, qt.data(), k, 1.0, em.data(), s);
-                double amp = 0;
-                info = spectral_norm(em.data(), s, amp);
-                if (info != 0) break;
-                if (amp * sv[k] <= thr) break;
-                k = std::min(mn, k + 1 + k / 8);
-            }
-            if (info != 0) {
-                fails[b] = {kFailInternal, i, l, info};
-                continue;
-            }
-            Mat uh(uall.begin(), uall.begin() + static_cast<std::size_t>(s) * k);
-            Vh[b].swap(uh);
-            h.rank[i] = k;
-            if (compensated) {
-                h.U[i].assign(static_cast<std::size_t>(s) * k, 0.0);
-                detail::gemm('N', 'N', s, k, s, 1.0, lmat.data(), s, qb.data(), s, 0.0, h.U[i].data(), s);
-            } else {
-                // the plain compression is stored with its orthonormal (unscaled) bases: the
-                // scaled ones (L Q, with couplings R^ ch' R^^T) represent the same matrix but
-                // lose accuracy to the conditioning of L in floating point
-                h.U[i] = Vh[b];
-            }
-            V[b] = qb;
-            detail::trsm_lower('L', 'T', s, k, lmat.data(), s, V[b].data(), s);
-        }
+        for (int b = 0; b < nb; ++b)
+            fails[b] = compress_node(c, ch, N, off[b], sz[b], f + b, l, tree, tol, compensated, rhat, h, y, V[b], Vh[b]);
         }
         for (const Fail& fl : fails)
             if (fl.code != kFailOk) return fl;
@@ -336,56 +398,9 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
             nsz[b] = h.rank[f + b];
             K += nsz[b];
         }
-        auto reduce = [&](const double* cc, const std::vector<Mat>& vv, bool identity) {
-            Mat w(N * static_cast<std::size_t>(K));
-#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
-            for (int b = 0; b < nb; ++b)
-                detail::gemm('N', 'N', static_cast<int>(N), nsz[b], sz[b], 1.0, cc + static_cast<std::size_t>(off[b]) * N,
-                             static_cast<int>(N), vv[b].data(), sz[b], 0.0, w.data() + static_cast<std::size_t>(noff[b]) * N,
-                             static_cast<int>(N));
-            Mat cn(static_cast<std::size_t>(K) * K);
-#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
-            for (int b = 0; b < nb; ++b)
-                detail::gemm('T', 'N', nsz[b], K, sz[b], 1.0, vv[b].data(), sz[b], w.data() + off[b], static_cast<int>(N),
-                             0.0, cn.data() + noff[b], K);
-            for (int j = 0; j < K; ++j)
-                for (int q = j + 1; q < K; ++q) {
-                    const double v = 0.5 * (cn[q + static_cast<std::size_t>(j) * K] + cn[j + static_cast<std::size_t>(q) * K]);
-                    cn[q + static_cast<std::size_t>(j) * K] = v;
-                    cn[j + static_cast<std::size_t>(q) * K] = v;
-                }
-            if (identity)
-                for (int b = 0; b < nb; ++b)
-                    for (int j = 0; j < nsz[b]; ++j)
-                        for (int q = 0; q < nsz[b]; ++q)
-                            cn[noff[b] + q + (static_cast<std::size_t>(noff[b]) + j) * K] = (q == j) ? 1.0 : 0.0;
-            return cn;
-        };
-        Mat chn = reduce(ch, Vh, false);
-        Mat cn;
-        if (compensated) {
-            cn = reduce(c, V, true);
-        } else {
-            // uncompensated: the scaled couplings of the plain (orthogonal) compression,
-            // R^_i ch'_ij R^_j^T, accurate to rounding in A's norm
-            cn.assign(static_cast<std::size_t>(K) * K, 0.0);
-#pragma omp parallel for schedule(dynamic) num_threads(n_threads)
-            for (int bj = 0; bj < nb; ++bj) {
-                const int kj = nsz[bj];
-                Mat tmp(static_cast<std::size_t>(K) * kj);
-                // tmp = ch'(:, bj) R^_j^T
-                detail::gemm('N', 'T', K, kj, kj, 1.0, chn.data() + static_cast<std::size_t>(noff[bj]) * K, K,
-                             rhat[f + bj].data(), kj, 0.0, tmp.data(), K);
-                for (int bi = 0; bi < nb; ++bi) {
-                    if (bi == bj) {
-                        for (int j = 0; j < kj; ++j) cn[noff[bj] + j + (static_cast<std::size_t>(noff[bj]) + j) * K] = 1.0;
-                        continue;
-                    }
-                    detail::gemm('N', 'N', nsz[bi], kj, nsz[bi], 1.0, rhat[f + bi].data(), nsz[bi], tmp.data() + noff[bi],
-                                 K, 0.0, cn.data() + noff[bi] + static_cast<std::size_t>(noff[bj]) * K, K);
-                }
-            }
-        }
+        Mat chn = reduce_matrix(ch, N, off, sz, noff, nsz, K, Vh, false, n_threads);
+        Mat cn = compensated ? reduce_matrix(c, N, off, sz, noff, nsz, K, V, true, n_threads)
+                             : plain_couplings(chn, K, noff, nsz, rhat.data() + f, n_threads);
         // couplings of the parents and the blocks of the next level
         std::vector<int> poff, psz;
         for (int b = 0; b < nb; b += 2) {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -18,6 +18,7 @@ __all__ = [
     "as_index",
     "as_interval",
     "as_matrix_stack",
+    "as_operator",
     "as_permutation",
     "as_points",
     "as_polygon",
@@ -181,6 +182,83 @@ def as_columns(a: object, n: int, name: str) -> tuple[np.ndarray, bool]:
     if arr.ndim != 2 or arr.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},) or ({n}, k), got {np.shape(a)}")
     return arr, vec
+
+
+def _finite_rows(arr: np.ndarray, name: str) -> None:
+    """Raise if the 2D ``arr`` has NaN or Inf (by blocks of rows: no n^2 temporary)."""
+    step = max(1, (1 << 20) // max(1, arr.shape[1]))
+    for r0 in range(0, arr.shape[0], step):
+        if not np.isfinite(arr[r0 : r0 + step]).all():
+            raise ValueError(f"{name} contains NaN or Inf")
+
+
+def as_operator(op: object, n: int, name: str = "operator") -> Callable[[np.ndarray], np.ndarray]:
+    """``op``, a real ``(n, n)`` operator, as a checked function ``X -> op @ X`` on ``(n, k)``.
+
+    Accepted: a dense array (integer or float; converted to float64 once, here), a scipy sparse
+    matrix or array, a
+    :class:`scipy.sparse.linalg.LinearOperator` (applied with ``matmat``), or any object with a
+    ``shape`` and ``@`` (an :class:`nnla.hss.HSSMatrix`). Every product is checked: shape
+    ``(n, k)``, real dtype, finite values (else ``ValueError`` naming ``name``; for a dense array
+    with NaN/Inf entries, saying so: the entries are scanned only then, not on every call, where
+    the scan would cost more than a product). A plain function is refused (wrap it in a
+    ``LinearOperator``: its shape is then known).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla._validate import as_operator
+    >>> apply = as_operator(np.diag([1, 2, 3]), 3)
+    >>> apply(np.ones((3, 1))).ravel().tolist()
+    [1.0, 2.0, 3.0]
+    """
+    from scipy.sparse import issparse
+    from scipy.sparse.linalg import LinearOperator
+
+    dense: np.ndarray | None = None
+    if isinstance(op, LinearOperator):
+        dtype = np.dtype(op.dtype) if op.dtype is not None else np.dtype(np.float64)
+        shape, matmul = tuple(op.shape), op.matmat
+    elif issparse(op) or (
+        not isinstance(op, np.ndarray) and hasattr(op, "shape") and hasattr(op, "__matmul__")
+    ):
+        dtype = np.dtype(getattr(op, "dtype", np.float64))
+        shape = tuple(op.shape)  # type: ignore[attr-defined]
+        matmul = op.__matmul__  # type: ignore[attr-defined]
+    elif callable(op):
+        raise ValueError(
+            f"{name} must be a matrix or a scipy.sparse.linalg.LinearOperator, got a function; "
+            f"wrap it: LinearOperator(({n}, {n}), matvec=f, matmat=f)"
+        )
+    else:
+        try:
+            arr = np.asarray(op)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a real matrix, got {type(op).__name__}") from None
+        dtype, shape = arr.dtype, arr.shape
+        if dtype.kind in "iuf" and shape == (n, n) and dtype != np.float64:
+            arr = arr.astype(np.float64)
+        dense = arr
+        matmul = arr.__matmul__
+    if dtype.kind not in "iuf":
+        raise ValueError(f"{name} has dtype {dtype}, expected a real (integer or float) operator")
+    if shape != (n, n):
+        raise ValueError(f"{name} must have shape ({n}, {n}), got {shape}")
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        y = np.asarray(matmul(x))
+        if y.shape != x.shape:
+            raise ValueError(f"{name} @ X returned shape {y.shape}, expected {x.shape}")
+        if y.dtype.kind not in "iuf":
+            raise ValueError(f"{name} @ X returned dtype {y.dtype}, expected real")
+        y = np.asarray(y, dtype=np.float64)
+        if not np.isfinite(y).all():
+            if dense is not None:
+                _finite_rows(dense, name)
+            raise ValueError(f"{name} @ X returned NaN or Inf")
+        return y
+
+    return apply
 
 
 def as_index(idx: object, name: str, size: int) -> np.ndarray:

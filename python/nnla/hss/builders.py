@@ -27,6 +27,7 @@ from nnla._validate import (
     as_points,
     as_real,
     as_relu_params,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -157,6 +158,7 @@ def from_dense(
     *,
     n_threads: int | None = None,
     spd_preserving: bool = False,
+    keep_a: bool = False,
 ) -> Built:
     """Compress a dense symmetric positive definite matrix (see ``HSSMatrix.from_dense``).
 
@@ -179,6 +181,10 @@ def from_dense(
         OpenMP threads over tree nodes.
     spd_preserving : bool, default False
         Compress Schur-compensated at once (``Built.compensated`` is then True).
+    keep_a : bool, default False
+        Keep a reference to ``a`` (the user's own array when it is a C-contiguous float64 one,
+        else the float64 copy made here) as ``Built.exact``, the operator that solves refine
+        against.
 
     Returns
     -------
@@ -199,6 +205,7 @@ def from_dense(
     >>> built.perm.tolist()
     [3, 2, 1, 0]
     """
+    keep = check_bool(keep_a, "keep_a")
     arr = as_real(a, "a", finite=False)  # finiteness: checked natively with the symmetry
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
         raise ValueError(f"a must be a non-empty square matrix, got shape {arr.shape}")
@@ -227,7 +234,7 @@ def from_dense(
             "a is not positive definite (or its smallest eigenvalue is below rounding, "
             "~1e-16 max|a|); add a multiple of the identity if it is only semidefinite",
         )
-    return Built(core, perm, compensated)
+    return Built(core, perm, compensated, exact=arr.__matmul__ if keep else None)
 
 
 # ------------------------------------------------------------------------------------------------
