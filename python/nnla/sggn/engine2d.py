@@ -17,10 +17,13 @@ Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
     * the built-in targets have exact or semi-analytic moments (:mod:`nnla.sggn.targets`);
     * a target that is itself a :class:`~nnla.relu.ShallowNetwork` is integrated exactly
       (pairs of neurons);
-    * any other callable: a composite collapsed Gauss rule (6 x 6 points on 4**3 sub-triangles of
-      each triangle) on every neuron's active polygon, so the kink of the neuron is on the
-      boundary of the cells; accurate for smooth targets only (a discontinuity of ``u`` inside
-      the domain limits it to a few digits).
+    * any other callable: an adaptive triangulation of the domain that finds the target's jumps
+      and layers from samples (per-triangle error estimates, bulk refinement, 2:1 balance), with
+      every triangle a neuron's line cuts clipped exactly (:mod:`nnla.sggn.adaptive2d`). Every
+      iteration records the estimate of the loss's quadrature error (``history["quad_error"]``);
+      ``"converged"`` (or ``"stalled"``) is only reported when it is at most
+      :data:`QUAD_SAFETY_2D` of the loss, else the triangulation is refined (up to 12 times,
+      2**17 triangles) and the fit goes on.
 
 The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
 
@@ -79,15 +82,12 @@ from nnla.relu.polygon import (
     assemble_2d,
     assemble_2d_kinds,
     entries_2d,
-    eval_target,
-    fan_triangles,
-    reference_rule,
 )
+from nnla.sggn.adaptive2d import AdaptiveMoments
 from nnla.sggn.result import FitResult, Recorder
 from nnla.sggn.targets import Target, box_of
 
 __all__ = [
-    "GenericMoments",
     "NetworkMoments",
     "Problem2D",
     "active_count",
@@ -104,10 +104,14 @@ __all__ = [
 _RCOND = 1e-13  # truncation of the eigendecompositions (relative to the largest eigenvalue)
 _NEGLIGIBLE = 1e-10  # relative contribution below which a neuron is left out and re-initialised
 _CLAMP = 1e-6  # lines are kept this fraction of their offset range inside Omega
+_FIT_LEAVES = 1 << 17  # triangle budget of the adaptive quadrature during a fit
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 30
 _MAX_EXPANSIONS = 3  # doublings tried after an accepted full step
-_GENERIC_LEVEL = 3  # sub-triangle level of the rule for generic callables
+_MAX_REFINEMENTS = 12  # refinements of the adaptive quadrature during a fit
+#: The loss counts as converged only while its quadrature error estimate is at most this fraction
+#: of it (2D: the error of a jump along a curve falls only like the triangle size there).
+QUAD_SAFETY_2D = 1e-2
 
 
 # ------------------------------------------------------------------------------------------------
@@ -140,49 +144,7 @@ class NetworkMoments:
         return float(a[-1] @ self.c), float(self.c @ a @ self.c)
 
 
-class GenericMoments:
-    """The moments of any vectorised callable: composite triangle rule on the active polygons."""
-
-    def __init__(self, u: Callable[[np.ndarray], np.ndarray]) -> None:
-        self.u = u
-        self.bary, self.wts = reference_rule(_GENERIC_LEVEL)
-
-    def __call__(self, pts: np.ndarray) -> np.ndarray:
-        return eval_target(self.u, np.asarray(pts, dtype=np.float64))
-
-    def _polygon_moments(self, xy: np.ndarray, off: np.ndarray, n: int, power: int
-                         ) -> np.ndarray:
-        owner, corner = fan_triangles(off)
-        out = np.zeros((n, 3))
-        per = self.bary.shape[0]
-        step = max(1, (1 << 20) // per)
-        for lo in range(0, owner.size, step):
-            p = xy[corner[lo : lo + step]]  # (t, 3, 2)
-            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
-            area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-            pts = np.einsum("pk,tkj->tpj", self.bary, p)
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked by caller
-                val = self(pts.reshape(-1, 2)).reshape(pts.shape[:2]) ** power
-                wv = val * self.wts * area[:, None]
-            mom = np.stack([wv.sum(axis=1), np.sum(wv * pts[..., 0], axis=1),
-                            np.sum(wv * pts[..., 1], axis=1)], axis=1)
-            np.add.at(out, owner[lo : lo + step], mom)
-        return out
-
-    def moments(self, w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
-        """``T_i`` (n, 3), as :meth:`nnla.sggn.Target.moments`."""
-        xy, _, off = active_polygons(w, b, verts, n_threads=1)
-        return self._polygon_moments(np.asarray(xy), np.asarray(off), w.shape[0], 1)
-
-    def stats(self, verts: np.ndarray) -> tuple[float, float]:
-        """``(int u, int u^2)``."""
-        off = np.array([0, verts.shape[0]])
-        i1 = self._polygon_moments(verts, off, 1, 1)[0, 0]
-        i2 = self._polygon_moments(verts, off, 1, 2)[0, 0]
-        return float(i1), float(i2)
-
-
-MomentSource = Union[Target, NetworkMoments, GenericMoments]
+MomentSource = Union[Target, NetworkMoments, AdaptiveMoments]
 
 
 def moment_source(u: Callable[..., Any], verts: np.ndarray) -> MomentSource:
@@ -195,13 +157,13 @@ def moment_source(u: Callable[..., Any], verts: np.ndarray) -> MomentSource:
         return NetworkMoments(u)
     if isinstance(u, Target) and u.exact_on(verts):
         return u
-    return GenericMoments(u)
+    return AdaptiveMoments(u, verts)
 
 
 def quadrature_info(source: MomentSource) -> str:
     """The ``info["quadrature"]`` entry of a 2D result."""
-    if isinstance(source, GenericMoments):
-        return f"triangle rule (level {_GENERIC_LEVEL})"
+    if isinstance(source, AdaptiveMoments):
+        return f"adaptive triangulation ({source.size} triangles)"
     return "exact"
 
 
@@ -265,6 +227,35 @@ class Problem2D:
         c = np.abs(st["c"])
         return float(np.finfo(np.float64).eps
                      * (c @ np.abs(st["a"]) @ c + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
+
+    def quad_error(self, st: dict[str, Any]) -> float:
+        """A-posteriori estimate of the quadrature error of ``st["loss"]``: 0 for exact
+        moments; for the adaptive triangulation the loss of the same ``c`` with the moments on
+        every triangle split once, minus the loss."""
+        src = self.target
+        if not isinstance(src, AdaptiveMoments):
+            return 0.0
+        t = src.moments(st["w"], st["b"], self.verts, fine=True)
+        f = np.concatenate([st["b"] * t[:, 0] + np.sum(st["w"] * t[:, 1:], axis=1),
+                            [src.stats(self.verts, fine=True)[0]]])
+        u2 = src.stats(self.verts, fine=True)[1]
+        c = st["c"]
+        fine = float(0.5 * (c @ (st["a"] @ c)) - c @ f + 0.5 * u2)
+        return abs(fine - st["loss"])
+
+    def resolved(self, loss: float, est: float) -> bool:
+        """Whether the quadrature error estimate is well below the loss
+        (:data:`QUAD_SAFETY_2D`, or at the rounding level of ``int u^2``)."""
+        return est <= QUAD_SAFETY_2D * loss + 64.0 * np.finfo(float).eps * self.int_u2
+
+    def refine(self) -> bool:
+        """Refine the adaptive triangulation (its estimate quartered); False if it cannot."""
+        src = self.target
+        if not isinstance(src, AdaptiveMoments) or not src.refine(0.25 * src.estimate,
+                                                                   _FIT_LEAVES):
+            return False
+        self.int_u, self.int_u2 = src.stats(self.verts)
+        return True
 
     def rel_error(self, loss: float) -> float:
         """``sqrt(2 J / int u^2)``."""
@@ -438,13 +429,14 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
     rng = np.random.default_rng(seed)
     w, b = initial_lines(init, n, rng, verts)
     rec = Recorder(callback, progress, max_iter, "sggn 2d")
-    reinit = 0
+    reinit, refinements = 0, 0
     st = prob.linear(w, b)
     reason = "max_iter"
-    stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts))
+    est = prob.quad_error(st)
+    stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts),
+                      est)
     it = 0
     while not stop and it < max_iter:
-        it += 1
         st, small, count = _reinitialise(prob, st, n, rng)  # J cannot increase
         reinit += count
         act = np.flatnonzero(~small)
@@ -453,24 +445,39 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
             break
         p, slope = _direction(prob, st, act, n)
         accepted, gamma = _line_search(prob, st, p, slope)
+        end = None
         if accepted is None:
+            end = "stalled"
+        else:
+            it += 1
+            old = st["loss"]
+            st = accepted
+            est = prob.quad_error(st)
+            stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
+                              active_count(st["w"], st["b"], verts), est)
+            if stop:
+                reason = "callback"
+                break
+            if old - st["loss"] <= tol * old:
+                end = "converged"
+        if end is None:
+            continue
+        if prob.resolved(st["loss"], est):
+            reason = end
+            break
+        # the stopping test held on a loss the quadrature does not resolve: refine and go on
+        if refinements >= _MAX_REFINEMENTS or not prob.refine():
             reason = "stalled"
             break
-        old = st["loss"]
-        st = accepted
-        stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
-                          active_count(st["w"], st["b"], verts))
-        if stop:
-            reason = "callback"
-            break
-        if old - st["loss"] <= tol * old:
-            reason = "converged"
-            break
+        refinements += 1
+        st = prob.linear(st["w"], st["b"])
+        est = prob.quad_error(st)
     if stop and reason != "callback":
         reason = "callback"
     hist = rec.close()
     info = {"n_neurons": n, "reinitialised": reinit, "quadrature": quadrature_info(source),
-            "loss_rounding_bound": prob.rounding_bound(st)}
+            "loss_rounding_bound": prob.rounding_bound(st), "quad_error": est,
+            "quadrature_refinements": refinements}
     return FitResult(network_of(st), hist, reason, "sggn", name, 2, result_domain(verts), info)
 
 
