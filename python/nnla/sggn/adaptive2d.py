@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-
 from scipy.spatial import cKDTree
 
 from nnla.relu.polygon import eval_target
@@ -39,7 +38,7 @@ __all__ = ["AdaptiveMoments", "duffy_rule"]
 _RULE_Q = 4
 _START_LEAVES = 512
 _BUILD_RTOL = 1e-9  # of int u^2: the triangulation's build stops below this estimate
-_MAX_LEAVES = 1 << 14  # triangle budget of the build (memory ~ 100 bytes per triangle, times 4 for children)
+_MAX_LEAVES = 1 << 14  # triangle budget of the build (~ 250 bytes per triangle with children)
 _BLOCK = 1 << 22  # neurons x triangles per block of the moment product
 
 

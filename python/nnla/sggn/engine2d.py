@@ -78,7 +78,6 @@ import numpy as np
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
 from nnla.relu.polygon import (
-    active_polygons,
     assemble_2d,
     assemble_2d_kinds,
     entries_2d,

@@ -19,7 +19,8 @@ import numpy as np
 
 from nnla.relu import ShallowNetwork
 
-__all__ = ["HISTORY_KEYS", "OPTIONAL_HISTORY_KEYS", "FitResult", "Recorder", "domain_bounds", "progress_bar", "record"]
+__all__ = ["HISTORY_KEYS", "OPTIONAL_HISTORY_KEYS", "FitResult", "Recorder", "domain_bounds",
+           "progress_bar", "record"]
 
 #: Per-iteration records of :attr:`FitResult.history` (one entry per iteration, iteration 0 is
 #: the initial network after its first linear solve): ``loss`` = ``1/2 int (u_n - u)^2``,
