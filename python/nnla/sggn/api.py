@@ -47,7 +47,7 @@ def check_fit_args(target: object, n_neurons: object, domain: object, dim: objec
     """Validate the shared arguments (ValueError naming the bad one).
 
     In 2D, ``quadrature`` and ``singularities`` do not apply (the 2D moments are exact or come
-    from a fixed triangle rule on the active polygons) and must be None.
+    from the adaptive triangulation of :mod:`nnla.sggn.adaptive2d`) and must be None.
 
     Examples
     --------
@@ -63,7 +63,7 @@ def check_fit_args(target: object, n_neurons: object, domain: object, dim: objec
     if dim == 2:
         if quadrature is not None:
             raise ValueError("quadrature applies in 1D only (2D integrates the target exactly or "
-                             "by its own triangle rule); leave it None with dim=2")
+                             "on its own adaptive triangulation); leave it None with dim=2")
         quad = None
     else:
         quad = DEFAULT_QUADRATURE if quadrature is None else check_int(quadrature, "quadrature", 1)
@@ -117,8 +117,9 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     singularities : array_like, optional
         1D only: extra points where the target jumps or has a kink or an unbounded derivative
         (added to a built-in target's own; a callable's ``singularities`` attribute is used by
-        default). The quadrature puts a node on each; without them the loss at a jump is only
-        accurate to the background grid. ValueError in 2D.
+        default). The quadrature puts a node on each; undeclared ones are found by the adaptive
+        mesh (:mod:`nnla.sggn.adaptive1d`), at the cost of ~32 target evaluations per cell it
+        examines. ValueError in 2D.
     callback : callable, optional
         ``callback(record)`` after every iteration ``>= 1``, with the
         :data:`~nnla.sggn.HISTORY_KEYS` values and ``"iteration"``; a true return value stops the
@@ -134,7 +135,8 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         ``method="sggn"``. 2D: ``info`` holds ``reinitialised`` (neurons re-initialised),
         ``quadrature``, ``n_neurons`` and ``loss_rounding_bound`` (a worst-case bound on the
         rounding error of the final loss, whose terms cancel when clustered lines carry large
-        opposite coefficients).
+        opposite coefficients). SgGN records ``history["quad_error"]``, the estimated
+        quadrature error of each loss (0 where it is exact).
 
     Raises
     ------

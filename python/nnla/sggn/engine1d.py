@@ -44,7 +44,8 @@ estimates from the rule on the halves): undeclared jumps are localised to ~1e-14
 kinks, cusps and layers resolved to ~1e-13 of ``int u^2``. It is exact for a target that is a
 polynomial of degree <= 13 between its singularities (so the loss seen by the line search is
 exact). Every iteration records in ``history["quad_error"]`` the estimate of the loss's quadrature
-error (the loss with every cell bisected, minus the loss); the fit reports ``"converged"`` only
+error (the loss by the rule on every cell's halves and by the Gauss-Lobatto rule, minus the
+loss); the fit reports ``"converged"`` only
 when the stopping test holds and that estimate is at most ``1e-3`` of the loss
 (:data:`~nnla.sggn.adaptive1d.QUAD_SAFETY`), else it refines the cells the estimate blames and
 goes on (at most 30 times, then ``"stalled"``).
@@ -63,7 +64,14 @@ from numpy.typing import ArrayLike
 from nnla.errors import NonFiniteResultError
 from nnla.relu import ShallowNetwork
 from nnla.relu.interval import hat_mass_solve
-from nnla.sggn.adaptive1d import QUAD_SAFETY, adapt_mesh, bisected, gauss_rule
+from nnla.sggn.adaptive1d import (
+    QUAD_SAFETY,
+    adapt_cells,
+    adapt_mesh,
+    bisected,
+    gauss_rule,
+    lobatto_rule,
+)
 from nnla.sggn.result import HISTORY_KEYS, FitResult, progress_bar, record
 
 __all__ = ["Anderson", "Problem1D", "State", "fit_1d", "initial_breakpoints", "sggn_step",
@@ -122,13 +130,18 @@ class Problem1D:
         self.fixed, self.adapt_rounds = adapt_mesh(self.eval_u, fixed, a, b)
         self.n_background = fixed.size - 1
         self.xi, self.wg = gauss_rule()
+        self.u_norm2 = self._norm2()
+
+    def _norm2(self) -> float:
+        """``int u^2`` on the fixed mesh (NonFiniteResultError if it overflows)."""
         x, wq = self.points(self.fixed)
         uu = self.eval_u(x)
         with np.errstate(over="ignore", invalid="ignore"):
-            self.u_norm2 = float(np.sum(wq * uu * uu))
-        if not np.isfinite(self.u_norm2):
+            u_norm2 = float(np.sum(wq * uu * uu))
+        if not np.isfinite(u_norm2):
             raise NonFiniteResultError("sggn: the integral of u^2 overflows",
                                        hint="rescale the target")
+        return u_norm2
 
     def points(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gauss points and weights on the cells of the sorted nodes ``q`` (flattened)."""
@@ -149,23 +162,29 @@ class Problem1D:
         return vals
 
     def quad_error(self, st: State) -> tuple[float, np.ndarray, np.ndarray]:
-        """A-posteriori estimate of the quadrature error of ``st.loss``: the loss of the same
-        network with every quadrature cell bisected, against the loss; (estimate, the
-        quadrature nodes, the per-cell differences)."""
+        """A-posteriori estimate of the quadrature error of ``st.loss``: per quadrature cell, the
+        loss of the same network by the rule on the cell's halves and by the Gauss-Lobatto rule
+        (which samples the cell's ends: a jump in a sliver next to an end, missed by both Gauss
+        rules, shows there) against the loss; (estimate, the quadrature nodes, the per-cell
+        estimates)."""
         q = np.union1d(st.nodes, self.fixed)
+        xl, wl = lobatto_rule()
         per = []
-        for mesh in (q, bisected(q)):
-            x, wq = self.points(mesh)
-            k = np.minimum(np.searchsorted(st.nodes, x, side="right") - 1, st.nodes.size - 2)
+        for mesh, xi, wg in ((q, self.xi, self.wg), (bisected(q), self.xi, self.wg),
+                             (q, xl, wl)):
+            hq = np.diff(mesh)
+            x = (mesh[:-1, None] + hq[:, None] * xi[None, :]).ravel()
+            wq = (hq[:, None] * wg[None, :]).ravel()
+            k = np.clip(np.searchsorted(st.nodes, x, side="right") - 1, 0, st.nodes.size - 2)
             lam = (x - st.nodes[k]) / np.diff(st.nodes)[k]
             res = st.z[k] * (1.0 - lam) + st.z[k + 1] * lam - self.eval_u(x)
-            per.append(np.sum((wq * res * res).reshape(-1, _GAUSS_ORDER), axis=1))
-        diff = 0.5 * np.abs(per[1][0::2] + per[1][1::2] - per[0])
+            per.append(np.sum((wq * res * res).reshape(hq.size, -1), axis=1))
+        diff = 0.5 * (np.abs(per[1][0::2] + per[1][1::2] - per[0]) + np.abs(per[2] - per[0]))
         return float(diff.sum()), q, diff
 
     def refine(self, q: np.ndarray, diff: np.ndarray, target: float) -> int:
-        """Add to the fixed mesh the midpoints of the cells of ``q`` that carry the estimated
-        quadrature error above ``target``; returns the count."""
+        """Split and adapt (:func:`~nnla.sggn.adaptive1d.adapt_cells`) the cells of ``q`` that
+        carry the estimated quadrature error above ``target``; returns the nodes added."""
         order = np.argsort(-diff, kind="stable")
         left = diff.sum() - np.cumsum(diff[order])
         count = int(np.searchsorted(-left, -target, side="left")) + 1
@@ -173,8 +192,12 @@ class Problem1D:
         wide = (q[pick + 1] - q[pick]) > 2.0 * np.finfo(float).eps * max(abs(self.a),
                                                                             abs(self.b), 1.0)
         pick = pick[wide]
-        self.fixed = np.union1d(self.fixed, 0.5 * (q[pick] + q[pick + 1]))
-        return int(pick.size)
+        new, _ = adapt_cells(self.eval_u, q[pick], q[pick + 1], self.a, self.b, self.u_norm2)
+        added = np.union1d(0.5 * (q[pick] + q[pick + 1]), new)
+        before = self.fixed.size
+        self.fixed = np.union1d(self.fixed, added)
+        self.u_norm2 = self._norm2()
+        return int(self.fixed.size - before)
 
     def loss_resolved(self, loss: float, est: float) -> bool:
         """Whether the quadrature error estimate ``est`` is well below ``loss``

@@ -114,7 +114,7 @@ QUAD_SAFETY_2D = 1e-2
 
 
 # ------------------------------------------------------------------------------------------------
-# Target moments: exact (built-in targets, networks) or by the triangle rule
+# Target moments: exact (built-in targets, networks) or on the adaptive triangulation
 # ------------------------------------------------------------------------------------------------
 
 
@@ -149,7 +149,8 @@ MomentSource = Union[Target, NetworkMoments, AdaptiveMoments]
 def moment_source(u: Callable[..., Any], verts: np.ndarray) -> MomentSource:
     """Where the moments of the target ``u`` come from on the polygon ``verts``: the target itself
     (a built-in :class:`~nnla.sggn.Target` whose moments are exact there), the network's pairs (a
-    2D :class:`~nnla.relu.ShallowNetwork`) or the triangle rule (anything else)."""
+    2D :class:`~nnla.relu.ShallowNetwork`) or the adaptive triangulation (anything else,
+    :class:`~nnla.sggn.adaptive2d.AdaptiveMoments`)."""
     if isinstance(u, ShallowNetwork):
         if u.dim != 2 or u.c is None:
             raise ValueError("target: a network target must be 2D with its output layer c set")
@@ -274,8 +275,9 @@ class Problem2D:
             raise ConvergenceError(
                 f"the loss came out negative ({st['loss']:.3e}): the quadrature of the target "
                 "is not accurate enough for it",
-                hint="the generic triangle rule needs a smooth target; pass a built-in target "
-                "name or a ShallowNetwork (exact moments), or smooth the target",
+                hint="the adaptive triangulation did not resolve the target (a feature narrower "
+                "than its start triangles' samples?); pass a built-in target name or a "
+                "ShallowNetwork (exact moments), or smooth the target",
             )
         return st
 
