@@ -21,9 +21,9 @@ Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
       and layers from samples (per-triangle error estimates, bulk refinement, 2:1 balance), with
       every triangle a neuron's line cuts clipped exactly (:mod:`nnla.sggn.adaptive2d`). Every
       iteration records the estimate of the loss's quadrature error (``history["quad_error"]``);
-      ``"converged"`` (or ``"stalled"``) is only reported when it is at most
-      :data:`QUAD_SAFETY_2D` of the loss, else the triangulation is refined (up to 12 times,
-      2**17 triangles) and the fit goes on.
+      while it is above :data:`QUAD_SAFETY_2D` of the loss the triangulation is refined (up to
+      12 times, 2**17 triangles) before the next step, and ``"converged"`` is only reported on a
+      loss whose estimate is below it (``"stalled"`` if the budget is spent first).
 
 The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
 
@@ -461,15 +461,18 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
                 break
             if old - st["loss"] <= tol * old:
                 end = "converged"
-        if end is None:
-            continue
         if prob.resolved(st["loss"], est):
-            reason = end
-            break
-        # the stopping test held on a loss the quadrature does not resolve: refine and go on
+            if end is not None:
+                reason = end
+                break
+            continue
+        # the loss is not resolved (the line search and the stopping test would judge the
+        # quadrature's error): refine and go on from the same lines
         if refinements >= _MAX_REFINEMENTS or not prob.refine():
-            reason = "stalled"
-            break
+            if end is not None:
+                reason = "stalled"
+                break
+            continue
         refinements += 1
         st = prob.linear(st["w"], st["b"])
         est = prob.quad_error(st)
