@@ -267,16 +267,31 @@ class AdaptiveMoments:
         first = np.repeat(start[rr] - np.cumsum(cnt) + cnt, cnt)
         kk = first + np.arange(pair.size)
         ii = ii[pair]
+        cen = tri.mean(axis=1)
+        rad = np.sqrt(np.max(np.sum((tri - cen[:, None, :]) ** 2, axis=-1), axis=1))
+        wn = np.hypot(w[:, 0], w[:, 1])
         step = 1 << 21
         for lo in range(0, ii.size, step):
             i, k = ii[lo: lo + step], kk[lo: lo + step]
-            t = tri[k]
-            dv = np.einsum("kvj,kj->kv", t, w[i]) + b[i, None]
-            full = dv.min(axis=1) >= 0
-            cut = ~full & (dv.max(axis=1) > 0)
-            np.add.at(out, i[full], mom[k[full], :3])
-            if np.any(cut):
-                np.add.at(out, i[cut], self._clip_integrate(t[cut], dv[cut]))
+            # the centre's side decides unless the line passes within the triangle's radius
+            dc = w[i, 0] * cen[k, 0] + w[i, 1] * cen[k, 1] + b[i]
+            near = np.abs(dc) <= rad[k] * wn[i]
+            keep = (dc > 0) & ~near
+            part = mom[k[keep], :3]
+            idx = i[keep]
+            if np.any(near):
+                i_n, k_n = i[near], k[near]
+                t = tri[k_n]
+                dv = np.einsum("kvj,kj->kv", t, w[i_n]) + b[i_n, None]
+                full = dv.min(axis=1) >= 0
+                cut = ~full & (dv.max(axis=1) > 0)
+                parts = [part, mom[k_n[full], :3]]
+                idx = np.concatenate([idx, i_n[full], i_n[cut]])
+                if np.any(cut):
+                    parts.append(self._clip_integrate(t[cut], dv[cut]))
+                part = np.concatenate(parts)
+            for j in range(3):  # (bincount: np.add.at is slow)
+                out[:, j] += np.bincount(idx, part[:, j], minlength=out.shape[0])
 
     def _clip_integrate(self, t: np.ndarray, d: np.ndarray) -> np.ndarray:
         """``int u (1, x, y)`` over the part of each triangle ``t`` where the affine function with
