@@ -14,6 +14,7 @@ from nnla.relu import ShallowNetwork
 from nnla.sggn.engine1d import fit_1d
 from nnla.sggn.engine2d import fit_2d
 from nnla.sggn.result import FitResult
+from nnla.sggn.solves2d import SOLVERS
 from nnla.sggn.targets import resolve_target
 
 __all__ = ["DEFAULT_QUADRATURE", "FitArgs", "check_fit_args", "fit"]
@@ -77,7 +78,7 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         tol: float = 1e-10, quadrature: int | None = None,
         singularities: ArrayLike | None = None,
         callback: Callable[[dict[str, Any]], Any] | None = None, progress: bool = False,
-        seed: int = 0) -> FitResult:
+        seed: int = 0, solver: str = "pivoted") -> FitResult:
     """Fit a shallow ReLU network to a target by structure-guided Gauss-Newton (SgGN).
 
     Block alternating iteration: an exact linear step for the output weights, then a layer
@@ -128,6 +129,11 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         Show a tqdm progress bar (the loss in its postfix) on stderr.
     seed : int, default 0
         Seeds the placement of re-initialised neurons (1D) and the 2D initialisation.
+    solver : {"pivoted", "eigh"}, default "pivoted"
+        2D: the dense semidefinite solves (:mod:`nnla.sggn.solves2d`): pivoted Cholesky with a
+        residual check against the exact matrix and the eigendecomposition as fallback, or the
+        truncated eigendecomposition alone (slower; the reference). Unused in 1D (its solves
+        are the exact O(n) ones).
 
     Returns
     -------
@@ -142,8 +148,8 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     ------
     ValueError
         Bad ``target``, ``n_neurons``, ``domain``, ``dim``, ``init``, ``max_iter``, ``tol``,
-        ``quadrature`` or ``singularities`` (or either of the last two with ``dim=2``); a target
-        returning the wrong shape or NaN.
+        ``quadrature``, ``singularities`` (or either of the last two with ``dim=2``) or
+        ``solver``; a target returning the wrong shape or NaN.
 
     Examples
     --------
@@ -163,8 +169,10 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
                           seed)
     max_iter = check_int(max_iter, "max_iter", 0)
     tol = check_float(tol, "tol", low=0.0)
+    if not isinstance(solver, str) or solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     if args.dim == 2:
         return fit_2d(args.u, args.n, args.domain, init, max_iter, tol, args.callback,
-                      bool(progress), args.seed, args.name)
+                      bool(progress), args.seed, args.name, solver)
     return fit_1d(args.u, args.n, args.domain, init, max_iter, tol, args.quadrature,
                   args.singularities, args.callback, bool(progress), args.seed, args.name)

@@ -84,6 +84,7 @@ from nnla.relu.polygon import (
 )
 from nnla.sggn.adaptive2d import AdaptiveMoments
 from nnla.sggn.result import FitResult, Recorder
+from nnla.sggn.solves2d import psd_solve_checked
 from nnla.sggn.targets import Target, box_of
 
 __all__ = [
@@ -172,17 +173,12 @@ def quadrature_info(source: MomentSource) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def psd_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Truncated eigen-solve of a symmetric positive semidefinite system (Jacobi scaled)."""
-    d = np.sqrt(np.maximum(np.diag(m), 0.0))
-    d = np.where(d > 0, d, 1.0)
-    ms = m / d[:, None] / d[None, :]
-    lam, vec = np.linalg.eigh(0.5 * (ms + ms.T))
-    keep = lam > _RCOND * max(float(lam[-1]), 0.0)
-    if not np.any(keep):
-        return np.zeros_like(rhs)
-    z = vec[:, keep].T @ (rhs / d)
-    return (vec[:, keep] @ (z / lam[keep])) / d
+def psd_solve(m: np.ndarray, rhs: np.ndarray, method: str = "eigh") -> np.ndarray:
+    """Rank-revealing solve of a symmetric positive semidefinite system (Jacobi scaled), by
+    :func:`nnla.sggn.solves2d.psd_solve_checked` (``"eigh"``: truncated eigendecomposition;
+    ``"pivoted"``: pivoted Cholesky with a residual check and the eigendecomposition as
+    fallback)."""
+    return psd_solve_checked(m, rhs, method)[0]
 
 
 def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
@@ -195,9 +191,10 @@ def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
 class Problem2D:
     """Target moments and polygon of a 2D fit: exact loss, linear step, gradient."""
 
-    def __init__(self, target: MomentSource, verts: np.ndarray) -> None:
+    def __init__(self, target: MomentSource, verts: np.ndarray, solver: str = "pivoted") -> None:
         self.target = target
         self.verts = verts
+        self.solver = solver
         self.int_u, self.int_u2 = target.stats(self.verts)
         if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
             raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
@@ -266,7 +263,7 @@ class Problem2D:
         we, be = self.ext(w, b)
         a = assemble_2d("mass", we, be, self.verts, n_threads=None)
         t, f = self.load(w, b)
-        c = psd_solve(a, f)
+        c = psd_solve_checked(a, f, self.solver)[0]
         st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
         if not math.isfinite(st["loss"]):
             raise NonFiniteResultError("sggn 2d: the loss is not finite",
@@ -382,15 +379,17 @@ def _reinitialise(prob: Problem2D, st: dict[str, Any], n: int, rng: np.random.Ge
 
 
 def _direction(prob: Problem2D, st: dict[str, Any], act: np.ndarray, n: int
-               ) -> tuple[np.ndarray, float]:
-    """The Gauss-Newton direction ``p`` (n, 3) of the active neurons and the slope of J along it."""
+               ) -> tuple[np.ndarray, float, float]:
+    """The Gauss-Newton direction ``p`` (n, 3) of the active neurons, the slope of J along it and
+    the relative residual of its solve against the exact matrix."""
     c = st["c"][:n]
     g, h = prob.gradient(st)
     idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
-    q = psd_solve(h[np.ix_(idx, idx)], g[act].reshape(-1)).reshape(-1, 3)
+    q, res, _ = psd_solve_checked(h[np.ix_(idx, idx)], g[act].reshape(-1), prob.solver)
+    q = q.reshape(-1, 3)
     p = np.zeros((n, 3))
     p[act] = -q / c[act, None]
-    return p, -float(np.sum(g[act] * q))  # directional derivative of J along p (<= 0)
+    return p, -float(np.sum(g[act] * q)), res  # slope of J along p (<= 0), solve residual
 
 
 def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: float
@@ -422,11 +421,11 @@ def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: floa
 
 def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwork | None,
            max_iter: int, tol: float, callback: Callable[[dict[str, Any]], Any] | None,
-           progress: bool, seed: int, name: str | None) -> FitResult:
+           progress: bool, seed: int, name: str | None, solver: str = "pivoted") -> FitResult:
     """SgGN in 2D on validated arguments (those of :func:`nnla.sggn.fit`; ``u`` a callable,
     ``verts`` the counter-clockwise polygon, ``name`` the target's name or None)."""
     source = moment_source(u, verts)
-    prob = Problem2D(source, verts)
+    prob = Problem2D(source, verts, solver)
     rng = np.random.default_rng(seed)
     w, b = initial_lines(init, n, rng, verts)
     rec = Recorder(callback, progress, max_iter, "sggn 2d")
@@ -435,7 +434,7 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
     reason = "max_iter"
     est = prob.quad_error(st)
     stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts),
-                      est)
+                      est, 0.0)
     it = 0
     while not stop and it < max_iter:
         st, small, count = _reinitialise(prob, st, n, rng)  # J cannot increase
@@ -444,7 +443,7 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
         if act.size == 0 or st["loss"] <= 0:  # nothing to improve (e.g. u is a constant)
             reason = "converged"
             break
-        p, slope = _direction(prob, st, act, n)
+        p, slope, solve_res = _direction(prob, st, act, n)
         accepted, gamma = _line_search(prob, st, p, slope)
         end = None
         if accepted is None:
@@ -455,7 +454,7 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
             st = accepted
             est = prob.quad_error(st)
             stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
-                              active_count(st["w"], st["b"], verts), est)
+                              active_count(st["w"], st["b"], verts), est, solve_res)
             if stop:
                 reason = "callback"
                 break
@@ -481,7 +480,7 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
     hist = rec.close()
     info = {"n_neurons": n, "reinitialised": reinit, "quadrature": quadrature_info(source),
             "loss_rounding_bound": prob.rounding_bound(st), "quad_error": est,
-            "quadrature_refinements": refinements}
+            "quadrature_refinements": refinements, "solver": solver}
     return FitResult(network_of(st), hist, reason, "sggn", name, 2, result_domain(verts), info)
 
 

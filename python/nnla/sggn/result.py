@@ -31,8 +31,10 @@ HISTORY_KEYS: tuple[str, ...] = ("loss", "rel_error", "step", "active", "time")
 
 #: Records an engine may add to :attr:`FitResult.history`: ``quad_error`` = the a-posteriori
 #: estimate of the quadrature error of ``loss`` (SgGN with a quadrature: the loss on every
-#: quadrature cell bisected minus the loss; 0 where the loss is integrated exactly).
-OPTIONAL_HISTORY_KEYS: tuple[str, ...] = ("quad_error",)
+#: quadrature cell bisected minus the loss; 0 where the loss is integrated exactly);
+#: ``solve_residual`` = the relative residual of the iteration's Gauss-Newton solve against the
+#: exact matrix (2D SgGN; 0 at iteration 0).
+OPTIONAL_HISTORY_KEYS: tuple[str, ...] = ("quad_error", "solve_residual")
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,15 @@ class Recorder:
         return time.perf_counter() - self.t0
 
     def record(self, loss: float, rel: float, step: float, active: int,
-               quad_error: float | None = None) -> bool:
-        """Append a record (``quad_error`` too when given); True if the callback asks to stop."""
+               quad_error: float | None = None, solve_residual: float | None = None) -> bool:
+        """Append a record (``quad_error`` and ``solve_residual`` too when given); True if the
+        callback asks to stop."""
         rec = {"loss": loss, "rel_error": rel, "step": step, "active": float(active),
                "time": self.elapsed()}
         if quad_error is not None:
             rec["quad_error"] = float(quad_error)
+        if solve_residual is not None:
+            rec["solve_residual"] = float(solve_residual)
         for k, v in rec.items():
             self.hist.setdefault(k, []).append(float(v))
         it = len(self.hist["loss"]) - 1
