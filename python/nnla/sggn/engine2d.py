@@ -28,22 +28,21 @@ Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
 The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
 
 Linear step (``c = argmin J`` for fixed lines)
-    ``A c = f`` is solved by a truncated symmetric eigendecomposition of the Jacobi-scaled
-    ``A`` (eigenvalues below ``1e-13`` of the largest are dropped): a rank-revealing,
-    backward-stable solve that never breaks down when lines cluster or coincide (dense Cholesky
-    fails there: kappa(A) exceeds 1/u, relu-matrices.md). The error of the computed minimiser
-    enters the loss only quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``), ~1e-13 of
-    ``||A|| |c|^2`` at worst. A QR solve on a design matrix at quadrature points would need a
-    rule that resolves every kink and discontinuity (the pitfall of the spec); with the exact
-    matrices no such rule is needed. One SgGN iteration at n = 256 (one 768 x 768 and a few
-    257 x 257 eigendecompositions, the exact assemblies, the target moments) takes ~0.3-0.5 s on
-    one core.
+    ``A c = f`` is solved by a rank-revealing semidefinite solve of the Jacobi-scaled ``A``
+    (:mod:`nnla.sggn.solves2d`): pivoted Cholesky stopped at pivots below ``1e-13``, its residual
+    checked against the exact ``A``, the truncated eigendecomposition (eigenvalues below
+    ``1e-13`` of the largest dropped) as fallback and as the ``solver="eigh"`` option. Both
+    never break down when lines cluster or coincide (plain dense Cholesky fails there: kappa(A)
+    exceeds 1/u, relu-matrices.md). The error of the computed minimiser enters the loss only
+    quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``). A QR solve on a design matrix at
+    quadrature points would need a rule that resolves every kink and discontinuity (the
+    pitfall of the spec); with the exact matrices no such rule is needed.
 
 Nonlinear step
     ``grad_{r_i} J = c_i g_i`` with ``g_i = int (u_n - u) h(r_i . y) y = (G (c r))_i - T_i``;
     direction ``p_i = -(H^+ g)_i / c_i`` with ``H`` the hidden-neuron part of ``G`` (SPD,
-    independent of ``c``), solved like ``A`` (truncated eigendecomposition, rcond 1e-13), no
-    Levenberg-Marquardt shift. Neurons with a negligible contribution
+    independent of ``c``), solved like ``A`` (its residual against the exact ``H`` recorded in
+    ``history["solve_residual"]``), no Levenberg-Marquardt shift. Neurons with a negligible contribution
     (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
     re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
     contribution was zero). Backtracking line search on ``J`` with ``c`` re-solved at every trial
