@@ -42,7 +42,8 @@ Nonlinear step
     ``grad_{r_i} J = c_i g_i`` with ``g_i = int (u_n - u) h(r_i . y) y = (G (c r))_i - T_i``;
     direction ``p_i = -(H^+ g)_i / c_i`` with ``H`` the hidden-neuron part of ``G`` (SPD,
     independent of ``c``), solved like ``A`` (its residual against the exact ``H`` recorded in
-    ``history["solve_residual"]``), no Levenberg-Marquardt shift. Neurons with a negligible contribution
+    ``history["solve_residual"]``), no Levenberg-Marquardt shift. Neurons with a negligible
+    contribution
     (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
     re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
     contribution was zero). Backtracking line search on ``J`` with ``c`` re-solved at every trial
