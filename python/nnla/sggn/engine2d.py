@@ -385,7 +385,8 @@ def _direction(prob: Problem2D, st: dict[str, Any], act: np.ndarray, n: int
     c = st["c"][:n]
     g, h = prob.gradient(st)
     idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
-    q, res, _ = psd_solve_checked(h[np.ix_(idx, idx)], g[act].reshape(-1), prob.solver)
+    sub = h if act.size == n else h[np.ix_(idx, idx)]
+    q, res, _ = psd_solve_checked(sub, g[act].reshape(-1), prob.solver)
     q = q.reshape(-1, 3)
     p = np.zeros((n, 3))
     p[act] = -q / c[act, None]

@@ -43,14 +43,21 @@ SOLVERS = ("pivoted", "eigh")
 
 
 def _scaled(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``D^-1 m D^-1`` (a new Fortran-ordered array; only its lower triangle is read by LAPACK)
+    and ``d``, ``D = diag(d)``."""
     d = np.sqrt(np.maximum(np.diag(m), 0.0))
     d = np.where(d > 0, d, 1.0)
-    ms = m / d[:, None] / d[None, :]
-    return 0.5 * (ms + ms.T), d
+    inv = 1.0 / d
+    # m is symmetric: its transpose is the same matrix, Fortran-ordered when m is C-ordered
+    ms = np.multiply(m.T, inv[None, :], order="K")
+    ms *= inv[:, None]
+    if not ms.flags.f_contiguous:
+        ms = np.asfortranarray(ms)
+    return ms, d
 
 
 def _eigh(ms: np.ndarray, rs: np.ndarray) -> np.ndarray:
-    lam, vec = np.linalg.eigh(ms)
+    lam, vec = np.linalg.eigh(ms, UPLO="L")
     keep = lam > EIG_RCOND * max(float(lam[-1]), 0.0)
     if not np.any(keep):
         return np.zeros_like(rs)
@@ -59,7 +66,7 @@ def _eigh(ms: np.ndarray, rs: np.ndarray) -> np.ndarray:
 
 
 def _pivoted(ms: np.ndarray, rs: np.ndarray) -> np.ndarray:
-    c, piv, rank, info = dpstrf(ms, lower=1, tol=PIVOT_TOL)
+    c, piv, rank, info = dpstrf(ms, lower=1, tol=PIVOT_TOL, overwrite_a=1)
     if info < 0:
         raise ValueError(f"dpstrf: illegal argument {-info}")
     out = np.zeros_like(rs)
@@ -98,11 +105,11 @@ def psd_solve_checked(m: np.ndarray, rhs: np.ndarray, method: str = "pivoted"
         return float(np.linalg.norm(m @ x - rhs)) / nr if nr > 0 else 0.0
 
     if method == "pivoted":
-        x = _pivoted(ms, rs) / d
+        x = _pivoted(ms, rs) / d  # (overwrites ms)
         res = residual(x)
         if res <= RESIDUAL_TOL:
             return x, res, "pivoted"
-        xe = _eigh(ms, rs) / d
+        xe = _eigh(_scaled(m)[0], rs) / d
         rese = residual(xe)
         return (xe, rese, "eigh") if rese < res else (x, res, "pivoted")
     x = _eigh(ms, rs) / d
