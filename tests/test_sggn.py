@@ -270,7 +270,7 @@ def test_callback_records_and_stops() -> None:
     assert r.reason == "callback"
     assert r.iterations == 3
     assert [s["iteration"] for s in seen] == [1, 2, 3]
-    assert set(seen[0]) == {*sggn.HISTORY_KEYS, "iteration"}
+    assert set(seen[0]) == {*sggn.HISTORY_KEYS, "quad_error", "iteration"}
     assert seen[-1]["loss"] == r.loss
 
 
@@ -457,7 +457,7 @@ def test_target_is_one_type_for_1d_and_2d() -> None:
     mine = sggn.Target("mine", lambda p: p[:, 0] ** 2, 2, description="x^2")
     r = sggn.fit(mine, 4, dim=2, max_iter=1, seed=1)
     assert r.target == "mine"
-    assert r.info["quadrature"].startswith("triangle rule")
+    assert r.info["quadrature"].startswith("adaptive triangulation")
 
 
 # ------------------------------------------------------------------------------------------------

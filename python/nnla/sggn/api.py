@@ -14,6 +14,7 @@ from nnla.relu import ShallowNetwork
 from nnla.sggn.engine1d import fit_1d
 from nnla.sggn.engine2d import fit_2d
 from nnla.sggn.result import FitResult
+from nnla.sggn.solves2d import SOLVERS
 from nnla.sggn.targets import resolve_target
 
 __all__ = ["DEFAULT_QUADRATURE", "FitArgs", "check_fit_args", "fit"]
@@ -47,7 +48,7 @@ def check_fit_args(target: object, n_neurons: object, domain: object, dim: objec
     """Validate the shared arguments (ValueError naming the bad one).
 
     In 2D, ``quadrature`` and ``singularities`` do not apply (the 2D moments are exact or come
-    from a fixed triangle rule on the active polygons) and must be None.
+    from the adaptive triangulation of :mod:`nnla.sggn.adaptive2d`) and must be None.
 
     Examples
     --------
@@ -63,7 +64,7 @@ def check_fit_args(target: object, n_neurons: object, domain: object, dim: objec
     if dim == 2:
         if quadrature is not None:
             raise ValueError("quadrature applies in 1D only (2D integrates the target exactly or "
-                             "by its own triangle rule); leave it None with dim=2")
+                             "on its own adaptive triangulation); leave it None with dim=2")
         quad = None
     else:
         quad = DEFAULT_QUADRATURE if quadrature is None else check_int(quadrature, "quadrature", 1)
@@ -77,7 +78,7 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         tol: float = 1e-10, quadrature: int | None = None,
         singularities: ArrayLike | None = None,
         callback: Callable[[dict[str, Any]], Any] | None = None, progress: bool = False,
-        seed: int = 0) -> FitResult:
+        seed: int = 0, solver: str = "pivoted") -> FitResult:
     """Fit a shallow ReLU network to a target by structure-guided Gauss-Newton (SgGN).
 
     Block alternating iteration: an exact linear step for the output weights, then a layer
@@ -117,8 +118,9 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
     singularities : array_like, optional
         1D only: extra points where the target jumps or has a kink or an unbounded derivative
         (added to a built-in target's own; a callable's ``singularities`` attribute is used by
-        default). The quadrature puts a node on each; without them the loss at a jump is only
-        accurate to the background grid. ValueError in 2D.
+        default). The quadrature puts a node on each; undeclared ones are found by the adaptive
+        mesh (:mod:`nnla.sggn.adaptive1d`), at the cost of ~32 target evaluations per cell it
+        examines. ValueError in 2D.
     callback : callable, optional
         ``callback(record)`` after every iteration ``>= 1``, with the
         :data:`~nnla.sggn.HISTORY_KEYS` values and ``"iteration"``; a true return value stops the
@@ -127,6 +129,11 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         Show a tqdm progress bar (the loss in its postfix) on stderr.
     seed : int, default 0
         Seeds the placement of re-initialised neurons (1D) and the 2D initialisation.
+    solver : {"pivoted", "eigh"}, default "pivoted"
+        2D: the dense semidefinite solves (:mod:`nnla.sggn.solves2d`): pivoted Cholesky with a
+        residual check against the exact matrix and the eigendecomposition as fallback, or the
+        truncated eigendecomposition alone (slower; the reference). Unused in 1D (its solves
+        are the exact O(n) ones).
 
     Returns
     -------
@@ -134,14 +141,15 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
         ``method="sggn"``. 2D: ``info`` holds ``reinitialised`` (neurons re-initialised),
         ``quadrature``, ``n_neurons`` and ``loss_rounding_bound`` (a worst-case bound on the
         rounding error of the final loss, whose terms cancel when clustered lines carry large
-        opposite coefficients).
+        opposite coefficients). SgGN records ``history["quad_error"]``, the estimated
+        quadrature error of each loss (0 where it is exact).
 
     Raises
     ------
     ValueError
         Bad ``target``, ``n_neurons``, ``domain``, ``dim``, ``init``, ``max_iter``, ``tol``,
-        ``quadrature`` or ``singularities`` (or either of the last two with ``dim=2``); a target
-        returning the wrong shape or NaN.
+        ``quadrature``, ``singularities`` (or either of the last two with ``dim=2``) or
+        ``solver``; a target returning the wrong shape or NaN.
 
     Examples
     --------
@@ -161,8 +169,10 @@ def fit(target: str | Callable[..., Any], n_neurons: int, *, domain: ArrayLike |
                           seed)
     max_iter = check_int(max_iter, "max_iter", 0)
     tol = check_float(tol, "tol", low=0.0)
+    if not isinstance(solver, str) or solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     if args.dim == 2:
         return fit_2d(args.u, args.n, args.domain, init, max_iter, tol, args.callback,
-                      bool(progress), args.seed, args.name)
+                      bool(progress), args.seed, args.name, solver)
     return fit_1d(args.u, args.n, args.domain, init, max_iter, tol, args.quadrature,
                   args.singularities, args.callback, bool(progress), args.seed, args.name)

@@ -17,30 +17,33 @@ Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
     * the built-in targets have exact or semi-analytic moments (:mod:`nnla.sggn.targets`);
     * a target that is itself a :class:`~nnla.relu.ShallowNetwork` is integrated exactly
       (pairs of neurons);
-    * any other callable: a composite collapsed Gauss rule (6 x 6 points on 4**3 sub-triangles of
-      each triangle) on every neuron's active polygon, so the kink of the neuron is on the
-      boundary of the cells; accurate for smooth targets only (a discontinuity of ``u`` inside
-      the domain limits it to a few digits).
+    * any other callable: an adaptive triangulation of the domain that finds the target's jumps
+      and layers from samples (per-triangle error estimates, bulk refinement, 2:1 balance), with
+      every triangle a neuron's line cuts clipped exactly (:mod:`nnla.sggn.adaptive2d`). Every
+      iteration records the estimate of the loss's quadrature error (``history["quad_error"]``);
+      while it is above :data:`QUAD_SAFETY_2D` of the loss the triangulation is refined (up to
+      12 times, 2**17 triangles) before the next step, and ``"converged"`` is only reported on a
+      loss whose estimate is below it (``"stalled"`` if the budget is spent first).
 
 The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
 
 Linear step (``c = argmin J`` for fixed lines)
-    ``A c = f`` is solved by a truncated symmetric eigendecomposition of the Jacobi-scaled
-    ``A`` (eigenvalues below ``1e-13`` of the largest are dropped): a rank-revealing,
-    backward-stable solve that never breaks down when lines cluster or coincide (dense Cholesky
-    fails there: kappa(A) exceeds 1/u, relu-matrices.md). The error of the computed minimiser
-    enters the loss only quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``), ~1e-13 of
-    ``||A|| |c|^2`` at worst. A QR solve on a design matrix at quadrature points would need a
-    rule that resolves every kink and discontinuity (the pitfall of the spec); with the exact
-    matrices no such rule is needed. One SgGN iteration at n = 256 (one 768 x 768 and a few
-    257 x 257 eigendecompositions, the exact assemblies, the target moments) takes ~0.3-0.5 s on
-    one core.
+    ``A c = f`` is solved by a rank-revealing semidefinite solve of the Jacobi-scaled ``A``
+    (:mod:`nnla.sggn.solves2d`): pivoted Cholesky stopped at pivots below ``1e-13``, its residual
+    checked against the exact ``A``, the truncated eigendecomposition (eigenvalues below
+    ``1e-13`` of the largest dropped) as fallback and as the ``solver="eigh"`` option. Both
+    never break down when lines cluster or coincide (plain dense Cholesky fails there: kappa(A)
+    exceeds 1/u, relu-matrices.md). The error of the computed minimiser enters the loss only
+    quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``). A QR solve on a design matrix at
+    quadrature points would need a rule that resolves every kink and discontinuity (the
+    pitfall of the spec); with the exact matrices no such rule is needed.
 
 Nonlinear step
     ``grad_{r_i} J = c_i g_i`` with ``g_i = int (u_n - u) h(r_i . y) y = (G (c r))_i - T_i``;
     direction ``p_i = -(H^+ g)_i / c_i`` with ``H`` the hidden-neuron part of ``G`` (SPD,
-    independent of ``c``), solved like ``A`` (truncated eigendecomposition, rcond 1e-13), no
-    Levenberg-Marquardt shift. Neurons with a negligible contribution
+    independent of ``c``), solved like ``A`` (its residual against the exact ``H`` recorded in
+    ``history["solve_residual"]``), no Levenberg-Marquardt shift. Neurons with a negligible
+    contribution
     (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
     re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
     contribution was zero). Backtracking line search on ``J`` with ``c`` re-solved at every trial
@@ -75,19 +78,16 @@ import numpy as np
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
 from nnla.relu.polygon import (
-    active_polygons,
     assemble_2d,
     assemble_2d_kinds,
     entries_2d,
-    eval_target,
-    fan_triangles,
-    reference_rule,
 )
+from nnla.sggn.adaptive2d import AdaptiveMoments
 from nnla.sggn.result import FitResult, Recorder
+from nnla.sggn.solves2d import psd_solve_checked
 from nnla.sggn.targets import Target, box_of
 
 __all__ = [
-    "GenericMoments",
     "NetworkMoments",
     "Problem2D",
     "active_count",
@@ -104,14 +104,18 @@ __all__ = [
 _RCOND = 1e-13  # truncation of the eigendecompositions (relative to the largest eigenvalue)
 _NEGLIGIBLE = 1e-10  # relative contribution below which a neuron is left out and re-initialised
 _CLAMP = 1e-6  # lines are kept this fraction of their offset range inside Omega
+_FIT_LEAVES = 1 << 17  # triangle budget of the adaptive quadrature during a fit
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 30
 _MAX_EXPANSIONS = 3  # doublings tried after an accepted full step
-_GENERIC_LEVEL = 3  # sub-triangle level of the rule for generic callables
+_MAX_REFINEMENTS = 12  # refinements of the adaptive quadrature during a fit
+#: The loss counts as converged only while its quadrature error estimate is at most this fraction
+#: of it (2D: the error of a jump along a curve falls only like the triangle size there).
+QUAD_SAFETY_2D = 1e-2
 
 
 # ------------------------------------------------------------------------------------------------
-# Target moments: exact (built-in targets, networks) or by the triangle rule
+# Target moments: exact (built-in targets, networks) or on the adaptive triangulation
 # ------------------------------------------------------------------------------------------------
 
 
@@ -140,68 +144,27 @@ class NetworkMoments:
         return float(a[-1] @ self.c), float(self.c @ a @ self.c)
 
 
-class GenericMoments:
-    """The moments of any vectorised callable: composite triangle rule on the active polygons."""
-
-    def __init__(self, u: Callable[[np.ndarray], np.ndarray]) -> None:
-        self.u = u
-        self.bary, self.wts = reference_rule(_GENERIC_LEVEL)
-
-    def __call__(self, pts: np.ndarray) -> np.ndarray:
-        return eval_target(self.u, np.asarray(pts, dtype=np.float64))
-
-    def _polygon_moments(self, xy: np.ndarray, off: np.ndarray, n: int, power: int
-                         ) -> np.ndarray:
-        owner, corner = fan_triangles(off)
-        out = np.zeros((n, 3))
-        per = self.bary.shape[0]
-        step = max(1, (1 << 20) // per)
-        for lo in range(0, owner.size, step):
-            p = xy[corner[lo : lo + step]]  # (t, 3, 2)
-            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
-            area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-            pts = np.einsum("pk,tkj->tpj", self.bary, p)
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked by caller
-                val = self(pts.reshape(-1, 2)).reshape(pts.shape[:2]) ** power
-                wv = val * self.wts * area[:, None]
-            mom = np.stack([wv.sum(axis=1), np.sum(wv * pts[..., 0], axis=1),
-                            np.sum(wv * pts[..., 1], axis=1)], axis=1)
-            np.add.at(out, owner[lo : lo + step], mom)
-        return out
-
-    def moments(self, w: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
-        """``T_i`` (n, 3), as :meth:`nnla.sggn.Target.moments`."""
-        xy, _, off = active_polygons(w, b, verts, n_threads=1)
-        return self._polygon_moments(np.asarray(xy), np.asarray(off), w.shape[0], 1)
-
-    def stats(self, verts: np.ndarray) -> tuple[float, float]:
-        """``(int u, int u^2)``."""
-        off = np.array([0, verts.shape[0]])
-        i1 = self._polygon_moments(verts, off, 1, 1)[0, 0]
-        i2 = self._polygon_moments(verts, off, 1, 2)[0, 0]
-        return float(i1), float(i2)
-
-
-MomentSource = Union[Target, NetworkMoments, GenericMoments]
+MomentSource = Union[Target, NetworkMoments, AdaptiveMoments]
 
 
 def moment_source(u: Callable[..., Any], verts: np.ndarray) -> MomentSource:
     """Where the moments of the target ``u`` come from on the polygon ``verts``: the target itself
     (a built-in :class:`~nnla.sggn.Target` whose moments are exact there), the network's pairs (a
-    2D :class:`~nnla.relu.ShallowNetwork`) or the triangle rule (anything else)."""
+    2D :class:`~nnla.relu.ShallowNetwork`) or the adaptive triangulation (anything else,
+    :class:`~nnla.sggn.adaptive2d.AdaptiveMoments`)."""
     if isinstance(u, ShallowNetwork):
         if u.dim != 2 or u.c is None:
             raise ValueError("target: a network target must be 2D with its output layer c set")
         return NetworkMoments(u)
     if isinstance(u, Target) and u.exact_on(verts):
         return u
-    return GenericMoments(u)
+    return AdaptiveMoments(u, verts)
 
 
 def quadrature_info(source: MomentSource) -> str:
     """The ``info["quadrature"]`` entry of a 2D result."""
-    if isinstance(source, GenericMoments):
-        return f"triangle rule (level {_GENERIC_LEVEL})"
+    if isinstance(source, AdaptiveMoments):
+        return f"adaptive triangulation ({source.size} triangles)"
     return "exact"
 
 
@@ -210,17 +173,12 @@ def quadrature_info(source: MomentSource) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def psd_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Truncated eigen-solve of a symmetric positive semidefinite system (Jacobi scaled)."""
-    d = np.sqrt(np.maximum(np.diag(m), 0.0))
-    d = np.where(d > 0, d, 1.0)
-    ms = m / d[:, None] / d[None, :]
-    lam, vec = np.linalg.eigh(0.5 * (ms + ms.T))
-    keep = lam > _RCOND * max(float(lam[-1]), 0.0)
-    if not np.any(keep):
-        return np.zeros_like(rhs)
-    z = vec[:, keep].T @ (rhs / d)
-    return (vec[:, keep] @ (z / lam[keep])) / d
+def psd_solve(m: np.ndarray, rhs: np.ndarray, method: str = "eigh") -> np.ndarray:
+    """Rank-revealing solve of a symmetric positive semidefinite system (Jacobi scaled), by
+    :func:`nnla.sggn.solves2d.psd_solve_checked` (``"eigh"``: truncated eigendecomposition;
+    ``"pivoted"``: pivoted Cholesky with a residual check and the eigendecomposition as
+    fallback)."""
+    return psd_solve_checked(m, rhs, method)[0]
 
 
 def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
@@ -233,9 +191,10 @@ def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
 class Problem2D:
     """Target moments and polygon of a 2D fit: exact loss, linear step, gradient."""
 
-    def __init__(self, target: MomentSource, verts: np.ndarray) -> None:
+    def __init__(self, target: MomentSource, verts: np.ndarray, solver: str = "pivoted") -> None:
         self.target = target
         self.verts = verts
+        self.solver = solver
         self.int_u, self.int_u2 = target.stats(self.verts)
         if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
             raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
@@ -266,6 +225,35 @@ class Problem2D:
         return float(np.finfo(np.float64).eps
                      * (c @ np.abs(st["a"]) @ c + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
 
+    def quad_error(self, st: dict[str, Any]) -> float:
+        """A-posteriori estimate of the quadrature error of ``st["loss"]``: 0 for exact
+        moments; for the adaptive triangulation the loss of the same ``c`` with the moments on
+        every triangle split once, minus the loss."""
+        src = self.target
+        if not isinstance(src, AdaptiveMoments):
+            return 0.0
+        t = src.moments(st["w"], st["b"], self.verts, fine=True)
+        f = np.concatenate([st["b"] * t[:, 0] + np.sum(st["w"] * t[:, 1:], axis=1),
+                            [src.stats(self.verts, fine=True)[0]]])
+        u2 = src.stats(self.verts, fine=True)[1]
+        c = st["c"]
+        fine = float(0.5 * (c @ (st["a"] @ c)) - c @ f + 0.5 * u2)
+        return abs(fine - st["loss"])
+
+    def resolved(self, loss: float, est: float) -> bool:
+        """Whether the quadrature error estimate is well below the loss
+        (:data:`QUAD_SAFETY_2D`, or at the rounding level of ``int u^2``)."""
+        return est <= QUAD_SAFETY_2D * loss + 64.0 * np.finfo(float).eps * self.int_u2
+
+    def refine(self) -> bool:
+        """Refine the adaptive triangulation (its estimate quartered); False if it cannot."""
+        src = self.target
+        if not isinstance(src, AdaptiveMoments) or not src.refine(0.25 * src.estimate,
+                                                                   _FIT_LEAVES):
+            return False
+        self.int_u, self.int_u2 = src.stats(self.verts)
+        return True
+
     def rel_error(self, loss: float) -> float:
         """``sqrt(2 J / int u^2)``."""
         return math.sqrt(max(2.0 * loss, 0.0) / self.int_u2)
@@ -275,7 +263,7 @@ class Problem2D:
         we, be = self.ext(w, b)
         a = assemble_2d("mass", we, be, self.verts, n_threads=None)
         t, f = self.load(w, b)
-        c = psd_solve(a, f)
+        c = psd_solve_checked(a, f, self.solver)[0]
         st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
         if not math.isfinite(st["loss"]):
             raise NonFiniteResultError("sggn 2d: the loss is not finite",
@@ -284,8 +272,9 @@ class Problem2D:
             raise ConvergenceError(
                 f"the loss came out negative ({st['loss']:.3e}): the quadrature of the target "
                 "is not accurate enough for it",
-                hint="the generic triangle rule needs a smooth target; pass a built-in target "
-                "name or a ShallowNetwork (exact moments), or smooth the target",
+                hint="the adaptive triangulation did not resolve the target (a feature narrower "
+                "than its start triangles' samples?); pass a built-in target name or a "
+                "ShallowNetwork (exact moments), or smooth the target",
             )
         return st
 
@@ -390,15 +379,18 @@ def _reinitialise(prob: Problem2D, st: dict[str, Any], n: int, rng: np.random.Ge
 
 
 def _direction(prob: Problem2D, st: dict[str, Any], act: np.ndarray, n: int
-               ) -> tuple[np.ndarray, float]:
-    """The Gauss-Newton direction ``p`` (n, 3) of the active neurons and the slope of J along it."""
+               ) -> tuple[np.ndarray, float, float]:
+    """The Gauss-Newton direction ``p`` (n, 3) of the active neurons, the slope of J along it and
+    the relative residual of its solve against the exact matrix."""
     c = st["c"][:n]
     g, h = prob.gradient(st)
     idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
-    q = psd_solve(h[np.ix_(idx, idx)], g[act].reshape(-1)).reshape(-1, 3)
+    sub = h if act.size == n else h[np.ix_(idx, idx)]
+    q, res, _ = psd_solve_checked(sub, g[act].reshape(-1), prob.solver)
+    q = q.reshape(-1, 3)
     p = np.zeros((n, 3))
     p[act] = -q / c[act, None]
-    return p, -float(np.sum(g[act] * q))  # directional derivative of J along p (<= 0)
+    return p, -float(np.sum(g[act] * q)), res  # slope of J along p (<= 0), solve residual
 
 
 def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: float
@@ -430,47 +422,66 @@ def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: floa
 
 def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwork | None,
            max_iter: int, tol: float, callback: Callable[[dict[str, Any]], Any] | None,
-           progress: bool, seed: int, name: str | None) -> FitResult:
+           progress: bool, seed: int, name: str | None, solver: str = "pivoted") -> FitResult:
     """SgGN in 2D on validated arguments (those of :func:`nnla.sggn.fit`; ``u`` a callable,
     ``verts`` the counter-clockwise polygon, ``name`` the target's name or None)."""
     source = moment_source(u, verts)
-    prob = Problem2D(source, verts)
+    prob = Problem2D(source, verts, solver)
     rng = np.random.default_rng(seed)
     w, b = initial_lines(init, n, rng, verts)
     rec = Recorder(callback, progress, max_iter, "sggn 2d")
-    reinit = 0
+    reinit, refinements = 0, 0
     st = prob.linear(w, b)
     reason = "max_iter"
-    stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts))
+    est = prob.quad_error(st)
+    stop = rec.record(st["loss"], prob.rel_error(st["loss"]), 0.0, active_count(w, b, verts),
+                      est, 0.0)
     it = 0
     while not stop and it < max_iter:
-        it += 1
         st, small, count = _reinitialise(prob, st, n, rng)  # J cannot increase
         reinit += count
         act = np.flatnonzero(~small)
         if act.size == 0 or st["loss"] <= 0:  # nothing to improve (e.g. u is a constant)
             reason = "converged"
             break
-        p, slope = _direction(prob, st, act, n)
+        p, slope, solve_res = _direction(prob, st, act, n)
         accepted, gamma = _line_search(prob, st, p, slope)
+        end = None
         if accepted is None:
-            reason = "stalled"
-            break
-        old = st["loss"]
-        st = accepted
-        stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
-                          active_count(st["w"], st["b"], verts))
-        if stop:
-            reason = "callback"
-            break
-        if old - st["loss"] <= tol * old:
-            reason = "converged"
-            break
+            end = "stalled"
+        else:
+            it += 1
+            old = st["loss"]
+            st = accepted
+            est = prob.quad_error(st)
+            stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
+                              active_count(st["w"], st["b"], verts), est, solve_res)
+            if stop:
+                reason = "callback"
+                break
+            if old - st["loss"] <= tol * old:
+                end = "converged"
+        if prob.resolved(st["loss"], est):
+            if end is not None:
+                reason = end
+                break
+            continue
+        # the loss is not resolved (the line search and the stopping test would judge the
+        # quadrature's error): refine and go on from the same lines
+        if refinements >= _MAX_REFINEMENTS or not prob.refine():
+            if end is not None:
+                reason = "stalled"
+                break
+            continue
+        refinements += 1
+        st = prob.linear(st["w"], st["b"])
+        est = prob.quad_error(st)
     if stop and reason != "callback":
         reason = "callback"
     hist = rec.close()
     info = {"n_neurons": n, "reinitialised": reinit, "quadrature": quadrature_info(source),
-            "loss_rounding_bound": prob.rounding_bound(st)}
+            "loss_rounding_bound": prob.rounding_bound(st), "quad_error": est,
+            "quadrature_refinements": refinements, "solver": solver}
     return FitResult(network_of(st), hist, reason, "sggn", name, 2, result_domain(verts), info)
 
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from nnla.relu import ShallowNetwork
 
-__all__ = ["HISTORY_KEYS", "FitResult", "Recorder", "domain_bounds", "progress_bar", "record"]
+__all__ = ["HISTORY_KEYS", "OPTIONAL_HISTORY_KEYS", "FitResult", "Recorder", "domain_bounds",
+           "progress_bar", "record"]
 
 #: Per-iteration records of :attr:`FitResult.history` (one entry per iteration, iteration 0 is
 #: the initial network after its first linear solve): ``loss`` = ``1/2 int (u_n - u)^2``,
@@ -27,6 +28,13 @@ __all__ = ["HISTORY_KEYS", "FitResult", "Recorder", "domain_bounds", "progress_b
 #: length (0 at iteration 0), ``active`` = neurons whose breakpoint/line cuts the domain, ``time``
 #: = seconds since the start of the fit (cumulative).
 HISTORY_KEYS: tuple[str, ...] = ("loss", "rel_error", "step", "active", "time")
+
+#: Records an engine may add to :attr:`FitResult.history`: ``quad_error`` = the a-posteriori
+#: estimate of the quadrature error of ``loss`` (SgGN with a quadrature: the loss on every
+#: quadrature cell bisected minus the loss; 0 where the loss is integrated exactly);
+#: ``solve_residual`` = the relative residual of the iteration's Gauss-Newton solve against the
+#: exact matrix (2D SgGN; 0 at iteration 0).
+OPTIONAL_HISTORY_KEYS: tuple[str, ...] = ("quad_error", "solve_residual")
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,8 @@ class FitResult:
     network : ShallowNetwork
         The fitted network (``c`` and ``c0`` set), callable on points.
     history : dict of str to ndarray
-        One float64 array per key of :data:`HISTORY_KEYS`, all of length ``iterations + 1``.
+        One float64 array per key of :data:`HISTORY_KEYS` (and of those
+        :data:`OPTIONAL_HISTORY_KEYS` the engine records), all of length ``iterations + 1``.
     reason : str
         Why the fit stopped: ``"converged"`` (the loss decrease fell below ``tol``),
         ``"max_iter"``, ``"stalled"`` (no step length decreased the loss), ``"callback"`` (the
@@ -81,7 +90,8 @@ class FitResult:
         missing = [k for k in HISTORY_KEYS if k not in self.history]
         if missing:
             raise ValueError(f"history is missing the keys {missing}")
-        hist = {k: np.asarray(self.history[k], dtype=np.float64) for k in HISTORY_KEYS}
+        keys = HISTORY_KEYS + tuple(k for k in OPTIONAL_HISTORY_KEYS if k in self.history)
+        hist = {k: np.asarray(self.history[k], dtype=np.float64) for k in keys}
         lengths = {v.shape for v in hist.values()}
         if len(lengths) != 1 or len(next(iter(lengths))) != 1 or not next(iter(lengths))[0]:
             raise ValueError("history arrays must be 1-D, non-empty and of equal length")
@@ -156,12 +166,16 @@ def domain_bounds(domain: Any) -> tuple[float, ...]:
 
 
 def record(hist: dict[str, list[float]], loss: float, rel: float, step: float, active: int,
-           t0: float) -> dict[str, Any]:
-    """Append one record to ``hist`` (time measured from ``t0``) and return it as a dict."""
+           t0: float, quad_error: float | None = None) -> dict[str, Any]:
+    """Append one record to ``hist`` (time measured from ``t0``; ``quad_error`` too when given)
+    and return it as a dict."""
     vals = (loss, rel, step, float(active), time.perf_counter() - t0)
-    for key, v in zip(HISTORY_KEYS, vals):
-        hist[key].append(v)
-    return dict(zip(HISTORY_KEYS, vals))
+    rec = dict(zip(HISTORY_KEYS, vals))
+    if quad_error is not None:
+        rec["quad_error"] = float(quad_error)
+    for key, v in rec.items():
+        hist.setdefault(key, []).append(v)
+    return rec
 
 
 def progress_bar(enabled: bool, total: int, desc: str) -> Any:
@@ -203,12 +217,18 @@ class Recorder:
         """Seconds since the recorder was made."""
         return time.perf_counter() - self.t0
 
-    def record(self, loss: float, rel: float, step: float, active: int) -> bool:
-        """Append a record; True if the callback asks to stop."""
+    def record(self, loss: float, rel: float, step: float, active: int,
+               quad_error: float | None = None, solve_residual: float | None = None) -> bool:
+        """Append a record (``quad_error`` and ``solve_residual`` too when given); True if the
+        callback asks to stop."""
         rec = {"loss": loss, "rel_error": rel, "step": step, "active": float(active),
                "time": self.elapsed()}
-        for k in HISTORY_KEYS:
-            self.hist[k].append(float(rec[k]))
+        if quad_error is not None:
+            rec["quad_error"] = float(quad_error)
+        if solve_residual is not None:
+            rec["solve_residual"] = float(solve_residual)
+        for k, v in rec.items():
+            self.hist.setdefault(k, []).append(float(v))
         it = len(self.hist["loss"]) - 1
         if self.bar is not None:
             if it:

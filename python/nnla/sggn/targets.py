@@ -87,7 +87,7 @@ class Target:
     -----
     The 2D engine asks a target for its exact moments over half-planes of the domain
     (:meth:`exact_on`, :meth:`moments`, :meth:`stats`); a plain :class:`Target` has none (it is
-    integrated by the engine's triangle rule), the built-in 2D targets override them.
+    integrated on the engine's adaptive triangulation), the built-in 2D targets override them.
 
     Examples
     --------
