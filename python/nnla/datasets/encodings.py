@@ -209,7 +209,7 @@ def _fp15(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = a[small] * 1e9
         mm = np.rint(s)
         for i in np.flatnonzero(np.abs(s - np.floor(s) - 0.5) < 1e-7):
-            mm[i] = round(float(_exact_ratio(a[small][i])))
+            mm[i] = round(_exact_ratio(a[small][i]))
         m[small] = mm.astype(np.int64)
     over |= e > _FP_EMAX
     m[over] = 0
