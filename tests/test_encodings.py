@@ -103,7 +103,8 @@ def test_round_trip_within_half_a_unit_of_the_third_digit(scheme: str) -> None:
     enc = ds.encode(x, scheme)
     for back in (ds.decode(enc, scheme), ds.decode(enc.ids, scheme),
                  ds.decode(enc.lines(), scheme)):
-        assert back.ok.all() and back.errors == {}
+        assert back.ok.all()
+        assert back.errors == {}
         a = np.abs(x)
         e = np.floor(np.log10(np.where(a > 0, a, 1.0)))
         half = 0.5 * 10.0 ** (e - 2)  # half a unit of the third significant digit
@@ -192,7 +193,8 @@ def test_malformed_sequences_are_reported_per_sample(seq: str, scheme: str, reas
     assert reason in out.errors[1]
     assert list(out.errors) == [1]
     assert np.isnan(out.values[1]).all()
-    assert out.values[0, 0, 0] == 5.0 and out.n_failed == 1
+    assert out.values[0, 0, 0] == 5.0
+    assert out.n_failed == 1
 
 
 def test_lenient_reading_of_non_canonical_numbers() -> None:
@@ -218,7 +220,8 @@ def test_decode_inputs_ids_with_padding_and_shape_inference() -> None:
     assert not out.ok.any()
     # the most common shape wins; others are failures
     out = ds.decode(["V1 V1 + 1 E0", "V1 V1 + 2 E0", "V1 V2 + 1 E0 + 2 E0"], "P10")
-    assert out.values.shape == (3, 1, 1) and out.ok.tolist() == [True, True, False]
+    assert out.values.shape == (3, 1, 1)
+    assert out.ok.tolist() == [True, True, False]
     assert out.errors[2] == "shape 1x2, expected 1x1"
 
 
@@ -240,8 +243,11 @@ def test_vocabularies() -> None:
     for scheme, size in (("P10", 101 + 2 + 10 + 201), ("P1000", 101 + 2 + 1000 + 201),
                          ("B1999", 101 + 2001 + 201), ("FP15", 101 + 2 + 2 * 14500 - 1)):
         voc = ds.vocabulary(scheme)
-        assert len(voc) == size and len(set(voc)) == size
-        assert voc[0] == "<pad>" and voc[1] == "V1" and voc[100] == "V100"
+        assert len(voc) == size
+        assert len(set(voc)) == size
+        assert voc[0] == "<pad>"
+        assert voc[1] == "V1"
+        assert voc[100] == "V100"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -259,7 +265,8 @@ def test_score_norms_closed_form() -> None:
     d1 = ds.score(pred, true)
     np.testing.assert_allclose(d1.errors, [0.01, 0.03, np.inf, 0.06], rtol=1e-12)
     assert d1.within == {0.05: 0.5, 0.02: 0.25, 0.01: 0.0, 0.005: 0.0}
-    assert d1.n_failed == 1 and d1.n_scored == 4
+    assert d1.n_failed == 1
+    assert d1.n_scored == 4
     mx = ds.score(pred, true, norm="max", tolerances=(0.1,))
     np.testing.assert_allclose(mx.errors, [0.025, 0.03, np.inf, 0.15], rtol=1e-12)
     assert mx.within == {0.1: 0.5}
@@ -275,13 +282,15 @@ def test_score_counts_failed_decodes_as_wrong() -> None:
     true = np.array([[[1.0, 2.0]], [[3.0, 4.0]], [[5.0, 6.0]]])
     out = ds.decode(["V1 V2 + 1 E0 + 2 E0", "V1 V2 + 3 E0", "V1 V2 + 5 E0 + 6 E0"], "P10")
     rep = ds.score(out, true)
-    assert rep.n_failed == 1 and rep.n_scored == 3
+    assert rep.n_failed == 1
+    assert rep.n_scored == 3
     assert rep.within[0.05] == pytest.approx(2 / 3)
     assert rep.errors[1] == np.inf
     assert "1 failed predictions" in rep.summary()
     nothing = ds.decode(["garbage", "V7"], "P10")
     rep = ds.score(nothing, true[:2])
-    assert rep.within[0.05] == 0.0 and rep.n_failed == 2
+    assert rep.within[0.05] == 0.0
+    assert rep.n_failed == 2
 
 
 def test_score_bad_norm() -> None:
