@@ -432,8 +432,12 @@ def test_score_with_info_masks_invalid_and_reports_kernel_error() -> None:
         pytest.param(np.ones((3, 2, 2)), np.ones((4, 2, 2)), {}, r"pred has shape", id="shape"),
         pytest.param(np.ones((3, 2, 2)), np.ones(3), {}, r"true must have shape", id="1d"),
         pytest.param(np.ones((2, 2, 2)), np.zeros((2, 2, 2)), {}, r"true has a zero", id="zero"),
-        pytest.param(np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": (0.0,)}, r"tolerances", id="tol0"),
-        pytest.param(np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": ()}, r"tolerances", id="no-tol"),
+        pytest.param(
+            np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": (0.0,)}, r"tolerances", id="tol0"
+        ),
+        pytest.param(
+            np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": ()}, r"tolerances", id="no-tol"
+        ),
         pytest.param(np.array([["a"]]), np.ones((1, 1)), {}, r"pred must be a numeric", id="str"),
     ],
 )
