@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -164,6 +165,7 @@ def _pairs_task(
     block: Callable[..., Any],
     start: int,
     stop: int,
+    *,
     n_threads: int | None,
     args: tuple,
     dtypes: tuple[np.dtype, ...],
@@ -181,23 +183,31 @@ def pairs(
     specs: Sequence[tuple[tuple[int, ...], np.dtype]],
 ) -> list[Any]:
     """Dask arrays of the outputs of ``block(*args, start, stop, n_threads)`` over chunks of
-    ``range(n)``; ``specs`` gives each output's per-sample shape and dtype.  Each chunk is one
-    task (its outputs share it), named by its arguments, so equal calls give equal graphs."""
-    import dask  # noqa: PLC0415 - optional dependency
+    ``range(n)``; ``specs`` gives each output's per-sample shape and dtype.
+
+    One task a chunk computes all outputs, and each output's block is one item of it (two tasks
+    a chunk and output in all, the fewest a graph of several arrays allows); the names are
+    tokens of the arguments, so equal calls give equal graphs.
+    """
+    from dask.base import tokenize  # noqa: PLC0415 - optional dependency
+    from dask.highlevelgraph import HighLevelGraph  # noqa: PLC0415
 
     da = _dask_array()
     if n == 0:
         return [da.from_array(np.empty((0, *shape), dtype=dt)) for shape, dt in specs]
-    parts = []
-    for s in range(0, n, chunk):
-        e = min(s + chunk, n)
-        task = dask.delayed(_pairs_task, pure=True, nout=len(specs))(
-            block, s, e, n_threads, args, tuple(np.dtype(dt) for _, dt in specs)
-        )
-        parts.append((e - s, task))
-    return [
-        da.concatenate(
-            [da.from_delayed(t[j], shape=(k, *shape), dtype=dt) for k, t in parts], axis=0
-        )
-        for j, (shape, dt) in enumerate(specs)
-    ]
+    dtypes = tuple(np.dtype(dt) for _, dt in specs)
+    run = functools.partial(_pairs_task, block, n_threads=n_threads, args=args, dtypes=dtypes)
+    starts = list(range(0, n, chunk))
+    sizes = tuple(min(chunk, n - s) for s in starts)
+    token = tokenize(block, args, n, chunk, n_threads, dtypes)
+    base = f"nnla-pairs-{token}"
+    layers: dict[str, dict] = {base: {(base, i): (run, s, s + k)
+                                      for i, (s, k) in enumerate(zip(starts, sizes))}}
+    out = []
+    for j, (shape, dt) in enumerate(specs):
+        name = f"nnla-pairs-{j}-{token}"
+        layer = {(name, i, *(0,) * len(shape)): (operator.getitem, (base, i), j)
+                 for i in range(len(starts))}
+        graph = HighLevelGraph({**layers, name: layer}, {base: set(), name: {base}})
+        out.append(da.Array(graph, name, (sizes, *((s,) for s in shape)), dtype=dt))
+    return out

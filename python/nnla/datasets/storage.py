@@ -188,7 +188,7 @@ def write(
         arrays = [a if is_dask(a) else da.from_array(np.asarray(a)) for a in arrays]
         arrays = [a.rechunk({0: shard_size or arrays[0].chunks[0]}) for a in arrays]
         bounds = np.concatenate([[0], np.cumsum(arrays[0].chunks[0])]).astype(int)
-        blocks = [a.to_delayed().ravel() for a in arrays]
+        blocks = [a.to_delayed(optimize_graph=False).ravel() for a in arrays]  # shared tasks
         tasks = []
         if set(forms_t) - {"zarr"}:
             tasks = [
