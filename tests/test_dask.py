@@ -274,3 +274,24 @@ def _local_cluster_checks(client, tmp_path) -> None:
     np.testing.assert_array_equal(back.FX, mem.FX)
     np.testing.assert_array_equal(back.info.valid, mem.info.valid)
     assert len(json.loads(m.read_text())["shards"]) == 5
+
+
+def _counting_block(log: str, start: int, stop: int, n_threads: int) -> tuple[np.ndarray, ...]:
+    with open(log, "a") as fh:
+        fh.write(f"{start}\n")
+    k = stop - start
+    return (np.full((k, 2, 2), float(start)), np.ones((k, 2, 2)), np.ones(k, dtype=bool),
+            np.zeros(k))
+
+
+def test_each_chunk_runs_once_when_all_outputs_are_written(tmp_path) -> None:
+    """Regression: per-array graph optimisation used to run a chunk once per output array."""
+    log = tmp_path / "calls.txt"
+    specs = [((2, 2), np.float64), ((2, 2), np.float64), ((), bool), ((), np.float64)]
+    x, fx, valid, cond = _dask.pairs(_counting_block, (str(log),), 10, 3, 1, specs)
+    info = ds.DatasetInfo("expm", "uniform", 10, 2, 1.0, "float64", 0, valid, cond, "none")
+    with dask.config.set(scheduler="sync"):
+        ds.write(ds.MatrixFunctionData(x, fx, info), tmp_path / "out", forms=("npz", "text"))
+    assert sorted(log.read_text().split()) == ["0", "3", "6", "9"]
+    back = ds.load(tmp_path / "out")
+    np.testing.assert_array_equal(back.X[:, 0, 0], [0, 0, 0, 3, 3, 3, 6, 6, 6, 9])

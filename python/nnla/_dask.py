@@ -11,6 +11,16 @@ worker (whose nanny sets ``OMP_NUM_THREADS=1`` by default, so 1), one on a pool 
 threaded scheduler (it runs one task per core), and the whole default on the synchronous
 scheduler.  Results do not depend on it (nnla's kernels give the same bits for every thread
 count), only the oversubscription does.
+
+Memory allocator: Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes
+glibc hand every freed block above 64 KiB back to the system; the numpy temporaries of each
+chunk then page-fault afresh, and a 5x5 ``expm`` data set costs 1.7x the CPU time (measured,
+``bench/dask_pairs.py --malloc-trim``).  For throughput, start the workers without it::
+
+    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        cluster = LocalCluster(...)
 """
 
 from __future__ import annotations
