@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from nnla import _dask
 
-da = pytest.importorskip("dask.array")
-dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array", exc_type=ImportError)
+dask = pytest.importorskip("dask", exc_type=ImportError)
 
 SCHEDULERS = ("sync", "threads")
 
@@ -218,7 +218,7 @@ def _has_zarr() -> bool:
 
 @pytest.fixture(scope="module")
 def client():
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", exc_type=ImportError)
     with _deadline(120):
         cluster = distributed.LocalCluster(
             n_workers=2,

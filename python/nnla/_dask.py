@@ -166,6 +166,7 @@ def materialize(*arrays: object) -> list[np.ndarray]:
     """numpy arrays of ``arrays``, the Dask ones computed together (shared work done once)."""
     if not is_dask(*arrays):
         return [np.asarray(a) for a in arrays]
+    _dask_array()
     import dask  # noqa: PLC0415 - optional dependency
 
     return [np.asarray(a) for a in dask.compute(*arrays)]
@@ -199,10 +200,10 @@ def pairs(
     a chunk and output in all, the fewest a graph of several arrays allows); the names are
     tokens of the arguments, so equal calls give equal graphs.
     """
+    da = _dask_array()
     from dask.base import tokenize  # noqa: PLC0415 - optional dependency
     from dask.highlevelgraph import HighLevelGraph  # noqa: PLC0415
 
-    da = _dask_array()
     if n == 0:
         return [da.from_array(np.empty((0, *shape), dtype=dt)) for shape, dt in specs]
     dtypes = tuple(np.dtype(dt) for _, dt in specs)
