@@ -47,6 +47,7 @@ _FP_EMAX = 15
 # token kinds
 _PAD, _SHAPE, _SIGN, _DIGIT, _EXPO, _MANT, _NUM = range(7)
 _UNKNOWN = -1  # id of a text token not in the vocabulary
+_BLOCK = 1 << 14  # samples per block of the vectorised coders (bounded temporaries)
 
 # correctly rounded powers of ten (float(10**k) rounds the exact integer once)
 _POW10 = np.array([float(10**k) for k in range(309)])
@@ -486,8 +487,6 @@ def text_ids(lines: Sequence[str], scheme: str) -> np.ndarray:
         ids[i : i + b.shape[0], : b.shape[1]] = b
     return ids
 
-
-_BLOCK = 1 << 14  # samples per block of the vectorised decoder (bounded temporaries)
 
 
 # ------------------------------------------------------------------------------------------------
