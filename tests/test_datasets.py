@@ -15,6 +15,7 @@ import functools
 import mpmath
 import nnla
 import nnla.datasets as ds
+import nnla.datasets.pairs as dp
 import numpy as np
 import pytest
 import scipy.linalg
@@ -217,7 +218,7 @@ def test_failed_samples_marked_invalid_others_exact() -> None:
     x[2] = np.diag([1.0, 0.0, 2.0])  # singular: no logarithm
     x[4, :, 0] = 0.0  # singular
     valid = np.ones(6, dtype=bool)
-    out = ds._evaluate("logm", x, valid, None)
+    out = dp._evaluate("logm", x, valid, None)
     assert valid.tolist() == [True, True, False, True, False, True]
     assert np.isnan(out[[2, 4]]).all()
     for i in (0, 1, 3, 5):
@@ -228,22 +229,22 @@ def test_failed_samples_marked_invalid_others_exact() -> None:
 def test_prescreened_samples_skipped() -> None:
     x = np.stack([np.eye(2), 2 * np.eye(2), 3 * np.eye(2)])
     valid = np.array([True, False, True])
-    out = ds._evaluate("sqrtm", x, valid, None)
+    out = dp._evaluate("sqrtm", x, valid, None)
     assert valid.tolist() == [True, False, True]
     np.testing.assert_allclose(out[[0, 2]], [np.eye(2), np.sqrt(3) * np.eye(2)], rtol=1e-15)
     assert np.isnan(out[1]).all()
     none = np.zeros(3, dtype=bool)
-    assert np.isnan(ds._evaluate("expm_cond", x, none, None)).all()
-    assert ds._evaluate("expm_cond", x, none, None).shape == (3,)
+    assert np.isnan(dp._evaluate("expm_cond", x, none, None)).all()
+    assert dp._evaluate("expm_cond", x, none, None).shape == (3,)
 
 
 def test_prescreen_flags_imaginary_axis_and_singular() -> None:
     lam = np.array([[1.0, 1j], [2.0, -3.0], [1e-20, 1.0], [1e-20 + 1j, 1.0]])
     norms = np.ones(4)
-    assert ds._prescreen("signm", lam, norms, U64, 2).tolist() == [False, True, False, False]
-    assert ds._prescreen("logm", lam, norms, U64, 2).tolist() == [True, True, False, True]
-    assert ds._prescreen("sqrtm", lam, norms, U64, 2).tolist() == [True, True, False, True]
-    assert ds._prescreen("expm", lam, norms, U64, 2).tolist() == [True] * 4
+    assert dp._prescreen("signm", lam, norms, U64, 2).tolist() == [False, True, False, False]
+    assert dp._prescreen("logm", lam, norms, U64, 2).tolist() == [True, True, False, True]
+    assert dp._prescreen("sqrtm", lam, norms, U64, 2).tolist() == [True, True, False, True]
+    assert dp._prescreen("expm", lam, norms, U64, 2).tolist() == [True] * 4
 
 
 def test_logm_of_orthogonal_family_is_complex_where_det_is_negative() -> None:
@@ -317,7 +318,9 @@ def test_scale_of_uniform_and_gaussian() -> None:
     assert np.std(g) == pytest.approx(s, rel=0.02)
     w = _x("wigner", scale=1.0, n=2000, d=8)
     lam = np.linalg.eigvalsh(w)
-    assert np.abs(lam).max() < 3.0  # semicircle on [-2, 2] (finite-d edge fluctuations)
+    # semicircle on [-2, 2]; at d = 8 the largest of 16000 eigenvalues fluctuates past 3
+    assert np.quantile(np.abs(lam), 0.999) < 3.0
+    assert np.abs(lam).max() < 3.5
     assert np.mean(lam**2) == pytest.approx(1.0 + 1.0 / 8, rel=0.05)  # E tr W^2 / d = 1 + 1/d
 
 
@@ -427,10 +430,14 @@ def test_score_with_info_masks_invalid_and_reports_kernel_error() -> None:
     ("pred", "exact", "kw", "match"),
     [
         pytest.param(np.ones((3, 2, 2)), np.ones((4, 2, 2)), {}, r"pred has shape", id="shape"),
-        pytest.param(np.ones((3, 2, 2)), np.ones(3), {}, r"exact must have shape", id="1d"),
-        pytest.param(np.ones((2, 2, 2)), np.zeros((2, 2, 2)), {}, r"exact has a zero", id="zero"),
-        pytest.param(np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tols": (0.0,)}, r"tols", id="tol0"),
-        pytest.param(np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tols": ()}, r"tols", id="no-tol"),
+        pytest.param(np.ones((3, 2, 2)), np.ones(3), {}, r"true must have shape", id="1d"),
+        pytest.param(np.ones((2, 2, 2)), np.zeros((2, 2, 2)), {}, r"true has a zero", id="zero"),
+        pytest.param(
+            np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": (0.0,)}, r"tolerances", id="tol0"
+        ),
+        pytest.param(
+            np.ones((1, 1, 1)), np.ones((1, 1, 1)), {"tolerances": ()}, r"tolerances", id="no-tol"
+        ),
         pytest.param(np.array([["a"]]), np.ones((1, 1)), {}, r"pred must be a numeric", id="str"),
     ],
 )
@@ -474,14 +481,14 @@ def test_bad_input(args: tuple, kw: dict, match: str) -> None:
 
 def test_chunked_threads_give_identical_bits() -> None:
     """More matrices than one chunk of the threaded eigenvalue post-processing."""
-    n = 2 * ds._CHUNK + 123
+    n = 2 * dp._CHUNK + 123
     a = ds.matrix_function_pairs("expm", n, 2, seed=5, cond="eig", n_threads=1)
     b = ds.matrix_function_pairs("expm", n, 2, seed=5, cond="eig", n_threads=3)
     np.testing.assert_array_equal(a.FX, b.FX)
     np.testing.assert_array_equal(a.info.cond, b.info.cond)
     # each estimate depends on its own matrix only: the last ones computed alone agree
     x, fx = a.X[-100:], a.FX[-100:]
-    direct = ds._eig_estimate("expm", ds._eigvals(x, 1), x, fx)
+    direct = dp._eig_estimate("expm", dp._eigvals(x, 1), x, fx)
     np.testing.assert_array_equal(a.info.cond[-100:], direct)
 
 
@@ -494,7 +501,7 @@ def test_expm_cond_failures_give_inf() -> None:
     Xb = X.copy()
     Xb[big] *= 1e3
     valid = np.ones(20, dtype=bool)
-    est = ds._evaluate("expm_cond", np.ascontiguousarray(Xb), valid, None)
+    est = dp._evaluate("expm_cond", np.ascontiguousarray(Xb), valid, None)
     assert not valid[big].any()
     assert valid[~big].all()
     np.testing.assert_array_equal(est[~big], info.cond[~big])

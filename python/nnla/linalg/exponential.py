@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._dask import batched, is_dask
 from nnla._native import raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
@@ -27,9 +28,10 @@ def expm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
 
     Parameters
     ----------
-    a : array_like, shape (..., d, d)
+    a : array_like or dask.array.Array, shape (..., d, d)
         Square matrices; float32, float64, complex64 and complex128 are kept, integers become
         float64. Any batch shape (including empty) and d >= 0; non-contiguous input is copied once.
+        A Dask array chunked along its batch axes gives a lazy Dask array; see :mod:`nnla.linalg`.
     check_finite : bool, default True
         Raise ``ValueError`` if a matrix contains NaN or Inf. With False such matrices give an
         all-NaN result and the other matrices of the batch are unaffected.
@@ -62,6 +64,9 @@ def expm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     >>> bool(np.allclose(r, [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]], rtol=1e-15))
     True
     """
+    if is_dask(a):
+        return batched(expm, (a,), ("a",), "(i,j)->(i,j)", ("same",), n_threads,
+                       check_finite=check_finite)
     arr = as_matrix_stack(a, "a")
     nt = resolve_threads(n_threads)
     if arr.size == 0:
@@ -93,8 +98,9 @@ def expm_frechet(
 
     Parameters
     ----------
-    a : array_like, shape (..., d, d)
+    a : array_like or dask.array.Array, shape (..., d, d)
         Square matrices (float32, float64, complex64, complex128; integers become float64).
+        A Dask array chunked along its batch axes gives a lazy Dask array; see :mod:`nnla.linalg`.
     e : array_like, shape (..., d, d)
         Directions, the same shape as ``a``; ``a`` and ``e`` are promoted to their common dtype.
     check_finite : bool, default True
@@ -131,6 +137,9 @@ def expm_frechet(
     >>> bool(np.allclose(l, [[0.0, np.e], [0.0, np.e]], rtol=1e-14))
     True
     """
+    if is_dask(a, e):
+        return batched(expm_frechet, (a, e), ("a", "e"), "(i,j),(i,j)->(i,j),(i,j)",
+                       ("same", "same"), n_threads, check_finite=check_finite)
     arr = as_matrix_stack(a, "a")
     err = as_matrix_stack(e, "e")
     if err.shape != arr.shape:
@@ -161,9 +170,10 @@ def expm_cond(a: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    a : array_like, shape (..., d, d)
+    a : array_like or dask.array.Array, shape (..., d, d)
         Square matrices (float32, float64, complex64, complex128; integers become float64).
         Must be finite.
+        A Dask array chunked along its batch axes gives a lazy Dask array; see :mod:`nnla.linalg`.
     n_threads : int, optional
         OpenMP threads over the batch (default: :func:`nnla.get_num_threads`); the result does not
         depend on it.
@@ -188,6 +198,8 @@ def expm_cond(a: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     >>> float(nnla.expm_cond(np.array([[2.0, 0.0], [0.0, 2.0]])))  # L(A, E) = e^2 E
     2.0
     """
+    if is_dask(a):
+        return batched(expm_cond, (a,), ("a",), "(i,j)->()", ("real",), n_threads)
     arr = as_matrix_stack(a, "a")
     nt = resolve_threads(n_threads)
     rdt = _real_dtype(arr.dtype)

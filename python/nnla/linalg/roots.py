@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._dask import batched, is_dask
 from nnla._native import raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
@@ -31,9 +32,11 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
 
     Parameters
     ----------
-    a : array_like, shape (..., d, d)
+    a : array_like or dask.array.Array, shape (..., d, d)
         Square matrices; float32, float64, complex64 and complex128 are kept, integers become
         float64. Any batch shape (including empty) and d >= 0; non-contiguous input is copied once.
+        A Dask array chunked along its batch axes gives a lazy Dask array (complex for real input:
+        a chunk cannot know whether another needs complex values); see :mod:`nnla.linalg`.
     check_finite : bool, default True
         Raise ``ValueError`` if a matrix contains NaN or Inf. With False such matrices give an
         all-NaN result and the other matrices of the batch are unaffected.
@@ -93,6 +96,9 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
     >>> nnla.sqrtm(np.array([[-4.0]]))
     array([[0.+2.j]])
     """
+    if is_dask(a):
+        return batched(sqrtm, (a,), ("a",), "(i,j)->(i,j)", ("complex",), n_threads,
+                       check_finite=check_finite)
     arr = as_matrix_stack(a, "a")
     nt = resolve_threads(n_threads)
     if arr.size == 0:

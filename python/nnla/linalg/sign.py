@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nnla._dask import batched, is_dask
 from nnla._native import raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
@@ -32,8 +33,9 @@ def signm(
 
     Parameters
     ----------
-    a : array_like, shape (..., d, d)
+    a : array_like or dask.array.Array, shape (..., d, d)
         Square matrices (float32, float64, complex64, complex128; integers become float64).
+        A Dask array chunked along its batch axes gives a lazy Dask array; see :mod:`nnla.linalg`.
     check_finite : bool, default True
         Raise ``ValueError`` if a matrix contains NaN or Inf. With False such matrices give an
         all-NaN result and the other matrices of the batch are unaffected.
@@ -80,6 +82,12 @@ def signm(
     >>> bool(r < 1e-15)
     True
     """
+    if is_dask(a):
+        if return_residual:
+            return batched(signm, (a,), ("a",), "(i,j)->(i,j),()", ("same", "float64"),
+                           n_threads, check_finite=check_finite, return_residual=True)
+        return batched(signm, (a,), ("a",), "(i,j)->(i,j)", ("same",), n_threads,
+                       check_finite=check_finite)
     arr = as_matrix_stack(a, "a")
     nt = resolve_threads(n_threads)
     if arr.size == 0:

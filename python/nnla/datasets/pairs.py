@@ -1,13 +1,10 @@
-"""Data sets of matrix-function pairs ``(X, f(X))`` for learning matrix functions, and a scorer.
+"""Matrix-function pairs ``(X, f(X))`` drawn from named families, with per-sample diagnostics.
 
 :func:`matrix_function_pairs` draws ``n`` random ``d x d`` matrices from a named family with a
 seed and evaluates ``f`` on them with nnla's batched kernels (``expm``, ``logm``, ``sqrtm``,
 ``signm``, through their per-matrix status path), with a per-sample validity flag and a
-condition estimate.  :func:`score` reports a model's errors the way the literature on learning
-matrix functions does: relative Frobenius error per sample, its quantiles and the share of samples
-within relative tolerances, next to the error to expect of the exact kernel (condition x unit
-roundoff).  :func:`load` and :meth:`MatrixFunctionData.save` keep a data set in an ``.npz`` file
-with its metadata.
+condition estimate; in memory, or lazily on Dask with ``chunks=``.  :meth:`MatrixFunctionData.save`
+keeps a data set in an ``.npz`` file with its metadata (read back by :func:`nnla.datasets.load`).
 
 Families (``s`` is ``scale``; complex dtypes use complex entries with independent real and
 imaginary parts, Hermitian for the symmetric families and unitary for ``orthogonal``):
@@ -29,15 +26,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
 
+from nnla._dask import is_dask, materialize
+from nnla._dask import pairs as pairs_on_dask
 from nnla._native import VERSION, Status, run
 from nnla._threads import resolve_threads
 from nnla._validate import check_float, check_int
@@ -47,10 +45,9 @@ __all__ = [
     "FUNCTIONS",
     "DatasetInfo",
     "MatrixFunctionData",
-    "ScoreReport",
-    "load",
     "matrix_function_pairs",
-    "score",
+    "read_npz",
+    "write_npz",
 ]
 
 FUNCTIONS: tuple[str, ...] = ("expm", "logm", "sqrtm", "signm")
@@ -101,6 +98,11 @@ class DatasetInfo:
         Which estimate ``cond`` holds (see :func:`matrix_function_pairs`).
     version : str
         The nnla version that made the data set.
+    encoding : str or None
+        The number encoding the values went through (a data set read from LAWT text: ``X`` and
+        ``FX`` then hold three significant digits); None for exact values.
+
+    ``valid`` and ``cond`` are Dask arrays for a data set made with ``chunks``.
     """
 
     f: str
@@ -114,6 +116,7 @@ class DatasetInfo:
     cond: np.ndarray
     cond_method: str
     version: str = ""
+    encoding: str | None = None
 
     def metadata(self) -> dict[str, object]:
         """The scalar fields as a JSON-serialisable dict."""
@@ -128,17 +131,20 @@ class DatasetInfo:
             "seed": self.seed,
             "cond_method": self.cond_method,
             "version": self.version,
+            "encoding": self.encoding,
         }
 
     def summary(self) -> str:
-        """A few lines: what the data set is, how many samples are valid, condition quantiles."""
-        nv = int(np.count_nonzero(self.valid))
+        """A few lines: what the data set is, how many samples are valid, condition quantiles
+        (computes a lazy data set's ``valid`` and ``cond``)."""
+        valid, cond = materialize(self.valid, self.cond)
+        nv = int(np.count_nonzero(valid))
         lines = [
             f"{self.n} pairs (X, {self.f}(X)), X {self.d}x{self.d} {self.dtype}, "
             f"family {self.family!r}, scale {self.scale:g}, seed {self.seed}",
             f"valid: {nv}/{self.n}",
         ]
-        c = self.cond[np.isfinite(self.cond)]
+        c = cond[np.isfinite(cond)]
         if c.size:
             q = np.quantile(c, [0.5, 0.9, 0.99])
             lines.append(
@@ -148,7 +154,7 @@ class DatasetInfo:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        nv = int(np.count_nonzero(self.valid))
+        nv = "lazy" if is_dask(self.valid) else int(np.count_nonzero(self.valid))
         return (
             f"DatasetInfo(f={self.f!r}, family={self.family!r}, n={self.n}, d={self.d}, "
             f"scale={self.scale:g}, dtype={self.dtype!r}, seed={self.seed}, valid={nv}/{self.n}, "
@@ -190,45 +196,20 @@ class MatrixFunctionData(NamedTuple):
         p = Path(path)
         if p.suffix != ".npz":
             p = p.with_name(p.name + ".npz")
-        np.savez(
-            p,
-            X=self.X,
-            FX=self.FX,
-            valid=self.info.valid,
-            cond=self.info.cond,
-            metadata=np.array(json.dumps(self.info.metadata())),
-        )
+        x, fx, valid, cond = materialize(self.X, self.FX, self.info.valid, self.info.cond)
+        write_npz(p, x, fx, valid, cond, self.info.metadata())
         return p
 
 
-def load(path: str | Path) -> MatrixFunctionData:
-    """Read a data set written by :meth:`MatrixFunctionData.save`.
+def write_npz(
+    path: Path, x: np.ndarray, fx: np.ndarray, valid: np.ndarray, cond: np.ndarray, meta: dict
+) -> None:
+    """The one ``.npz`` layout of a data set (and of each shard of :func:`write`)."""
+    np.savez(path, X=x, FX=fx, valid=valid, cond=cond, metadata=np.array(json.dumps(meta)))
 
-    Parameters
-    ----------
-    path : str or Path
-        The ``.npz`` file.
 
-    Returns
-    -------
-    MatrixFunctionData
-        ``(X, FX, info)`` as saved.
-
-    Raises
-    ------
-    ValueError
-        If the file is not an nnla data set.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> import nnla
-    >>> data = nnla.datasets.matrix_function_pairs("expm", 3, 2, family="symmetric", seed=4)
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     back = nnla.datasets.load(data.save(os.path.join(tmp, "d")))
-    >>> back.info.n, back.info.d, bool((back.X == data.X).all())
-    (3, 2, True)
-    """
+def read_npz(path: str | Path) -> MatrixFunctionData:
+    """Read an ``.npz`` file written by :meth:`MatrixFunctionData.save` (or a shard)."""
     with np.load(Path(path), allow_pickle=False) as z:
         names = set(z.files)
         need = {"X", "FX", "valid", "cond", "metadata"}
@@ -251,6 +232,7 @@ def load(path: str | Path) -> MatrixFunctionData:
             cond=z["cond"],
             cond_method=meta["cond_method"],
             version=meta.get("version", ""),
+            encoding=meta.get("encoding"),
         )
         return MatrixFunctionData(z["X"], z["FX"], info)
 
@@ -458,6 +440,73 @@ def _eig_estimate(f: str, lam: np.ndarray, x: np.ndarray, fx: np.ndarray) -> np.
 
 
 # ------------------------------------------------------------------------------------------------
+# One range of samples
+# ------------------------------------------------------------------------------------------------
+
+SEED_BLOCK = 1024  # samples drawn from one generator
+
+
+def _draw(family: str, seed: int, start: int, stop: int, d: int, s: float, dt: np.dtype):
+    """Samples ``start:stop``: block ``b`` of ``SEED_BLOCK`` samples from its own generator."""
+    cplx = dt.kind == "c"
+    x = np.empty((stop - start, d, d), dtype=dt)
+    for b in range(start // SEED_BLOCK, -(-stop // SEED_BLOCK)):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
+        blk = _family(family, rng, SEED_BLOCK, d, s, cplx)
+        lo, hi = max(start, b * SEED_BLOCK), min(stop, (b + 1) * SEED_BLOCK)
+        x[lo - start : hi - start] = blk[lo - b * SEED_BLOCK : hi - b * SEED_BLOCK]
+    return x
+
+
+def _pairs_range(
+    f: str,
+    family: str,
+    scale: float,
+    dtype: str,
+    seed: int,
+    cond: str,
+    d: int,
+    start: int,
+    stop: int,
+    n_threads: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, FX, valid, cond)`` of samples ``start:stop``: every value depends on its own
+    sample only, so ranges computed apart concatenate to the whole."""
+    dt = np.dtype(dtype)
+    n = stop - start
+    workers = resolve_threads(n_threads)
+    x = _draw(family, seed, start, stop, d, scale, dt)
+    u = float(np.finfo(dt).eps) / 2.0
+
+    lam: np.ndarray | None = None
+    use_expm_cond = f == "expm" and cond == "auto"
+    if f != "expm" or (cond != "none" and not use_expm_cond):
+        lam = _eigvals(x, workers)
+    if lam is not None and f != "expm":
+        xnorm = np.linalg.norm(x, axis=(-2, -1)).astype(np.float64)
+        valid = _prescreen(f, lam, xnorm, u, d)
+    else:
+        valid = np.ones(n, dtype=bool)
+    fx = _evaluate(f, x, valid, n_threads)
+    valid &= np.isfinite(fx).all(axis=(-2, -1))
+    fx[~valid] = np.nan
+
+    cnd = np.full(n, np.nan)
+    if cond != "none" and n:
+        v: slice | np.ndarray = slice(None) if valid.all() else valid  # no copies when all valid
+        if use_expm_cond:
+            if valid.any():
+                ok = valid.copy()
+                est = _evaluate("expm_cond", x, ok, n_threads)
+                cnd[ok] = est[ok].real
+                cnd[valid & ~ok] = np.inf  # the estimator overflowed: extremely ill conditioned
+        else:
+            assert lam is not None
+            cnd[v] = _eig_estimate_chunked(f, lam[v], x[v], fx[v], workers)
+    return x, fx, valid, cnd
+
+
+# ------------------------------------------------------------------------------------------------
 # matrix_function_pairs
 # ------------------------------------------------------------------------------------------------
 
@@ -473,6 +522,7 @@ def matrix_function_pairs(
     seed: int = 0,
     cond: str = "auto",
     n_threads: int | None = None,
+    chunks: int | None = None,
 ) -> MatrixFunctionData:
     """Draw ``n`` random ``d x d`` matrices ``X`` of a family and evaluate ``f(X)``.
 
@@ -492,8 +542,11 @@ def matrix_function_pairs(
         float32, float64, complex64 or complex128.  ``X`` is drawn in double precision, rounded
         to ``dtype``, and ``f`` is evaluated on the rounded ``X`` in that dtype.
     seed : int, default 0
-        Seed of ``numpy.random.default_rng``.  The data set depends only on the arguments, not on
-        the thread count (nnla's kernels are bitwise reproducible).
+        The seed.  Samples are drawn in blocks of 1024: sample ``i`` comes from block
+        ``i // 1024``, drawn with ``numpy.random.default_rng(SeedSequence(seed,
+        spawn_key=(i // 1024,)))``.  So sample ``i`` depends only on the arguments and ``i``:
+        not on ``n`` (a data set is a prefix of a larger one), the thread count, ``chunks`` or
+        the Dask workers (nnla's kernels are bitwise reproducible).
     cond : {"auto", "eig", "none"}, default "auto"
         Which condition estimate goes into ``info.cond`` (its name into ``info.cond_method``).
         "eig" (``cond_method="eig-lower-bound"``): ``max_{i,j} |f[l_i, l_j]| ||X||_F / ||f(X)||_F``
@@ -510,7 +563,16 @@ def matrix_function_pairs(
         upper bound ``||X|| e^{||X||} / ||e^X||`` is not offered: on the uniform family with
         ``scale=10`` it exceeds the true condition number by factors of 1e8 and more.)
     n_threads : int, optional
-        Threads of the nnla kernels (default :func:`nnla.get_num_threads`).
+        Threads of the nnla kernels (default :func:`nnla.get_num_threads`; with ``chunks``, per
+        Dask task, see :mod:`nnla._dask`).
+    chunks : int, optional
+        Build the data set lazily on Dask (``pip install 'nnla[dask]'``), ``chunks`` samples a
+        task: ``X``, ``FX``, ``info.valid`` and ``info.cond`` are then Dask arrays chunked along
+        the samples, computed where Dask runs them (a ``dask.distributed.Client`` to any cluster
+        is all it takes beyond one machine) and equal to the in-memory call's bit for bit.
+        :func:`nnla.datasets.write` writes them shard by shard in parallel.  ``FX`` of ``logm``
+        and ``sqrtm`` of real matrices is then always complex (its dtype must be known before any
+        chunk runs; the imaginary part is exactly zero where the in-memory ``FX`` is real).
 
     Returns
     -------
@@ -528,7 +590,9 @@ def matrix_function_pairs(
     ------
     ValueError
         For an unknown ``f``, ``family``, ``dtype`` or ``cond``, ``n < 0``, ``d < 1``, a
-        non-positive or non-finite ``scale``, or a negative ``seed``.
+        non-positive or non-finite ``scale``, a negative ``seed`` or ``chunks < 1``.
+    ImportError
+        With ``chunks`` when Dask is not installed.
 
     Examples
     --------
@@ -538,6 +602,8 @@ def matrix_function_pairs(
     >>> X.shape, FX.shape, bool(info.valid.all())
     ((1000, 5, 5), (1000, 5, 5), True)
     >>> bool(np.abs(X).max() <= 10.0)
+    True
+    >>> bool((nnla.datasets.matrix_function_pairs("expm", 10, 5, seed=0).X == X[:10]).all())
     True
     """
     if not isinstance(f, str) or f not in FUNCTIONS:
@@ -559,41 +625,20 @@ def matrix_function_pairs(
     if not isinstance(cond, str) or cond not in _COND_MODES:
         raise ValueError(f"cond must be one of {list(_COND_MODES)}, got {cond!r}")
 
-    workers = resolve_threads(n_threads)
-    cplx = dt.kind == "c"
-    rng = np.random.default_rng(seed)
-    x = np.ascontiguousarray(_family(family, rng, n, d, scale, cplx).astype(dt))
-    u = float(np.finfo(dt).eps) / 2.0
-
-    lam: np.ndarray | None = None
-    use_expm_cond = f == "expm" and cond == "auto"
-    if f != "expm" or (cond != "none" and not use_expm_cond):
-        lam = _eigvals(x, workers)
-    if lam is not None and f != "expm":
-        xnorm = np.linalg.norm(x, axis=(-2, -1)).astype(np.float64)
-        valid = _prescreen(f, lam, xnorm, u, d)
+    if chunks is not None:
+        chunks = check_int(chunks, "chunks", 1)
+    if n_threads is not None:
+        n_threads = check_int(n_threads, "n_threads", 1)
+    method = "none" if cond == "none" else (
+        "expm_cond" if f == "expm" and cond == "auto" else "eig-lower-bound"
+    )
+    args = (f, family, scale, dt.str, seed, cond, d)
+    if chunks is None:
+        x, fx, valid, cnd = _pairs_range(*args, 0, n, n_threads)
     else:
-        valid = np.ones(n, dtype=bool)
-    fx = _evaluate(f, x, valid, n_threads)
-    valid &= np.isfinite(fx).all(axis=(-2, -1))
-    fx[~valid] = np.nan
-
-    cnd = np.full(n, np.nan)
-    method = "none"
-    if cond != "none" and n:
-        v: slice | np.ndarray = slice(None) if valid.all() else valid  # no copies when all valid
-        if use_expm_cond:
-            method = "expm_cond"
-            if valid.any():
-                ok = valid.copy()
-                est = _evaluate("expm_cond", x, ok, n_threads)
-                cnd[ok] = est[ok].real
-                cnd[valid & ~ok] = np.inf  # the estimator overflowed: extremely ill conditioned
-        else:
-            method = "eig-lower-bound"
-            assert lam is not None
-            cnd[v] = _eig_estimate_chunked(f, lam[v], x[v], fx[v], workers)
-
+        fdt = np.result_type(dt, np.complex64) if f in ("logm", "sqrtm") else dt
+        specs = [((d, d), dt), ((d, d), fdt), ((), np.dtype(bool)), ((), np.dtype(np.float64))]
+        x, fx, valid, cnd = pairs_on_dask(_pairs_range, args, n, chunks, n_threads, specs)
     info = DatasetInfo(
         f=f,
         family=family,
@@ -608,153 +653,3 @@ def matrix_function_pairs(
         version=VERSION,
     )
     return MatrixFunctionData(x, fx, info)
-
-
-# ------------------------------------------------------------------------------------------------
-# score
-# ------------------------------------------------------------------------------------------------
-
-_QUANTILES = (0.5, 0.9, 0.99)
-
-
-@dataclass(repr=False)
-class ScoreReport:
-    """Errors of predicted matrix-function values, per sample and summarised.
-
-    Attributes
-    ----------
-    errors : ndarray, shape (n,)
-        Relative Frobenius error ``||pred - exact||_F / ||exact||_F`` of each scored sample.
-    quantiles : dict of float to float
-        Quantiles (0.5, 0.9, 0.99) of ``errors`` and ``"mean"``, ``"max"``.
-    within : dict of float to float
-        Share of samples with ``errors <= tol`` for each tolerance.
-    n_scored : int
-        Number of samples scored (the valid ones when ``info`` is given).
-    kernel_error : dict or None
-        Quantiles of ``cond * u`` (``u`` the unit roundoff of the data set's dtype): the error
-        to expect of the exact kernel, when ``info`` with a condition estimate is given.
-    """
-
-    errors: np.ndarray
-    quantiles: dict[object, float]
-    within: dict[float, float]
-    n_scored: int
-    kernel_error: dict[object, float] | None = None
-
-    def summary(self) -> str:
-        """A short table of the errors."""
-        q = self.quantiles
-        lines = [
-            f"relative Frobenius error over {self.n_scored} samples: median {q[0.5]:.3g}, "
-            f"90% {q[0.9]:.3g}, 99% {q[0.99]:.3g}, max {q['max']:.3g}",
-            "within tolerance: "
-            + ", ".join(f"{t:g}: {100 * s:.1f}%" for t, s in self.within.items()),
-        ]
-        if self.kernel_error is not None:
-            k = self.kernel_error
-            lines.append(
-                f"exact kernel (cond * u): median {k[0.5]:.3g}, 99% {k[0.99]:.3g}, "
-                f"max {k['max']:.3g}"
-            )
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        w = ", ".join(f"{t:g}: {s:.3f}" for t, s in self.within.items())
-        return (
-            f"ScoreReport(n_scored={self.n_scored}, median={self.quantiles[0.5]:.3g}, "
-            f"max={self.quantiles['max']:.3g}, within={{{w}}})"
-        )
-
-
-def _quantiles(v: np.ndarray) -> dict[object, float]:
-    if v.size == 0:
-        out: dict[object, float] = dict.fromkeys(_QUANTILES, math.nan)
-        out.update(mean=math.nan, max=math.nan)
-        return out
-    with np.errstate(invalid="ignore"):  # inf errors (NaN predictions) may meet in a quantile
-        qs = np.quantile(v, _QUANTILES)
-    out = {q: float(x) for q, x in zip(_QUANTILES, qs)}
-    out.update(mean=float(v.mean()), max=float(v.max()))
-    return out
-
-
-def score(
-    pred: ArrayLike,
-    exact: ArrayLike,
-    *,
-    tols: Sequence[float] = (0.05, 0.01),
-    info: DatasetInfo | None = None,
-) -> ScoreReport:
-    """Score predicted matrix-function values against exact ones.
-
-    Parameters
-    ----------
-    pred : array_like, shape (n, d, d) or (n, d*d)
-        Predictions (flattened matrices are reshaped like ``exact``).
-    exact : array_like, shape (n, d, d)
-        Exact values, e.g. ``FX`` of :func:`matrix_function_pairs`.
-    tols : sequence of float, default (0.05, 0.01)
-        Relative tolerances for the share of samples within tolerance.
-    info : DatasetInfo, optional
-        Restrict the score to ``info.valid`` samples and report the exact kernel's expected
-        error ``info.cond * u`` next to the model's.
-
-    Returns
-    -------
-    ScoreReport
-        Per-sample errors, quantiles and shares within tolerance.
-
-    Raises
-    ------
-    ValueError
-        If the shapes do not match, the arrays are not numeric, a tolerance is not positive, or
-        ``exact`` has a zero or non-finite scored sample.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import nnla
-    >>> X, FX, info = nnla.datasets.matrix_function_pairs("expm", 100, 3, scale=1.0, seed=2)
-    >>> rep = nnla.datasets.score(FX * 1.02, FX, info=info)
-    >>> round(rep.quantiles[0.5], 12), rep.within
-    (0.02, {0.05: 1.0, 0.01: 0.0})
-    """
-    e = np.asarray(exact)
-    p = np.asarray(pred)
-    for name, a in (("exact", e), ("pred", p)):
-        if a.dtype.kind not in "iufc":
-            raise ValueError(f"{name} must be a numeric array, got dtype {a.dtype}")
-    if e.ndim < 2:
-        raise ValueError(f"exact must have shape (n, d, d) or (n, k), got {e.shape}")
-    if p.shape != e.shape:
-        if p.ndim >= 1 and p.size == e.size and p.shape[0] == e.shape[0]:
-            p = p.reshape(e.shape)
-        else:
-            raise ValueError(f"pred has shape {p.shape}, expected {e.shape} (or (n, d*d))")
-    tl = [float(t) for t in tols]
-    if not tl or any(not (math.isfinite(t) and t > 0) for t in tl):
-        raise ValueError(f"tols must be positive finite numbers, got {tols!r}")
-    n = e.shape[0]
-    mask = np.ones(n, dtype=bool)
-    if info is not None:
-        if info.valid.shape != (n,):
-            raise ValueError(f"info describes {info.valid.shape[0]} samples, exact has {n}")
-        mask = info.valid.copy()
-    ef = e[mask].reshape(int(mask.sum()), -1)
-    pf = p[mask].reshape(ef.shape)
-    den = np.linalg.norm(ef, axis=-1)
-    if not np.isfinite(den).all() or (den == 0).any():
-        raise ValueError(
-            "exact has a zero or non-finite sample (its relative error is undefined); "
-            "pass info= to score only the valid samples of a data set"
-        )
-    err = np.linalg.norm(pf - ef, axis=-1) / den
-    err = np.where(np.isnan(err), np.inf, err)  # a NaN prediction counts as infinitely wrong
-    within = {t: float(np.mean(err <= t)) if err.size else math.nan for t in tl}
-    kernel = None
-    if info is not None and np.isfinite(info.cond[mask]).any():
-        u = float(np.finfo(np.dtype(info.dtype)).eps) / 2.0
-        c = info.cond[mask]
-        kernel = _quantiles(c[np.isfinite(c)] * u)
-    return ScoreReport(err, _quantiles(err), within, int(err.size), kernel)
