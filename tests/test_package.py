@@ -69,24 +69,16 @@ def test_info_keys_all_documented() -> None:
 def test_info_values() -> None:
     info = nnla.info()
     assert info["version"] == nnla.__version__
-    assert info["blas_threads"] == 1
     assert info["isa"] in str(info["isa_variants"]).split()
     assert info["numpy"] == np.__version__
     assert info["python"] == platform.python_version()
     assert info["num_threads"] == nnla.get_num_threads()
     assert isinstance(info["omp_num_procs"], int)
     assert info["omp_num_procs"] >= 1
-    assert "OpenBLAS" in str(info["blas"])
+    assert info["blas"].split()[0] in {"openblas", "mkl", "blis", "accelerate", "flexiblas"}
     assert "-ffast-math" not in str(info["flags"])
     nnla.set_num_threads(3)
     assert nnla.info()["num_threads"] == 3
-
-
-def test_blas_stays_single_threaded_after_calls() -> None:
-    rng = np.random.default_rng(1)
-    nnla.expm(rng.standard_normal((8, 40, 40)) / 40, n_threads=2)
-    nnla.expm(rng.standard_normal((60, 60)) / 60)
-    assert nnla.info()["blas_threads"] == 1
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,15 +296,3 @@ def test_every_public_function_has_an_example(module_name: str, name: str) -> No
     doc = obj.__doc__ or ""
     assert "Examples\n" in doc, f"{module_name}.{name} has no Examples section"
     assert ">>> " in doc, f"{module_name}.{name} has no example"
-
-
-def test_blas_stays_single_threaded_under_threadpoolctl() -> None:
-    """A global threadpoolctl limit must not make nnla's BLAS multi-threaded inside its calls."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    rng = np.random.default_rng(3)
-    a = rng.standard_normal((4, 130, 130)) / 12
-    before = nnla.expm(a, n_threads=2)
-    with threadpoolctl.threadpool_limits(2):
-        during = nnla.expm(a, n_threads=2)
-    assert np.array_equal(before, during)
-    assert nnla.info()["blas_threads"] == 1

@@ -7,7 +7,6 @@
 #include <string>
 
 #include "core/isa.hpp"
-#include "core/lapack.hpp"
 #include "core/status.hpp"
 #include "relu/kind.hpp"
 
@@ -18,15 +17,12 @@ void bind_matfun(py::module_& m);
 void bind_relu2d(py::module_& m);
 void bind_relu1d(py::module_& m);
 void bind_hss(py::module_& m);
+void bind_blas(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
-    m.doc() = "nnla native core (C++17, OpenMP, OpenBLAS from scipy-openblas32)";
+    m.doc() = "nnla native core (C++17, OpenMP; BLAS/LAPACK: the library scipy loaded)";
     m.attr("__version__") = NNLA_VERSION;
-
-    // BLAS runs on one thread: nnla parallelises over independent work with OpenMP and passes the
-    // thread count per call. This is the private OpenBLAS copy of scipy-openblas32, not numpy's.
-    nnla::lapack::scipy_openblas_set_num_threads(1);
 
     m.def("build_info", []() {
         py::dict d;
@@ -37,9 +33,6 @@ PYBIND11_MODULE(_core, m) {
         d["isa"] = nnla::isa_name(nnla::cpu_isa());
         d["openmp"] = _OPENMP;
         d["omp_num_procs"] = omp_get_num_procs();
-        d["blas"] = std::string("scipy-openblas32 ") + nnla::lapack::scipy_openblas_get_config();
-        d["blas_core"] = std::string(nnla::lapack::scipy_openblas_get_corename());
-        d["blas_threads"] = nnla::lapack::scipy_openblas_get_num_threads();
         return d;
     });
 
@@ -68,4 +61,5 @@ PYBIND11_MODULE(_core, m) {
     nnla::bindings::bind_relu2d(m);
     nnla::bindings::bind_relu1d(m);
     nnla::bindings::bind_hss(m);
+    nnla::bindings::bind_blas(m);
 }

@@ -13,6 +13,7 @@
 #include <exception>
 #include <memory>
 
+#include "core/blas_table.hpp"
 #include "core/status.hpp"
 
 namespace nnla {
@@ -35,6 +36,15 @@ inline BatchSplit split_by_cost(std::int64_t batch, int n_threads, double cost, 
     return {nt, chunk};
 }
 
+// Where the threads go, by matrix order d alone, so that the arithmetic of each matrix never
+// depends on the thread count or the batch (OpenBLAS's threaded results differ in the last bits
+// from its single-threaded ones: getrs from d = 9 up, dgemm from d = 130 up, measured on 0.3.30):
+// - d >= kBlasThreadsOrder: the members run one at a time, each with BLAS's own threads (the
+//   library's process-wide count, which threadpoolctl controls): one large matrix uses every core.
+// - smaller d: OpenMP over the members, BLAS on one thread (lapack::SerialBlasSection /
+//   LocalBlasThreads), whatever the thread count, 1 included.
+inline constexpr int kBlasThreadsOrder = 512;
+
 // One contiguous block per thread and a thread only for every `min_per_thread` matrices: for work so
 // cheap (closed forms) that the schedule's own cost matters.
 inline BatchSplit split_even(std::int64_t batch, int n_threads, std::int64_t min_per_thread) {
@@ -48,21 +58,26 @@ struct NoWork {
     explicit NoWork(int) {}
 };
 
-// status[b] = one(b, work) for every b < batch, on split.threads OpenMP threads, each with its own
-// Work(d). Every thread reaches the worksharing loop even if its workspace could not be built; an
-// exception (there, or thrown by one()) is caught inside the region and gives that matrix the status
-// kInternal, and the first one is rethrown after the loop.
+// status[b] = one(b, work) for every b < batch, on split.threads OpenMP threads (one thread from
+// order kBlasThreadsOrder up, see above), each with its own Work(d). Every thread reaches the
+// worksharing loop even if its workspace could not be built; an exception (there, or thrown by
+// one()) is caught inside the region and gives that matrix the status kInternal, and the first one
+// is rethrown after the loop.
 template <class Work, class One>
 void batch_for(std::int64_t batch, int d, BatchSplit split, std::int8_t* status, One&& one) {
     if (batch <= 0) return;
+    if (d >= kBlasThreadsOrder) split = {1, batch};
+    const bool serial_blas = d < kBlasThreadsOrder;
     std::exception_ptr error = nullptr;
     auto keep = [&error](std::exception_ptr e) {
 #pragma omp critical(nnla_batch_error)
         if (!error) error = e;
     };
     const std::int64_t chunk = split.chunk;
+    const lapack::SerialBlasSection section(serial_blas, /*threads_set_local=*/true);
 #pragma omp parallel num_threads(split.threads) if (split.threads > 1)
     {
+        const lapack::LocalBlasThreads blas_threads(serial_blas ? 1 : 0);
         std::unique_ptr<Work> w;
         try {
             w = std::make_unique<Work>(d);

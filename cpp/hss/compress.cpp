@@ -350,7 +350,7 @@ Mat plain_couplings(const Mat& chn, int K, const std::vector<int>& noff, const s
 }  // namespace
 
 Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensated, int n_threads, HSS& h) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const int nodes = tree.num_nodes();
     h.tree = tree;
     h.rank.assign(nodes, 0);
@@ -421,7 +421,7 @@ Fail compress_dense(const double* a, const Tree& tree, double tol, bool compensa
 }
 
 Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int n_threads, HSS& h, int effort) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const int nodes = tree.num_nodes();
     h.tree = tree;
     h.rank.assign(nodes, 0);
@@ -486,7 +486,7 @@ Fail build_sampled(const Tree& tree, BlockSource& src, double tol, int dim, int 
 
 Fail build_randomized(const Tree& tree, BlockSource& src, const double* omega, const double* y, int s,
                       double abs_thr, int n_threads, HSS& h) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const int nodes = tree.num_nodes();
     const std::size_t ld = static_cast<std::size_t>(tree.n);
     h.tree = tree;

@@ -89,7 +89,7 @@ int left_basis(double* z, int s, int p, Mat& u, int& k) {
 }  // namespace
 
 Fail build_gram1d(const Gram1dGenerator& gen, int leaf_size, int n_threads, HSS& h) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const int per = gen.group();
     const int n_units = gen.units();
     const int n = n_units * per;

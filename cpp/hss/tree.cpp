@@ -81,7 +81,7 @@ std::size_t HSS::nbytes() const {
 }
 
 void matvec(const HSS& h, const double* x, int nrhs, double* y, int n_threads) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     using detail::gemm;
     const Tree& t = h.tree;
     const int nodes = t.num_nodes();

@@ -43,7 +43,7 @@ double ULV::logdet() const {
 }
 
 Fail factor(const HSS& h, double shift, int n_threads, ULV& f) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const Tree& t = h.tree;
     const int nodes = t.num_nodes();
     f.tree = t;
@@ -109,7 +109,7 @@ Fail factor(const HSS& h, double shift, int n_threads, ULV& f) {
 }
 
 void solve(const ULV& f, double* x, int nrhs, int n_threads) {
-    lapack::ensure_single_threaded_blas();
+    const lapack::SerialBlasSection serial_blas;  // tree-level OpenMP; BLAS on one thread
     const Tree& t = f.tree;
     const int nodes = t.num_nodes();
     const std::size_t ld = static_cast<std::size_t>(t.n);

@@ -15,7 +15,6 @@ NNLA_ISA_DECLARE(template <class T>
 
 template <class T>
 void expm_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
     NNLA_ISA_CALL(expm_batch_isa<T>, a, out, batch, d, n_threads, status);
 }
 

@@ -19,13 +19,11 @@ NNLA_ISA_DECLARE(template <class T>
 template <class T>
 void expm_frechet_batch(const T* a, const T* e, T* x, T* l, std::int64_t batch, int d, int n_threads,
                         std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
     NNLA_ISA_CALL(expm_frechet_batch_isa<T>, a, e, x, l, batch, d, n_threads, status);
 }
 
 template <class T>
 void expm_cond_batch(const T* a, double* cond, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
     NNLA_ISA_CALL(expm_cond_batch_isa<T>, a, cond, batch, d, n_threads, status);
 }
 

@@ -16,7 +16,6 @@ NNLA_ISA_DECLARE(template <class T>
 template <class T>
 void signm_batch(const T* a, T* out, double* resid, std::int64_t batch, int d, int n_threads,
                  std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
     NNLA_ISA_CALL(signm_batch_isa<T>, a, out, resid, batch, d, n_threads, status);
 }
 

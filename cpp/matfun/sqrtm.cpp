@@ -501,14 +501,12 @@ void complex_pass(const R* a, std::complex<R>* out, const std::int64_t* idx, std
 template <class R>
 std::complex<R>* sqrtm_real_batch(const R* a, R* out, std::int64_t batch, int d, int n_threads,
                                   std::int8_t* status, const ComplexOut<R>& complex_out) {
-    lapack::ensure_single_threaded_blas();
     return schur::real_then_complex(a, out, batch, d, n_threads, status, complex_out, real_pass<R>,
                                     complex_pass<R>);
 }
 
 template <class T>
 void sqrtm_complex_batch(const T* a, T* out, std::int64_t batch, int d, int n_threads, std::int8_t* status) {
-    lapack::ensure_single_threaded_blas();
     if (!use_newton(d))
         return schur::complex_input_batch<RouteWork>(a, out, batch, d, n_threads, status, complex_route);
     // As schur::complex_input_batch, with the fast path tried first on each matrix.

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "blas.hpp"
 #include "check.hpp"
 #include "core/status.hpp"
 #include "matfun/expm.hpp"
@@ -109,6 +110,7 @@ void non_finite() {
 }  // namespace
 
 int main() {
+    nnla::test::install_blas();
     using cd = std::complex<double>;
     using cf = std::complex<float>;
     rotation();

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "blas.hpp"
 #include "check.hpp"
 #include "core/status.hpp"
 #include "dense.hpp"
@@ -84,6 +85,7 @@ void check_solver(Kind1d kind, int n_int, std::uint32_t seed, double tol_factor)
 }  // namespace
 
 int main() {
+    nnla::test::install_blas();
     for (int n_int : {1, 5, 40, 300}) {
         check_solver(Kind1d::kMass, n_int, 11u + n_int, 1.0);
         check_solver(Kind1d::kHeaviside, n_int, 23u + n_int, 1.0);

@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "blas.hpp"
 #include "check.hpp"
 #include "dense.hpp"
 #include "hss/hss.hpp"
@@ -125,6 +126,7 @@ void relu_matrix(nnla::relu::Kind kind) {
 }  // namespace
 
 int main() {
+    nnla::test::install_blas();
     kernel_matrix();
     relu_matrix(nnla::relu::Kind::kMass);
     relu_matrix(nnla::relu::Kind::kGaussNewton);

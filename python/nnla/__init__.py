@@ -37,7 +37,7 @@ import platform
 
 import numpy as np
 
-from nnla import analysis, datasets, errors, hss, linalg, relu, sggn, three_layer
+from nnla import _blas, analysis, datasets, errors, hss, linalg, relu, sggn, three_layer
 from nnla._native import VERSION, _core
 from nnla._threads import get_num_threads, set_num_threads
 from nnla.linalg import expm, expm_cond, expm_frechet, logm, signm, sqrtm
@@ -73,8 +73,11 @@ def info() -> dict[str, object]:
     -------
     dict
         Keys ``version``, ``compiler``, ``flags``, ``isa_variants`` (the instruction-set variants
-        compiled in), ``isa`` (the one this CPU runs), ``openmp``, ``blas``, ``blas_core``,
-        ``blas_threads``, ``omp_num_procs``, ``num_threads``, ``numpy``, ``python``.
+        compiled in), ``isa`` (the one this CPU runs), ``openmp``, ``omp_num_procs``,
+        ``num_threads``, ``numpy``, ``python``, and the BLAS nnla calls (the one scipy loaded), as
+        threadpoolctl reports it: ``blas`` (library and version), ``blas_threads`` (its current
+        thread count), ``blas_threading_layer``, ``blas_architecture``, ``blas_library`` (the
+        file), ``blas_thread_local`` (the thread-local setting nnla uses, None for OpenBLAS).
 
     Examples
     --------
@@ -83,6 +86,13 @@ def info() -> dict[str, object]:
     True
     """
     d: dict[str, object] = dict(_core.build_info())
+    lib = _blas.library()
+    d["blas"] = f"{lib.get('internal_api', 'unknown')} {lib.get('version') or ''}".strip()
+    d["blas_threads"] = lib.get("num_threads", _blas.threads())
+    d["blas_threading_layer"] = lib.get("threading_layer")
+    d["blas_architecture"] = lib.get("architecture")
+    d["blas_library"] = lib.get("filepath")
+    d["blas_thread_local"] = lib.get("thread_local_setting")
     d["num_threads"] = get_num_threads()
     d["numpy"] = np.__version__
     d["python"] = platform.python_version()

@@ -6,21 +6,17 @@ codes without raising. The public wrappers turn the statuses into exceptions wit
 :func:`raise_for_status`; callers that want per-matrix outcomes (``three_layer``, ``datasets``)
 read the statuses directly.
 
-The extension links ``libscipy_openblas.so`` from the PyPI package ``scipy-openblas32``. Its
-RPATH points at that package next to ``nnla`` in site-packages; for every other layout (editable
-installs, a different prefix) the library is loaded here first, with ``RTLD_LOCAL`` so that its
-symbols never replace those of scipy's or numpy's own OpenBLAS copies. The dynamic loader then
-resolves the extension's dependency by soname to this already-loaded library.
+The extension links no BLAS: its BLAS/LAPACK table is filled here, at import, from the library
+scipy has loaded (:mod:`nnla._blas`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
 from typing import Any
 
 import numpy as np
-import scipy_openblas32
+
+from nnla import _blas, _core
 
 from nnla.errors import (
     ConvergenceError,
@@ -30,12 +26,7 @@ from nnla.errors import (
     UndefinedFunctionError,
 )
 
-_blas_path = os.path.join(
-    scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library(fullname=True)
-)
-_blas = ctypes.CDLL(_blas_path, mode=ctypes.RTLD_LOCAL)
-
-from nnla import _core  # noqa: E402
+_blas.install(_core)
 
 __all__ = [
     "BATCHED",
