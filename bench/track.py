@@ -4,6 +4,7 @@ Commands (run from anywhere; ``bench/`` is found next to this file)::
 
     python bench/track.py run [--quick] [--out FILE] [--threads N] [-k EXPR] [--python PY]
     python bench/track.py compare BASE.json NEW.json [--threshold T] [--family-threshold T]
+    python bench/track.py noise RUN.json RUN.json [...]
     python bench/track.py report [--runs DIR] [--format md|rst] [--out DIR]
     python bench/track.py ab [--base REV] [--new REV] [--rounds N] [--quick] [-k EXPR]
 
@@ -24,6 +25,10 @@ Commands (run from anywhere; ``bench/`` is found next to this file)::
     ratios exceeds ``1 + family_threshold``. Exit status 1 on any regression. The default
     thresholds come from run-to-run noise measured on the reference machine (bench/README.md,
     "Noise and thresholds").
+``noise RUN RUN ...``
+    Compares every ordered pair of runs of unchanged code: the spread of the plain and
+    peer-normalised ratios and of the family means, and how many pairs the thresholds flag
+    (how the thresholds were chosen; bench/README.md).
 ``report``
     Renders tables from stored runs (default ``bench/baselines/``: the newest run and every run
     of the same commit, machine and grid, median over them) into README.md and bench/README.md
@@ -138,8 +143,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     print("+", " ".join(cmd), flush=True)
     rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
     if rc == 0 and not args.disable:
+        strip(out)
         print(f"stored {out}")
     return rc
+
+
+def strip(path: Path) -> None:
+    """Drop the per-round timings (``stats.data``) from a stored run: the statistics stay."""
+    run = load(path)
+    for b in run.get("benchmarks", []):
+        b.get("stats", {}).pop("data", None)
+    path.write_text(json.dumps(run, indent=1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,8 +241,9 @@ def regressions(rows: Sequence[dict[str, Any]], threshold: float, family_thresho
 
 
 def print_comparison(rows: Sequence[dict[str, Any]], threshold: float,
-                     family_threshold: float, out: Any = sys.stdout) -> int:
+                     family_threshold: float, out: Any = None) -> int:
     """Print the table and the verdict; returns the exit status (1: a regression)."""
+    out = out or sys.stdout
     flagged, fams = regressions(rows, threshold, family_threshold)
     bad = {id(r) for r in flagged}
     w = max([len(r["name"]) for r in rows] + [10])
@@ -259,6 +274,41 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("no benchmark in common", file=sys.stderr)
         return 2
     return print_comparison(rows, args.threshold, args.family_threshold)
+
+
+def cmd_noise(args: argparse.Namespace) -> int:
+    """Run-to-run noise of unchanged runs: every pair compared, the spread of the ratios, and
+    how many comparisons the thresholds would flag."""
+    runs = [load(p) for p in args.runs]
+    stats: dict[str, list[float]] = {"plain": [], "norm": [], "family": []}
+    flagged_pairs = 0
+    pairs = 0
+    for i in range(len(runs)):
+        for j in range(len(runs)):
+            if i == j:
+                continue
+            rows = [r for r in comparison(runs[i], runs[j]) if r["side"] == NNLA]
+            flagged, fams = regressions(rows, args.threshold, args.family_threshold)
+            stats["plain"] += [abs(math.log(r["ratio"])) for r in rows]
+            stats["norm"] += [abs(math.log(r["norm"] if r["norm"] is not None else r["ratio"]))
+                              for r in rows]
+            stats["family"] += [abs(math.log(g)) for g in fams.values()]
+            pairs += 1
+            fam_bad = [f for f, g in fams.items() if g > 1 + args.family_threshold]
+            flagged_pairs += bool(flagged or fam_bad)
+            print(f"{args.runs[i]} -> {args.runs[j]}: {len(flagged)} of {len(rows)} benchmarks, "
+                  f"{len(fam_bad)} of {len(fams)} families flagged"
+                  + (f" ({', '.join(r['name'] for r in flagged)}{' '.join(fam_bad)})"
+                     if flagged or fam_bad else ""))
+    print("\n|log ratio| of unchanged runs, as a factor (quantiles over benchmarks and pairs):")
+    for k, v in stats.items():
+        v = sorted(v)
+        q = [v[min(len(v) - 1, int(p * len(v)))] for p in (0.5, 0.9, 0.95, 0.99)]
+        print(f"  {k:<7} n={len(v):5d}  median {math.exp(q[0]):.3f}  p90 {math.exp(q[1]):.3f}  "
+              f"p95 {math.exp(q[2]):.3f}  p99 {math.exp(q[3]):.3f}  max {math.exp(v[-1]):.3f}")
+    print(f"\n{flagged_pairs} of {pairs} ordered pairs of unchanged runs flagged at thresholds "
+          f"{1 + args.threshold:.2f} / {1 + args.family_threshold:.2f}")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,6 +526,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             (out / f"{name}.{args.format}").write_text(text)
         print(f"wrote {len(tables)} tables to {out}")
         return 0
+    placed: set[str] = set()
     for path in (ROOT / "README.md", BENCH / "README.md"):
         if not path.exists():
             continue
@@ -486,7 +537,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             if ok:
                 found.append(name)
         path.write_text(text)
+        placed.update(found)
         print(f"{path.relative_to(ROOT)}: {', '.join(found) or 'no markers'}")
+    missing = sorted(set(tables) - placed)
+    if missing:
+        print(f"tables without markers (add <!-- bench:NAME:start/end --> to bench/README.md): "
+              f"{', '.join(missing)}")
     return 0
 
 
@@ -605,6 +661,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
                     print(res.stdout[-3000:], res.stderr[-3000:], file=sys.stderr)
                     return res.returncode
                 if j.exists():
+                    strip(j)
                     parts[s][r].append(load(j))
     runs = {}
     for s in ("A", "B"):
@@ -645,6 +702,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     c.add_argument("new")
     c.add_argument("--threshold", type=float, default=THRESHOLD)
     c.add_argument("--family-threshold", type=float, default=FAMILY_THRESHOLD)
+    n = sub.add_parser("noise", help="run-to-run noise of unchanged runs (every pair)")
+    n.add_argument("runs", nargs="+")
+    n.add_argument("--threshold", type=float, default=THRESHOLD)
+    n.add_argument("--family-threshold", type=float, default=FAMILY_THRESHOLD)
     p = sub.add_parser("report", help="render the tables from stored runs")
     p.add_argument("--runs", default=str(BASELINES), help="directory of stored runs")
     p.add_argument("--format", choices=["md", "rst"], default="md")
@@ -661,8 +722,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     a.add_argument("--threshold", type=float, default=AB_THRESHOLD)
     a.add_argument("--family-threshold", type=float, default=AB_FAMILY_THRESHOLD)
     args = ap.parse_args(list(argv) if argv is not None else None)
-    return {"run": cmd_run, "compare": cmd_compare, "report": cmd_report, "ab": cmd_ab}[
-        args.cmd](args)
+    cmds = {"run": cmd_run, "compare": cmd_compare, "noise": cmd_noise, "report": cmd_report,
+            "ab": cmd_ab}
+    return cmds[args.cmd](args)
 
 
 if __name__ == "__main__":
