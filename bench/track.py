@@ -21,7 +21,7 @@ Commands (run from anywhere; ``bench/`` is found next to this file)::
     benchmarks, the peer-normalised ratio ``(nnla/peer)_NEW / (nnla/peer)_BASE``, which cancels
     the machine's speed and load. An nnla benchmark *regresses* when its peer-normalised ratio
     (the plain ratio where it has no peer) exceeds ``1 + threshold``; a *family* (one test
-    function and, for matrix functions, one function) regresses when the geometric mean of its
+    function and, for matrix functions, one function) regresses when the median of its
     ratios exceeds ``1 + family_threshold``. Exit status 1 on any regression. The default
     thresholds come from run-to-run noise measured on the reference machine (bench/README.md,
     "Noise and thresholds").
@@ -79,11 +79,13 @@ NNLA = "nnla"
 
 #: per-benchmark threshold on the peer-normalised ratio (see bench/README.md, "Noise")
 THRESHOLD = 0.35
-#: threshold on a family's geometric-mean ratio
+#: threshold on a family's median ratio
 FAMILY_THRESHOLD = 0.10
 #: the same for A/B runs (medians over interleaved rounds)
 AB_THRESHOLD = 0.25
 AB_FAMILY_THRESHOLD = 0.08
+#: default statistic of compare/noise/ab (bench/README.md, "Noise")
+DEFAULT_STAT = "median"
 #: the peers preferred for normalisation, in order
 PEER_ORDER = ("scipy", "numpy", "torch", "adam")
 
@@ -104,13 +106,13 @@ def bench_files(k: str | None = None) -> list[str]:
 
 
 def pytest_cmd(python: str, json_out: Path, files: Sequence[str], k: str | None,
-               disable: bool = False) -> list[str]:
+               disable: bool = False, timer: str = "time.perf_counter") -> list[str]:
     cmd = [python, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
            f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml")]
     if disable:
         cmd.append("--benchmark-disable")
     else:
-        cmd += ["--benchmark-only", f"--benchmark-json={json_out}"]
+        cmd += ["--benchmark-only", f"--benchmark-json={json_out}", f"--benchmark-timer={timer}"]
     if k:
         cmd += ["-k", k]
     return cmd
@@ -169,8 +171,13 @@ def _key(b: dict[str, Any]) -> str:
     return f"{b['fullname']}|{b.get('extra_info', {}).get('case', '')}"
 
 
+#: the statistic of a benchmark's rounds that compare, noise and ab use ("median" or "min")
+STAT = {"name": "median"}
+
+
 def _median(b: dict[str, Any]) -> float:
-    return float(b["stats"]["median"])
+    """The benchmark's time: its rounds' median (or the statistic chosen by ``--stat``)."""
+    return float(b["stats"][STAT["name"]])
 
 
 def _side(b: dict[str, Any]) -> str:
@@ -227,7 +234,7 @@ def comparison(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
 
 def regressions(rows: Sequence[dict[str, Any]], threshold: float, family_threshold: float
                 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The nnla rows beyond ``threshold`` and every family's geometric-mean ratio."""
+    """The nnla rows beyond ``threshold`` and every family's median ratio."""
     flagged = []
     fam: dict[str, list[float]] = {}
     for r in rows:
@@ -237,7 +244,7 @@ def regressions(rows: Sequence[dict[str, Any]], threshold: float, family_thresho
         fam.setdefault(r["family"], []).append(math.log(x))
         if x > 1.0 + threshold:
             flagged.append(r)
-    return flagged, {f: math.exp(statistics.fmean(v)) for f, v in fam.items()}
+    return flagged, {f: math.exp(statistics.median(v)) for f, v in fam.items()}
 
 
 def print_comparison(rows: Sequence[dict[str, Any]], threshold: float,
@@ -254,7 +261,7 @@ def print_comparison(rows: Sequence[dict[str, Any]], threshold: float,
         mark = "  REGRESSION" if id(r) in bad else ""
         print(f"{r['name']:<{w}}  {fmt_time(r['base']):>10}  {fmt_time(r['new']):>10}  "
               f"{r['ratio']:8.3f}  {norm}  {r['peer'] or '':<6}{mark}", file=out)
-    print(f"\nfamilies (geometric mean of nnla ratios, peer-normalised where possible; "
+    print(f"\nfamilies (median of the nnla ratios, peer-normalised where possible; "
           f"threshold {1 + family_threshold:.2f}):", file=out)
     fam_bad = []
     for f, g in sorted(fams.items()):
@@ -698,11 +705,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     r.add_argument("--disable", action="store_true",
                    help="--benchmark-disable: each benchmark once, as a test (CI)")
     c = sub.add_parser("compare", help="compare two stored runs")
+    c.add_argument("--stat", choices=["median", "min"], default=DEFAULT_STAT,
+                    help="statistic of the rounds compared (default %(default)s)")
     c.add_argument("base")
     c.add_argument("new")
     c.add_argument("--threshold", type=float, default=THRESHOLD)
     c.add_argument("--family-threshold", type=float, default=FAMILY_THRESHOLD)
     n = sub.add_parser("noise", help="run-to-run noise of unchanged runs (every pair)")
+    n.add_argument("--stat", choices=["median", "min"], default=DEFAULT_STAT,
+                    help="statistic of the rounds compared (default %(default)s)")
     n.add_argument("runs", nargs="+")
     n.add_argument("--threshold", type=float, default=THRESHOLD)
     n.add_argument("--family-threshold", type=float, default=FAMILY_THRESHOLD)
@@ -711,6 +722,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     p.add_argument("--format", choices=["md", "rst"], default="md")
     p.add_argument("--out", help="write NAME.<format> files here instead of the READMEs")
     a = sub.add_parser("ab", help="build two revisions, run them interleaved, compare")
+    a.add_argument("--stat", choices=["median", "min"], default=DEFAULT_STAT,
+                    help="statistic of the rounds compared (default %(default)s)")
     a.add_argument("--base", default="main", help="revision A (default main)")
     a.add_argument("--new", default=".", help="revision B (default '.': the working tree)")
     a.add_argument("--rounds", type=int, default=3)
@@ -722,6 +735,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     a.add_argument("--threshold", type=float, default=AB_THRESHOLD)
     a.add_argument("--family-threshold", type=float, default=AB_FAMILY_THRESHOLD)
     args = ap.parse_args(list(argv) if argv is not None else None)
+    STAT["name"] = getattr(args, "stat", DEFAULT_STAT)
     cmds = {"run": cmd_run, "compare": cmd_compare, "noise": cmd_noise, "report": cmd_report,
             "ab": cmd_ab}
     return cmds[args.cmd](args)
