@@ -104,7 +104,7 @@ def _git(*args: str, cwd: Path = ROOT) -> str:
     ).stdout.strip()
 
 
-def bench_files(k: str | None = None) -> list[str]:
+def bench_files() -> list[str]:
     """The suite's files (``bench/test_bench_*.py``), by convention."""
     return sorted(str(p) for p in BENCH.glob("test_bench_*.py"))
 
