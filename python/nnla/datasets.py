@@ -12,6 +12,7 @@ with its metadata.
 Families (``s`` is ``scale``; complex dtypes use complex entries with independent real and
 imaginary parts, Hermitian for the symmetric families and unitary for ``orthogonal``):
 
+=============== ================================================================================
 ``uniform``     i.i.d. entries uniform in ``[-s, s]``.
 ``gaussian``    i.i.d. entries ``N(0, s^2)``.
 ``symmetric``   ``(U + U^T) / 2`` with ``U`` uniform in ``[-s, s]`` (entries stay in ``[-s, s]``).
@@ -23,6 +24,7 @@ imaginary parts, Hermitian for the symmetric families and unitary for ``orthogon
 ``nonnormal``   ``s Q T Q^T`` with ``Q`` Haar and ``T`` upper triangular, diagonal uniform in
                 ``[-1, 1]`` and strictly upper part uniform in ``[-2, 2]``: eigenvalues
                 ``s diag(T)`` (real for real dtypes) with a large departure from normality.
+=============== ================================================================================
 """
 
 from __future__ import annotations

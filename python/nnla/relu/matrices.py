@@ -181,7 +181,7 @@ def mass_matrix(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: boo
 
 def heaviside_gram(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: bool = False,
                    n_threads: int | None = None) -> np.ndarray:
-    """Heaviside Gram matrix ``H_ij = int_Omega h_i h_j dx``, ``h = 1{w . x + b > 0}``.
+    """Heaviside Gram matrix ``H_ij = int_Omega h_i h_j dx``, ``h = 1{w·x + b > 0}``.
 
     1D: the length of the common active interval.
 

@@ -22,7 +22,7 @@ __all__ = ["load_vector", "solve_heaviside_1d", "solve_mass_1d"]
 def load_vector(u: Callable[[np.ndarray], ArrayLike], w: ArrayLike, b: ArrayLike,
                 domain: Domain = None, *, quadrature: str = "gauss", order: int = 10,
                 refine: int = 1, tol: float = 1e-10) -> np.ndarray:
-    """Load vector ``f_i = int_Omega u(x) sigma(w_i . x + b_i) dx`` for a vectorised target ``u``.
+    """Load vector ``f_i = int_Omega u(x) sigma(w_i·x + b_i) dx`` for a vectorised target ``u``.
 
     1D: composite Gauss-Legendre with ``order`` points on each of ``refine`` equal parts of every
     cell of the mesh of all breakpoints inside the domain (every kink is a node, so the rule is

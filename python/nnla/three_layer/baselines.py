@@ -152,7 +152,7 @@ def fit_gradient(
     lr: float = 1e-2,
     seed: int = 0,
 ) -> GradientFit:
-    """Train ``f(X) = W_n expm(... W2 expm(W1 X))`` on the two pairs by Adam from a random start.
+    """Train ``f(X) = W_n expm(··· W2 expm(W1 X))`` on the two pairs by Adam from a random start.
 
     The comparison for :func:`solve`: the same network (``layers = 3``), trained by gradient
     descent on the loss ``sum_k ||f(Xk) - Yk||_F^2 / ||Yk||_F^2``. Gradients by the chain rule
