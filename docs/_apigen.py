@@ -1,11 +1,12 @@
 """The API reference, generated from ``__all__`` at build time.
 
-One page per public module: ``nnla`` itself and every module that ``nnla.__all__`` names (``linalg``,
-``relu``, ``hss``, ...). Each page shows the module's docstring and an autosummary table of that
-module's ``__all__``; autosummary then writes one page per name. A name that a module re-exports from
-another documented module (``nnla.expm`` is ``nnla.linalg.expm``, ``nnla.hss.HSSAccuracyWarning`` is
-``nnla.errors.HSSAccuracyWarning``) is documented once, where it is defined, and linked from the
-other page. Nothing here lists a name, so a new public name appears on the next build.
+One page per public module: ``nnla`` itself and every module that ``nnla.__all__`` names
+(``linalg``, ``relu``, ``hss``, ...). Each page shows the module's docstring and an autosummary
+table of that module's ``__all__``; autosummary then writes one page per name. A name that a
+module re-exports from another documented module (``nnla.expm`` is ``nnla.linalg.expm``,
+``nnla.hss.HSSAccuracyWarning`` is ``nnla.errors.HSSAccuracyWarning``) is documented once, where
+it is defined, and linked from the other page. Nothing here lists a name, so a new public name
+appears on the next build.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS))  # the docs' own helper modules (_apigen, _perf), not nnla
 
 import _apigen  # noqa: E402
-import _xref  # noqa: E402
 import _perf  # noqa: E402
+import _xref  # noqa: E402
 
 project = "nnla"
 author = "the nnla developers"

@@ -4,10 +4,11 @@ Off-diagonal ranks and the HSS tree
 
 An HSS matrix splits the index set in two, recursively (a binary *cluster tree*), and stores each
 off-diagonal block ``A(I, J)`` of siblings I, J in low-rank form with nested bases. It pays off
-when those ranks stay small as n grows. For the ReLU mass matrix of neurons ``σ(x − s_i)``
-sorted by breakpoint they do: every entry is a cubic polynomial in ``min(s_i, s_j)`` and
-``max(s_i, s_j)``, so each off-diagonal block has rank ≤ 4, and a whole *block row*
-``A(I, ~I)`` (what the nested bases must span) rank ≤ 6, however large n is.
+when those ranks stay small as n grows. For the 1D ReLU mass matrix with the neurons sorted by
+breakpoint they do: an entry ``A_ij`` is a polynomial in the two breakpoints on each side of the
+diagonal, so every *block row* ``A(I, ~I)`` (what the nested bases must span) lies in the range
+of at most six closed-form columns, however large n is. For neurons ``σ(x − s_i)`` all facing
+right, as here, the measured ranks are smaller still.
 
 Here we measure the numerical ranks of the blocks of the exact matrix level by level with SVDs,
 draw them on the tree's partition, and compare with the ranks that
@@ -16,10 +17,9 @@ draw them on the tree's partition, and compare with the ranks that
 """
 
 import matplotlib.pyplot as plt
+import nnla
 import numpy as np
 from matplotlib.patches import Rectangle
-
-import nnla
 from nnla.hss import HSSMatrix
 
 n, leaf, tol = 512, 32, 1e-12
@@ -34,7 +34,6 @@ def numerical_rank(block: np.ndarray) -> int:
     return int(np.sum(sv > tol * norm_a))
 
 
-# %%
 # Ranks of the sibling blocks and of the block rows, level by level.
 levels = int(np.log2(n // leaf))
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4.6))
@@ -57,7 +56,6 @@ for level in range(1, levels + 1):
     block_row_rank.append(worst)
 ax0.set_title(f"ReLU mass matrix, n = {n}: ranks of sibling blocks")
 
-# %%
 # What the two constructions keep (the largest rank per level), and their accuracy.
 h_relu = HSSMatrix.from_relu("mass", w, b, tol=tol, leaf_size=leaf)
 h_dense = HSSMatrix.from_dense(a, tol=tol, leaf_size=leaf)
@@ -71,6 +69,7 @@ ax1.plot(lv, block_row_rank, "ko-", label="block row A(I, ~I), SVD of the exact 
 ax1.plot(lv, h_relu.ranks[:levels], "s--", label="HSSMatrix.from_relu")
 ax1.plot(lv, h_dense.ranks[:levels], "^:", label="HSSMatrix.from_dense")
 ax1.set_xlabel("tree level (1 = root's children)")
+ax1.set_xticks(lv)
 ax1.set_ylabel("largest rank at the level")
 ax1.set_ylim(0, 10)
 ax1.legend()

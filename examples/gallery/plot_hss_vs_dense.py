@@ -26,10 +26,9 @@ factorization of it in double precision exists.
 import time
 
 import matplotlib.pyplot as plt
+import nnla
 import numpy as np
 import scipy.linalg
-
-import nnla
 from nnla.hss import HSSMatrix
 
 

@@ -14,9 +14,8 @@ from LAPACK and lose their relative accuracy below ``u·λ_max``, which the figu
 """
 
 import matplotlib.pyplot as plt
-import numpy as np
-
 import nnla
+import numpy as np
 
 # %%
 # Condition numbers for n = 8 .. 512, from the exact matrices.
@@ -29,7 +28,8 @@ for n in ns:
     kappa.append(ev[-1] / ev[0])
 kappa = np.array(kappa)
 slope = np.polyfit(np.log(ns), np.log(kappa), 1)[0]
-print(f"fitted exponent: kappa(A) ~ n^{slope:.2f};  kappa / n^4 at n = 512: {kappa[-1] / 512**4:.2f}")
+print(f"fitted exponent: kappa(A) ~ n^{slope:.2f}; kappa / n^4 at n = 512: "
+      f"{kappa[-1] / 512**4:.2f}")
 
 # %%
 # The eigenvalues of one matrix, n = 256, against k⁻⁴.

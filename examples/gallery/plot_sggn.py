@@ -18,7 +18,6 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 from nnla import sggn
 
 t0 = time.perf_counter()
@@ -46,7 +45,6 @@ axes[1].set_ylabel("relative L2 error")
 axes[1].legend(fontsize=8)
 axes[1].set_title("1D: error against wall time")
 
-# %%
 # The layer in 2D: SgGN against Adam with more wall time.
 t0 = time.perf_counter()
 sg2 = sggn.fit("circle_layer", 64, dim=2, max_iter=12)
