@@ -103,6 +103,13 @@ class DatasetInfo:
         Which estimate ``cond`` holds (see :func:`matrix_function_pairs`).
     version : str
         The nnla version that made the data set.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> X, FX, info = datasets.matrix_function_pairs("expm", 10, 3, seed=0)
+    >>> info.f, info.family, info.n, info.d, bool(info.valid.all())
+    ('expm', 'uniform', 10, 3, True)
     """
 
     f: str
@@ -159,7 +166,24 @@ class DatasetInfo:
 
 
 class MatrixFunctionData(NamedTuple):
-    """``(X, FX, info)``: inputs, function values and :class:`DatasetInfo`; unpacks as a tuple."""
+    """``(X, FX, info)``: inputs, function values and :class:`DatasetInfo`; unpacks as a tuple.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, d, d)
+        The inputs.
+    FX : ndarray, shape (n, d, d)
+        ``f(X)`` (NaN for invalid samples).
+    info : DatasetInfo
+        How the data set was made, validity flags and condition estimates.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> data = datasets.matrix_function_pairs("expm", 10, 3, seed=0)
+    >>> data.X.shape, data.FX.shape, data.info is not None
+    ((10, 3, 3), (10, 3, 3), True)
+    """
 
     X: np.ndarray
     FX: np.ndarray
@@ -636,6 +660,14 @@ class ScoreReport:
     kernel_error : dict or None
         Quantiles of ``cond * u`` (``u`` the unit roundoff of the data set's dtype): the error
         to expect of the exact kernel, when ``info`` with a condition estimate is given.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> X, FX, info = datasets.matrix_function_pairs("expm", 10, 3, seed=0)
+    >>> rep = datasets.score(FX, FX, info=info)
+    >>> rep.n_scored, rep.quantiles["max"], rep.within[0.01]
+    (10, 0.0, 1.0)
     """
 
     errors: np.ndarray

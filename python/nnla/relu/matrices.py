@@ -67,6 +67,12 @@ def degenerate_neurons(
         ``kind="heaviside"`` or ``"gauss_newton"``: beyond the first). Empty arrays when the
         neurons are independent.
 
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, an unknown ``kind``.
+
     Examples
     --------
     >>> from nnla.relu import degenerate_neurons
@@ -305,6 +311,12 @@ def mass_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: ArrayLike, co
     -------
     ndarray, shape (len(rows), len(cols))
 
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
+
     Examples
     --------
     >>> import numpy as np
@@ -321,6 +333,25 @@ def heaviside_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: ArrayLik
                       cols: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     """The block ``H[rows][:, cols]`` of the Heaviside Gram matrix (see :func:`mass_entries`).
 
+    Parameters
+    ----------
+    w, b, domain
+        As in :func:`heaviside_gram` (``domain=None`` for the default).
+    rows, cols : array_like of int
+        Indices into the matrix (``0..n-1``).
+    n_threads : int, optional
+        OpenMP threads over the rows.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), len(cols))
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
+
     Examples
     --------
     >>> from nnla.relu import heaviside_entries
@@ -334,6 +365,25 @@ def gauss_newton_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: Array
                          cols: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     """The block ``G[rows][:, cols]`` of the layer Gauss-Newton matrix (indices ``0..n(d+1)-1``,
     neuron-major as in :func:`layer_gauss_newton`; see :func:`mass_entries`).
+
+    Parameters
+    ----------
+    w, b, domain
+        As in :func:`layer_gauss_newton` (``domain=None`` for the default).
+    rows, cols : array_like of int
+        Indices into the matrix (``0..n(d+1)-1``).
+    n_threads : int, optional
+        OpenMP threads over the rows.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), len(cols))
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
 
     Examples
     --------
@@ -369,6 +419,12 @@ def matvec(kind: str, w: ArrayLike, b: ArrayLike, domain: Domain, x: ArrayLike, 
     Returns
     -------
     ndarray, float64, same shape as ``x``
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, an unknown ``kind``, ``x`` of the wrong shape.
 
     Examples
     --------

@@ -50,6 +50,12 @@ def load_vector(u: Callable[[np.ndarray], ArrayLike], w: ArrayLike, b: ArrayLike
     -------
     ndarray, shape (n,)
 
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, ``u`` returning the wrong shape or NaN.
+
     Examples
     --------
     >>> import numpy as np
