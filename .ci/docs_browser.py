@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,6 @@ class Browser:
     def _read(self, timeout: float) -> dict | None:
         deadline = time.monotonic() + timeout
         while b"\0" not in self._buf:
-            import select
-
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._r], [], [], left)[0]:
                 return None
