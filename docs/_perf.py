@@ -25,24 +25,31 @@ ROOT = DOCS.parent
 OUT = DOCS / "performance" / "generated"
 logger = logging.getLogger(__name__)
 
-# Page titles and order for the names the tracker renders; other names (a benchmark file
-# bench/test_bench_NAME.py) come after these, titled by the file they come from.
-TITLES = {
-    "machine": "Machine and runs",
-    "headline": "expm against scipy and torch",
-    "matfun": "Matrix functions",
+# Titles, order and a line on how to read the tables the tracker renders; other names (one per
+# benchmark file bench/test_bench_NAME.py) come after these, titled by their file. A speed-up is
+# the fastest peer's time over nnla's for the same work in the same run (> 1: nnla is faster).
+PAGES = {
+    "machine": ("Machine and runs",
+                "The machine, libraries and runs the tables below are taken from (the median "
+                "over the runs of one commit, machine and grid)."),
+    "headline": ("expm against scipy and torch",
+                 "Matrices per second of ``nnla.expm`` and of the fastest peer on one thread, "
+                 "float64, and the speed-up in float64, float32 and complex128."),
+    "matfun": ("Matrix functions",
+               "Speed-up of nnla over the fastest peer for each matrix function and size d, "
+               "float64 / float32."),
 }
+MODULE_TEXT = ("Every case of ``bench/test_bench_{name}.py``: nnla's median time, the fastest "
+               "peer's, and the speed-up.")
 
 
-def _title(name: str) -> str:
-    return TITLES.get(name, f"``bench/test_bench_{name}.py``")
-
-
-def _page(order: int, name: str, table: str) -> str:
-    title = _title(name)
-    return (f"{title}\n{'=' * max(len(title), 3)}\n\n"
-            f"Rendered from the stored runs by ``python bench/track.py report --format rst`` "
-            f"(table ``{name}``).\n\n{table.rstrip()}\n")
+def _page(name: str, table: str) -> str:
+    title, text = PAGES.get(name, (f"``bench/test_bench_{name}.py``",
+                                   MODULE_TEXT.format(name=name)))
+    return (f"{title}\n{'=' * max(len(title), 3)}\n\n{text} A speed-up is the peer's time "
+            f"over nnla's for the same work in the same run (> 1: nnla is faster). Rendered "
+            f"from the stored runs by ``python bench/track.py report --format rst`` (table "
+            f"``{name}``).\n\n{table.rstrip()}\n")
 
 
 def write_performance_pages(app: object = None, config: object = None) -> bool:
@@ -68,7 +75,7 @@ def write_performance_pages(app: object = None, config: object = None) -> bool:
                        "(exit %d, %d tables): %s", proc.returncode, len(tables),
                        (proc.stderr or proc.stdout).strip()[-2000:])
         return False
-    names = [n for n in TITLES if n in tables] + sorted(n for n in tables if n not in TITLES)
+    names = [n for n in PAGES if n in tables] + sorted(n for n in tables if n not in PAGES)
     for i, name in enumerate(names):
-        (OUT / f"{i:02d}_{name}.rst").write_text(_page(i, name, tables[name]))
+        (OUT / f"{i:02d}_{name}.rst").write_text(_page(name, tables[name]))
     return True
