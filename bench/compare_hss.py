@@ -637,7 +637,9 @@ def main() -> None:
         kernel_accuracy(1000 if args.quick else 2000, nt, out)
     if args.out != "":
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-        path = Path(args.out or Path(__file__).parent / "results" / f"compare_hss-{stamp}.json")
+        path = Path(
+            args.out or Path(__file__).parent.parent / ".benchmarks" / f"compare_hss-{stamp}.json"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(out, indent=1, default=str))
         print(f"\nwrote {path}")

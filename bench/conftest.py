@@ -1,4 +1,5 @@
-"""Shared pytest-benchmark set-up for bench/: thread limits for every peer's pools."""
+"""pytest set-up of bench/: one thread setting for the session, the machine and the pair ratios
+in the stored JSON (see ``harness.py``)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,52 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import harness
 import pytest
-
-THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "1")))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def bench_threads() -> Iterator[dict[str, Any]]:
-    """Limit the BLAS/OpenMP pools to ``NNLA_BENCH_THREADS`` (default 1) for the whole session.
+    """Every side on ``harness.THREADS`` threads for the whole session."""
+    with harness.thread_limits() as settings:
+        yield settings
 
-    nnla's own BLAS (scipy-openblas32) is left alone: nnla pins it to one thread and parallelises
-    across the batch with ``nnla.set_num_threads``.
-    """
+
+def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, Any]) -> None:
+    """Record CPU, cores, the BLAS libraries (threadpoolctl), nnla's build and the settings."""
+    import numpy as np
+    import scipy
+
+    machine_info["cpu_model"] = harness.cpu_model()
+    machine_info["cores"] = os.cpu_count()
+    machine_info["blas"] = harness.blas_info()
+    machine_info["bench_threads"] = harness.THREADS
+    machine_info["bench_quick"] = harness.QUICK
+    machine_info["numpy"] = np.__version__
+    machine_info["scipy"] = scipy.__version__
     try:
-        import nnla  # noqa: F401 - load its libraries now so that they are seen below
+        import nnla
+
+        info = nnla.info()
+        machine_info["nnla"] = {k: str(v) for k, v in info.items()}
+        machine_info["nnla_path"] = os.path.dirname(nnla.__file__)
     except ImportError:
-        pass
+        machine_info["nnla"] = None
+    # the commit nnla was built from (track.py ab sets it; else the checkout's commit_info)
+    if os.environ.get("NNLA_BENCH_COMMIT"):
+        machine_info["nnla_commit"] = os.environ["NNLA_BENCH_COMMIT"]
     try:
-        from threadpoolctl import ThreadpoolController
+        import torch
+
+        machine_info["torch"] = torch.__version__
     except ImportError:
-        yield {"bench_threads": THREADS, "threadpoolctl": None}
-        return
-    controller = ThreadpoolController()
-    keep = [
-        lib.filepath for lib in controller.lib_controllers if "scipy_openblas32" not in lib.filepath
-    ]
-    if not keep:
-        yield {"bench_threads": THREADS, "threadpoolctl": "no pools"}
-        return
-    with controller.select(filepath=keep).limit(limits=THREADS):
-        yield {"bench_threads": THREADS, "threadpoolctl": THREADS}
+        machine_info["torch"] = None
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    machine_info["loadavg_start"] = list(load) if load else None
+
+
+def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    """Add the same-run ratios ``ratio_<peer>`` to every benchmark of a paired case."""
+    harness.pair_ratios(output_json["benchmarks"])
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    output_json["machine_info"]["loadavg_end"] = list(load) if load else None

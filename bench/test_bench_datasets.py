@@ -1,111 +1,60 @@
-"""pytest-benchmark suite: generating matrix-function data sets with ``nnla.datasets``.
+"""Generating matrix-function data sets (``nnla.datasets.matrix_function_pairs``).
 
-Target (issue 8): 10^6 pairs of 5x5 expm in <= 10 s on 2 cores.  The benchmarks time 10^5 pairs
-per call (so each stays short) and store the extrapolation to 10^6 in ``extra_info``; run this
-file as a script to time 10^6 pairs once::
-
-    pytest bench/test_bench_datasets.py --benchmark-only
-    NNLA_BENCH_THREADS=2 pytest bench/test_bench_datasets.py --benchmark-only --benchmark-autosave
-    python bench/test_bench_datasets.py            # 10^6 pairs, once per setting
-
-Grid: f = expm with ``cond`` in {"none", "auto"} (auto: ``nnla.expm_cond`` where the build has
-it, else the eigenvalue estimate) and families {uniform, symmetric, orthogonal, nonnormal}; logm,
-sqrtm and signm (10^4 pairs, skipped until the build has them).  Threads: ``NNLA_BENCH_THREADS``
-(default 2, the target's setting) for nnla's kernels; numpy's BLAS is limited to the same count
-by threadpoolctl when installed.  No timing assertions: these machines are noisy.
+Target (issue 8): 10^6 pairs of 5x5 expm in <= 10 s on 2 cores; one timed call makes 10^5
+pairs (items = pairs, so the stored rate extrapolates). Pair: the ``uniform`` family (entries
+uniform in [-10, 10]) without condition numbers, against drawing the same kind of batch with
+NumPy and ``scipy.linalg.expm`` on the stack. nnla alone: with ``cond="auto"`` (``expm_cond``
+per sample), and logm/sqrtm/signm at 10^4 pairs. Quick grid: n / 10.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
 from typing import Any
 
+import harness
 import pytest
-
-THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "2")))
-N_EXPM = 100_000
-N_OTHER = 10_000
-D = 5
+import scipy.linalg
 
 pytestmark = pytest.mark.benchmark(max_time=2.0, min_rounds=3, warmup=False)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def bench_threads() -> Iterator[None]:
-    nnla = pytest.importorskip("nnla")
-    nnla.set_num_threads(THREADS)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-    else:
-        with threadpool_limits(THREADS):
-            yield
-    nnla.set_num_threads(None)
+D = 5
+N_EXPM = harness.pick(100_000, 10_000)
+N_OTHER = harness.pick(10_000, 1_000)
 
 
-def _run(benchmark: Any, f: str, n: int, **kw: Any) -> None:
-    nnla = pytest.importorskip("nnla")
-    if not hasattr(nnla, f):
-        pytest.skip(f"nnla.{f} is not in this build")
-    out = benchmark(nnla.datasets.matrix_function_pairs, f, n, D, **kw)
-    assert out.X.shape == (n, D, D)
-    median = benchmark.stats.stats.median
-    benchmark.extra_info.update(
-        n=n,
-        d=D,
-        threads=THREADS,
-        per_pair_us=1e6 * median / n,
-        extrapolated_1e6_s=median * 1e6 / n,
-        cond_method=out.info.cond_method,
-        **{k: str(v) for k, v in kw.items()},
-    )
+def _pairs(f: str, n: int, **kw: Any) -> Any:
+    datasets = pytest.importorskip("nnla.datasets")
+    return lambda: datasets.matrix_function_pairs(f, n, D, n_threads=harness.THREADS, **kw)
 
 
-@pytest.mark.parametrize("cond", ["none", "auto"])
-@pytest.mark.parametrize("family", ["uniform", "symmetric", "orthogonal", "nonnormal"])
-def test_expm_pairs(benchmark: Any, family: str, cond: str) -> None:
-    benchmark.group = f"expm pairs {D}x{D}, n={N_EXPM}"
-    _run(benchmark, "expm", N_EXPM, family=family, cond=cond)
+def _scipy_pairs(n: int) -> Any:
+    def run() -> Any:
+        x = harness.rng(n, 7).uniform(-10.0, 10.0, (n, D, D))
+        return x, scipy.linalg.expm(x)
+
+    return run
 
 
+@pytest.mark.parametrize("side", ["nnla", "scipy"])
+def test_expm_pairs(benchmark: Any, side: str) -> None:
+    fn = _pairs("expm", N_EXPM, family="uniform", cond="none") if side == "nnla" else (
+        _scipy_pairs(N_EXPM))
+    case = f"datasets expm {D}x{D} n={N_EXPM}"
+    out = harness.measure(benchmark, case, side, fn, items=N_EXPM, d=D)
+    assert out[1].shape == (N_EXPM, D, D)
+
+
+@pytest.mark.parametrize("side", ["nnla"])
+def test_expm_pairs_cond(benchmark: Any, side: str) -> None:
+    case = f"datasets expm {D}x{D} n={N_EXPM} cond=auto"
+    fn = _pairs("expm", N_EXPM, family="uniform", cond="auto")
+    out = harness.measure(benchmark, case, side, fn, items=N_EXPM, d=D)
+    assert out.X.shape == (N_EXPM, D, D)
+
+
+@pytest.mark.parametrize("side", ["nnla"])
 @pytest.mark.parametrize("f", ["logm", "sqrtm", "signm"])
-def test_other_pairs(benchmark: Any, f: str) -> None:
-    benchmark.group = f"other pairs {D}x{D}, n={N_OTHER}"
-    _run(benchmark, f, N_OTHER, family="uniform")
-
-
-def main() -> None:
-    """Time 10^6 pairs of 5x5 expm once per setting and print the result."""
-    import nnla
-
-    nnla.set_num_threads(THREADS)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limit: Any = threadpool_limits(THREADS)
-    except ImportError:  # pragma: no cover
-        import contextlib
-
-        limit = contextlib.nullcontext()
-    with limit:
-        print(f"nnla {nnla.__version__}, {THREADS} threads, {nnla.info()['isa']} kernels")
-        for cond in ("none", "auto"):
-            for family in ("uniform", "gaussian", "symmetric"):
-                t = time.perf_counter()
-                data = nnla.datasets.matrix_function_pairs(
-                    "expm", 1_000_000, D, family=family, cond=cond
-                )
-                dt = time.perf_counter() - t
-                print(
-                    f"10^6 pairs {D}x{D} expm, family {family:<9}, cond={cond:<4} "
-                    f"({data.info.cond_method}): {dt:6.2f} s, "
-                    f"valid {int(data.info.valid.sum())}"
-                )
-                del data
-
-
-if __name__ == "__main__":
-    main()
+def test_other_pairs(benchmark: Any, f: str, side: str) -> None:
+    case = f"datasets {f} {D}x{D} n={N_OTHER}"
+    out = harness.measure(benchmark, case, side, _pairs(f, N_OTHER), items=N_OTHER, d=D)
+    assert out.X.shape == (N_OTHER, D, D)

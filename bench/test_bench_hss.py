@@ -1,129 +1,107 @@
-"""pytest-benchmark suite of ``nnla.hss`` (HSS construction, ULV Cholesky, solve) and scipy's dense
-Cholesky as the peer.
+"""HSS solver (``nnla.hss``): build, factor and solve for the ReLU mass matrix and a kernel,
+against scipy's dense Cholesky on the same matrix, same run.
 
-Run from the repository root (``bench/`` is outside ``testpaths``, so name it)::
-
-    pytest bench/test_bench_hss.py --benchmark-only
-    NNLA_BENCH_THREADS=2 pytest bench/test_bench_hss.py --benchmark-only --benchmark-autosave
-
-Cases: the Gaussian kernel ``10 I + exp(-r^2)`` on sorted uniform points in (-1, 1) at tol 1e-12
-(``from_kernel`` build, factor, solve; n = 2^14 and 2^16), the 1D ReLU mass matrix of the spec
-(closed form, n = 4096, tol 1e-12: ``from_dense`` build, factor, solve) and scipy's
-``cho_factor`` + ``cho_solve`` on the same ReLU matrix, and ``from_relu`` (exact 1D generators)
-+ factor + solve of the ReLU mass matrix at n = 4096 and 8192, the plain vs refined solve at
-n = 8192, and the randomized compression from a matvec (n = 4096). Inputs are built outside the
-timed body; nnla runs on ``NNLA_BENCH_THREADS`` threads (default 1). The full figures with
-residuals and ratios come from ``bench/compare_hss.py``. No timing assertions.
+Cases (tol 1e-12): the Gaussian kernel ``10 I + exp(-r^2)`` on sorted uniform points in (-1, 1)
+(nnla: ``from_kernel``, ``cholesky``, ``solve``; scipy: the dense matrix by NumPy,
+``cho_factor``, ``cho_solve``) at n = 4096, and nnla alone at n = 2^16; the 1D ReLU mass
+matrix with uniform breakpoints (nnla: ``from_relu`` exact generators; the peer: its NumPy
+closed form, ``cho_factor``, ``cho_solve``) at n = 4096, where build and factor are one step
+(``from_relu`` factors as it builds). Each step is its own benchmark, the inputs of a step
+built untimed. Quick grid: n / 4. The accuracy tables (residuals, tolerance
+sweep, n up to 2^20, logdet, CG preconditioning) are ``bench/compare_hss.py``'s.
 """
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
+import harness
 import numpy as np
 import pytest
-import scipy.linalg
-
-THREADS = max(1, int(os.environ.get("NNLA_BENCH_THREADS", "1")))
-hss = pytest.importorskip("nnla.hss")
-nnla = pytest.importorskip("nnla")
 
 pytestmark = pytest.mark.benchmark(max_time=1.0, min_rounds=3, warmup=False)
 
-
-def relu_mass(n: int) -> np.ndarray:
-    """1D ReLU mass matrix on [0, 1], breakpoints s_i = (i-1)/n, w = 1, b = -s (nnla.relu)."""
-    return nnla.relu.mass_matrix(np.ones(n), -np.arange(n) / n, (0.0, 1.0))
-
-
-@pytest.fixture(scope="module")
-def relu() -> np.ndarray:
-    return relu_mass(4096)
+N_PAIR = harness.pick(4096, 1024)
+N_HEAD = harness.pick(1 << 16, 1 << 13)
+TOL = 1e-12
+STEPS = ["build", "factor", "solve"]
+#: from_relu factors while it builds (the factor is kept), so its build and factor are one step
+PAIRS = [("kernel", s) for s in STEPS] + [("relu", "build+factor"), ("relu", "solve")]
 
 
-def _points(n: int) -> np.ndarray:
-    return np.sort(np.random.default_rng(0).uniform(-1.0, 1.0, n))
+def _hss() -> Any:
+    return pytest.importorskip("nnla.hss")
 
 
-@pytest.mark.parametrize("log2n", [14, 16])
-def test_kernel_build(benchmark, log2n):
-    x = _points(1 << log2n)
-    benchmark.extra_info.update({"threads": THREADS, "n": 1 << log2n})
-    h = benchmark(hss.HSSMatrix.from_kernel, x, "gaussian", 1.0, 10.0, 1e-12, n_threads=THREADS)
-    assert h.shape == (1 << log2n, 1 << log2n)
+def _nnla_steps(problem: str, n: int) -> dict[str, Any]:
+    """nnla's build/factor/solve callables for ``problem`` at size ``n`` (inputs untimed)."""
+    hss, t = _hss(), harness.THREADS
+    if problem == "kernel":
+        x = harness.kernel_points(n)
 
-
-@pytest.mark.parametrize("log2n", [14, 16])
-def test_kernel_factor(benchmark, log2n):
-    h = hss.HSSMatrix.from_kernel(_points(1 << log2n), "gaussian", 1.0, 10.0, 1e-12)
-    benchmark.extra_info.update({"threads": THREADS, "n": 1 << log2n})
-    benchmark(h.cholesky, n_threads=THREADS)
-
-
-@pytest.mark.parametrize("log2n", [14, 16])
-def test_kernel_solve(benchmark, log2n):
-    n = 1 << log2n
-    f = hss.HSSMatrix.from_kernel(_points(n), "gaussian", 1.0, 10.0, 1e-12).cholesky()
-    b = np.random.default_rng(1).standard_normal(n)
-    benchmark.extra_info.update({"threads": THREADS, "n": n})
-    benchmark(f.solve, b, n_threads=THREADS)
-
-
-@pytest.mark.parametrize("peer", ["nnla", "scipy"])
-def test_relu_factor_solve(benchmark, relu, peer):
-    b = relu @ np.ones(relu.shape[0])
-    benchmark.extra_info.update({"threads": THREADS, "n": relu.shape[0], "peer": peer})
-    if peer == "nnla":
-
-        def run():
-            h = hss.HSSMatrix.from_dense(relu, tol=1e-12, n_threads=THREADS)
-            return h.cholesky(n_threads=THREADS).solve(b, n_threads=THREADS)
+        def build() -> Any:
+            return hss.HSSMatrix.from_kernel(x, "gaussian", 1.0, 10.0, TOL, n_threads=t)
     else:
+        w, bias = harness.relu_layer(n, mixed=False)
 
-        def run():
-            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(relu), b)
+        def build() -> Any:
+            return hss.HSSMatrix.from_relu("mass", w, bias, tol=TOL, n_threads=t)
 
-    x = benchmark(run)
-    assert np.linalg.norm(relu @ x - b) <= 1e-12 * np.linalg.norm(b)
-
-
-@pytest.mark.parametrize("n", [4096, 8192])
-def test_relu_from_relu(benchmark, n):
-    # exact 1D generators (HSSMatrix.from_relu): build + factor + solve, no dense matrix
-    w, bias = np.ones(n), -np.arange(n) / n
-    b = relu_mass(n) @ np.ones(n)
-    benchmark.extra_info.update({"threads": THREADS, "n": n})
-
-    def run():
-        h = hss.HSSMatrix.from_relu("mass", w, bias, tol=1e-12, n_threads=THREADS)
-        return h.cholesky(n_threads=THREADS).solve(b, n_threads=THREADS)
-
-    x = benchmark(run)
-    assert np.linalg.norm(relu_mass(n) @ x - b) <= 1e-13 * np.linalg.norm(b)
+    return {"build": build, "factor": lambda h: h.cholesky(n_threads=t),
+            "solve": lambda f, b: f.solve(b, n_threads=t)}
 
 
-@pytest.mark.parametrize("refine", [0, 1])
-def test_relu_solve_refine(benchmark, refine):
-    # HSSCholesky.solve at n = 8192: plain ULV solve vs the default (one refinement step vs H)
-    n = 8192
-    w, bias = np.ones(n), -np.arange(n) / n
-    f = hss.HSSMatrix.from_relu("mass", w, bias, n_threads=THREADS).cholesky(n_threads=THREADS)
-    b = np.random.default_rng(2).standard_normal(n)
-    benchmark.extra_info.update({"threads": THREADS, "n": n, "refine": refine})
-    benchmark(f.solve, b, refine=refine, n_threads=THREADS)
+def _dense(problem: str, n: int) -> Any:
+    if problem == "kernel":
+        x = harness.kernel_points(n)
+        return lambda: harness.gaussian_kernel(x)
+    w, bias = harness.relu_layer(n, mixed=False)
+    return lambda: harness.numpy_mass(w, bias)
 
 
-def test_kernel_from_matvec(benchmark):
-    # randomized compression from products (the dense matrix as the product) at n = 4096
-    n = 4096
-    x = _points(n)
-    a = np.exp(-np.subtract.outer(x, x) ** 2) + 10.0 * np.eye(n)
-    benchmark.extra_info.update({"threads": THREADS, "n": n})
+def _run(benchmark: Any, problem: str, n: int, step: str, side: str) -> None:
+    b = harness.rng(n, 5).standard_normal(n)
+    case = f"hss {problem} n={n} {step}"
+    if side == "nnla":
+        s = _nnla_steps(problem, n)
+        if step == "build":
+            fn = s["build"]
+        elif step == "build+factor":
+            fn = lambda: s["factor"](s["build"]())  # noqa: E731
+        elif step == "factor":
+            h = s["build"]()
+            fn = lambda: s["factor"](h)  # noqa: E731
+        else:
+            f = s["factor"](s["build"]())
+            fn = lambda: s["solve"](f, b)  # noqa: E731
+    else:
+        build = _dense(problem, n)
+        if step == "build":
+            fn = build
+        elif step == "build+factor":
+            fn = lambda: harness.cho_factor(build())  # noqa: E731
+        elif step == "factor":
+            a = build()
+            fn = lambda: harness.cho_factor(a)  # noqa: E731
+        else:
+            c = harness.cho_factor(build())
+            fn = lambda: harness.cho_solve(c, b)  # noqa: E731
+    out = harness.measure(benchmark, case, side, fn, n=n, problem=problem, step=step, tol=TOL)
+    if step == "solve" and n <= 4096:
+        a = _dense(problem, n)()
+        # normwise backward error (the ReLU mass matrix is badly conditioned)
+        res = np.linalg.norm(a @ out - b) / (np.linalg.norm(a, 1) * np.linalg.norm(out))
+        benchmark.extra_info["backward_error"] = float(res)
+        assert res <= 1e-10
 
-    def run():
-        return hss.HSSMatrix.from_entries(
-            lambda i, j: a[np.ix_(i, j)], n, tol=1e-12, matvec=lambda v: a @ v, n_threads=THREADS
-        )
 
-    h = benchmark(run)
-    assert h.error_estimate <= 1e-11
+@pytest.mark.parametrize("side", ["nnla", "scipy"])
+@pytest.mark.parametrize(("problem", "step"), PAIRS, ids=[f"{p}-{s}" for p, s in PAIRS])
+def test_hss(benchmark: Any, problem: str, step: str, side: str) -> None:
+    _run(benchmark, problem, N_PAIR, step, side)
+
+
+@pytest.mark.parametrize("side", ["nnla"])
+@pytest.mark.parametrize("step", STEPS)
+def test_hss_kernel_headline(benchmark: Any, step: str, side: str) -> None:
+    _run(benchmark, "kernel", N_HEAD, step, side)
