@@ -94,4 +94,5 @@ def test_gallery_has_eight_titled_examples() -> None:
     assert len(files) >= 8, [f.name for f in files]
     for f in files:
         doc = f.read_text().split('"""')[1].strip().splitlines()
-        assert len(doc) >= 2 and set(doc[1]) == {"="}, f"{f.name}: no title in its docstring"
+        assert len(doc) >= 2, f"{f.name}: no title in its docstring"
+        assert set(doc[1]) == {"="}, f"{f.name}: no title in its docstring"
