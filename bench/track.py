@@ -17,14 +17,18 @@ Commands (run from anywhere; ``bench/`` is found next to this file)::
     ``--python`` runs the suite under another interpreter (a venv with nnla installed) with
     ``PYTHONPATH`` cleared.
 ``compare BASE NEW``
-    Per benchmark of both runs: the ratio of medians NEW/BASE (> 1: slower) and, for nnla
-    benchmarks, the peer-normalised ratio ``(nnla/peer)_NEW / (nnla/peer)_BASE``, which cancels
-    the machine's speed and load. An nnla benchmark *regresses* when its peer-normalised ratio
-    (the plain ratio where it has no peer) exceeds ``1 + threshold``; a *family* (one test
-    function and, for matrix functions, one function) regresses when the median of its
-    ratios exceeds ``1 + family_threshold``. Exit status 1 on any regression. The default
-    thresholds come from run-to-run noise measured on the reference machine (bench/README.md,
-    "Noise and thresholds").
+    Per benchmark of both runs: the ratio NEW/BASE of its time (> 1: slower) and of its median,
+    and, for nnla benchmarks, the peer-normalised ratio ``(nnla NEW/BASE) / (peer NEW/BASE)``,
+    which cancels the machine's speed. The time of a benchmark is the minimum over its rounds
+    (``--stat min``, default; ``--stat median`` for the median) of process CPU time (``run``
+    and ``ab`` time one-thread runs with ``time.process_time``, so the load of other processes
+    does not enter; wall time for more threads). An nnla benchmark *regresses* when the
+    smaller of its plain and peer-normalised ratios (the plain one where it has no peer)
+    exceeds ``1 + threshold``; a *family* (one test function and, for matrix functions, one
+    function) regresses when the median of those ratios over the family exceeds
+    ``1 + family_threshold``. Exit status 1 on any regression. The default thresholds come
+    from run-to-run noise measured on the reference machine (bench/README.md, "Noise and
+    thresholds").
 ``noise RUN RUN ...``
     Compares every ordered pair of runs of unchanged code: the spread of the plain and
     peer-normalised ratios and of the family means, and how many pairs the thresholds flag
@@ -85,7 +89,7 @@ FAMILY_THRESHOLD = 0.10
 AB_THRESHOLD = 0.25
 AB_FAMILY_THRESHOLD = 0.08
 #: default statistic of compare/noise/ab (bench/README.md, "Noise")
-DEFAULT_STAT = "median"
+DEFAULT_STAT = "min"
 #: the peers preferred for normalisation, in order
 PEER_ORDER = ("scipy", "numpy", "torch", "adam")
 
@@ -118,6 +122,12 @@ def pytest_cmd(python: str, json_out: Path, files: Sequence[str], k: str | None,
     return cmd
 
 
+def timer_for(threads: int | None) -> str:
+    """Process CPU time on one thread (unaffected by other processes' load), wall time else."""
+    t = threads if threads is not None else int(os.environ.get("NNLA_BENCH_THREADS", "1"))
+    return "time.process_time" if t <= 1 else "time.perf_counter"
+
+
 def suite_env(quick: bool, threads: int | None, clear_path: bool, commit: str | None) -> dict:
     env = dict(os.environ)
     env["NNLA_BENCH_QUICK"] = "1" if quick else "0"
@@ -141,7 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     python = args.python or sys.executable
     env = suite_env(args.quick, args.threads, args.python is not None, None)
-    cmd = pytest_cmd(python, out.resolve(), bench_files(), args.k, disable=args.disable)
+    cmd = pytest_cmd(python, out.resolve(), bench_files(), args.k, disable=args.disable,
+                     timer=timer_for(args.threads))
     print("+", " ".join(cmd), flush=True)
     rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
     if rc == 0 and not args.disable:
@@ -172,7 +183,7 @@ def _key(b: dict[str, Any]) -> str:
 
 
 #: the statistic of a benchmark's rounds that compare, noise and ab use ("median" or "min")
-STAT = {"name": "median"}
+STAT = {"name": DEFAULT_STAT}
 
 
 def _median(b: dict[str, Any]) -> float:
@@ -221,7 +232,8 @@ def comparison(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
         row: dict[str, Any] = {"name": b["fullname"].split("::")[-1], "file": b["fullname"],
                                "side": _side(b), "family": _family(b),
                                "base": _median(b0), "new": _median(b),
-                               "ratio": _median(b) / _median(b0), "peer": None, "norm": None}
+                               "ratio": _median(b) / _median(b0), "peer": None, "norm": None,
+                               "median_ratio": b["stats"]["median"] / b0["stats"]["median"]}
         case = b.get("extra_info", {}).get("case")
         if row["side"] == NNLA and case in pb and case in pn:
             peer = _peer_of(pb[case], pn[case])
@@ -232,6 +244,13 @@ def comparison(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
     return rows
 
 
+def _verdict_ratio(r: dict[str, Any]) -> float:
+    """The ratio a verdict uses: the smaller of the plain and the peer-normalised ratio (a real
+    nnla regression raises both; a slower machine only the plain one, a lucky peer round only
+    the normalised one); the plain ratio where there is no peer."""
+    return r["ratio"] if r["norm"] is None else min(r["ratio"], r["norm"])
+
+
 def regressions(rows: Sequence[dict[str, Any]], threshold: float, family_threshold: float
                 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """The nnla rows beyond ``threshold`` and every family's median ratio."""
@@ -240,7 +259,7 @@ def regressions(rows: Sequence[dict[str, Any]], threshold: float, family_thresho
     for r in rows:
         if r["side"] != NNLA:
             continue
-        x = r["norm"] if r["norm"] is not None else r["ratio"]
+        x = _verdict_ratio(r)
         fam.setdefault(r["family"], []).append(math.log(x))
         if x > 1.0 + threshold:
             flagged.append(r)
@@ -254,14 +273,18 @@ def print_comparison(rows: Sequence[dict[str, Any]], threshold: float,
     flagged, fams = regressions(rows, threshold, family_threshold)
     bad = {id(r) for r in flagged}
     w = max([len(r["name"]) for r in rows] + [10])
-    print(f"{'benchmark':<{w}}  {'base':>10}  {'new':>10}  {'new/base':>8}  "
+    st = STAT["name"]
+    print(f"times: the {st} of each benchmark's rounds; new/base of the {st} and of the median;"
+          f" peer-norm = ({st} new/base of nnla) / (the same of the peer)", file=out)
+    print(f"{'benchmark':<{w}}  {'base':>10}  {'new':>10}  {'new/base':>8}  {'(median)':>8}  "
           f"{'peer-norm':>9}  peer", file=out)
     for r in rows:
         norm = f"{r['norm']:9.3f}" if r["norm"] is not None else f"{'':9}"
         mark = "  REGRESSION" if id(r) in bad else ""
         print(f"{r['name']:<{w}}  {fmt_time(r['base']):>10}  {fmt_time(r['new']):>10}  "
-              f"{r['ratio']:8.3f}  {norm}  {r['peer'] or '':<6}{mark}", file=out)
-    print(f"\nfamilies (median of the nnla ratios, peer-normalised where possible; "
+              f"{r['ratio']:8.3f}  {r['median_ratio']:8.3f}  {norm}  {r['peer'] or '':<6}{mark}",
+              file=out)
+    print(f"\nfamilies (median over the family of min(new/base, peer-norm) of nnla; "
           f"threshold {1 + family_threshold:.2f}):", file=out)
     fam_bad = []
     for f, g in sorted(fams.items()):
@@ -287,7 +310,7 @@ def cmd_noise(args: argparse.Namespace) -> int:
     """Run-to-run noise of unchanged runs: every pair compared, the spread of the ratios, and
     how many comparisons the thresholds would flag."""
     runs = [load(p) for p in args.runs]
-    stats: dict[str, list[float]] = {"plain": [], "norm": [], "family": []}
+    stats: dict[str, list[float]] = {"plain": [], "norm": [], "verdict": [], "family": []}
     flagged_pairs = 0
     pairs = 0
     for i in range(len(runs)):
@@ -297,8 +320,8 @@ def cmd_noise(args: argparse.Namespace) -> int:
             rows = [r for r in comparison(runs[i], runs[j]) if r["side"] == NNLA]
             flagged, fams = regressions(rows, args.threshold, args.family_threshold)
             stats["plain"] += [abs(math.log(r["ratio"])) for r in rows]
-            stats["norm"] += [abs(math.log(r["norm"] if r["norm"] is not None else r["ratio"]))
-                              for r in rows]
+            stats["norm"] += [abs(math.log(r["norm"])) for r in rows if r["norm"] is not None]
+            stats["verdict"] += [abs(math.log(_verdict_ratio(r))) for r in rows]
             stats["family"] += [abs(math.log(g)) for g in fams.values()]
             pairs += 1
             fam_bad = [f for f, g in fams.items() if g > 1 + args.family_threshold]
@@ -310,6 +333,8 @@ def cmd_noise(args: argparse.Namespace) -> int:
     print("\n|log ratio| of unchanged runs, as a factor (quantiles over benchmarks and pairs):")
     for k, v in stats.items():
         v = sorted(v)
+        if not v:
+            continue
         q = [v[min(len(v) - 1, int(p * len(v)))] for p in (0.5, 0.9, 0.95, 0.99)]
         print(f"  {k:<7} n={len(v):5d}  median {math.exp(q[0]):.3f}  p90 {math.exp(q[1]):.3f}  "
               f"p95 {math.exp(q[2]):.3f}  p99 {math.exp(q[3]):.3f}  max {math.exp(v[-1]):.3f}")
@@ -423,6 +448,7 @@ def table_machine(runs: Sequence[dict[str, Any]], fmt: str) -> str:
     loads = [r["machine_info"].get("loadavg_start") for r in runs]
     load_txt = ", ".join(f"{x[0]:.1f}" for x in loads if x)
     dates = sorted(r["datetime"][:16].replace("T", " ") for r in runs)
+    timer = str(runs[0]["benchmarks"][0].get("options", {}).get("timer", "?"))
     rows = [
         ["CPU", f"{m.get('cpu_model')}, {m.get('cores')} cores ({m.get('machine')})"],
         ["BLAS (threadpoolctl)", blas or "—"],
@@ -433,6 +459,7 @@ def table_machine(runs: Sequence[dict[str, Any]], fmt: str) -> str:
         ["Python", f"{m.get('python_implementation')} {m.get('python_version')}"],
         ["threads", f"{m.get('bench_threads')} for every side"
                     + (" (quick grid)" if m.get("bench_quick") else "")],
+        ["timing", f"{timer}, the {STAT['name']} over each benchmark's rounds"],
         ["runs", f"{len(runs)} ({dates[0]} – {dates[-1]} UTC), median over them; "
                  f"1-min load average at start: {load_txt}"],
     ]
@@ -660,7 +687,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
                 py, label = sides[s]
                 j = out_dir / f"r{r}-{Path(f).stem}-{s}.json"
                 env = suite_env(args.quick, args.threads, True, label)
-                cmd = pytest_cmd(str(py), j, [f], args.k)
+                cmd = pytest_cmd(str(py), j, [f], args.k, timer=timer_for(args.threads))
                 print(f"[ab] round {r + 1}/{args.rounds} {Path(f).name} {s} ({label})",
                       file=log, flush=True)
                 res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
