@@ -39,12 +39,14 @@ PAGES = {
                "Speed-up of nnla over the fastest peer for each matrix function and size d, "
                "float64 / float32."),
 }
+MODULES = {"datasets": "Data sets", "hss": "HSS solvers", "relu": "ReLU-network matrices",
+           "sggn": "SgGN training", "three_layer": "The three-layer network"}
 MODULE_TEXT = ("Every case of ``bench/test_bench_{name}.py``: nnla's median time, the fastest "
                "peer's, and the speed-up.")
 
 
 def _page(name: str, table: str) -> str:
-    title, text = PAGES.get(name, (f"``bench/test_bench_{name}.py``",
+    title, text = PAGES.get(name, (MODULES.get(name, f"``bench/test_bench_{name}.py``"),
                                    MODULE_TEXT.format(name=name)))
     return (f"{title}\n{'=' * max(len(title), 3)}\n\n{text} A speed-up is the peer's time "
             f"over nnla's for the same work in the same run (> 1: nnla is faster). Rendered "
