@@ -38,6 +38,11 @@ def set_num_threads(k: int | None) -> None:
         A positive thread count, or None to go back to the default (``OMP_NUM_THREADS`` or the
         number of available cores).
 
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a positive integer (or None).
+
     Examples
     --------
     >>> import nnla

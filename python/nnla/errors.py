@@ -59,24 +59,86 @@ class LinAlgError(np.linalg.LinAlgError):
 
 
 class SingularMatrixError(LinAlgError):
-    """A matrix that must be inverted is (numerically) singular."""
+    """A matrix that must be inverted is (numerically) singular.
+
+    Parameters as in :class:`LinAlgError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnla
+    >>> try:
+    ...     nnla.logm(np.stack([np.eye(2), np.zeros((2, 2))]))
+    ... except nnla.errors.SingularMatrixError as e:
+    ...     print(e.indices)
+    [(1,)]
+    """
 
 
 class NotPositiveDefiniteError(LinAlgError):
-    """A matrix required to be symmetric/Hermitian positive definite is not."""
+    """A matrix required to be symmetric/Hermitian positive definite is not.
+
+    Parameters as in :class:`LinAlgError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla.errors import NotPositiveDefiniteError
+    >>> from nnla.hss import HSSMatrix
+    >>> try:
+    ...     HSSMatrix.from_dense(np.diag([1.0, -1.0, 1.0, 1.0]), leaf_size=2)
+    ... except NotPositiveDefiniteError:
+    ...     print("not positive definite")
+    not positive definite
+    """
 
 
 class ConvergenceError(LinAlgError):
-    """An iteration did not reach its tolerance."""
+    """An iteration did not reach its tolerance.
+
+    Parameters as in :class:`LinAlgError`.
+
+    Examples
+    --------
+    >>> from nnla.errors import ConvergenceError
+    >>> e = ConvergenceError("signm: no convergence in 100 iterations", hint="scale the input",
+    ...                      indices=[(0, 3)])
+    >>> str(e), e.indices
+    ('signm: no convergence in 100 iterations. Hint: scale the input', [(0, 3)])
+    """
 
 
 class NonFiniteResultError(LinAlgError):
-    """Finite input gave a NaN result: an intermediate quantity overflowed (inf - inf, inf * 0)."""
+    """Finite input gave a NaN result: an intermediate quantity overflowed (inf - inf, inf * 0).
+
+    Parameters as in :class:`LinAlgError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla.errors import LinAlgError, NonFiniteResultError
+    >>> e = NonFiniteResultError("expm: NaN from finite input", indices=[(5,)])
+    >>> isinstance(e, LinAlgError) and isinstance(e, np.linalg.LinAlgError), e.indices
+    (True, [(5,)])
+    """
 
 
 class UndefinedFunctionError(LinAlgError):
     """The matrix function is not defined at the input (e.g. signm with an eigenvalue on the
-    imaginary axis)."""
+    imaginary axis).
+
+    Parameters as in :class:`LinAlgError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnla
+    >>> try:
+    ...     nnla.signm(np.array([[0.0, 1.0], [-1.0, 0.0]]))  # eigenvalues +-i
+    ... except nnla.errors.UndefinedFunctionError as e:
+    ...     print(type(e).__name__, e.indices)
+    UndefinedFunctionError [()]
+    """
 
 
 class DegenerateNeuronsError(LinAlgError):

@@ -9,6 +9,7 @@ keeps a data set in an ``.npz`` file with its metadata (read back by :func:`nnla
 Families (``s`` is ``scale``; complex dtypes use complex entries with independent real and
 imaginary parts, Hermitian for the symmetric families and unitary for ``orthogonal``):
 
+=============== ================================================================================
 ``uniform``     i.i.d. entries uniform in ``[-s, s]``.
 ``gaussian``    i.i.d. entries ``N(0, s^2)``.
 ``symmetric``   ``(U + U^T) / 2`` with ``U`` uniform in ``[-s, s]`` (entries stay in ``[-s, s]``).
@@ -20,6 +21,7 @@ imaginary parts, Hermitian for the symmetric families and unitary for ``orthogon
 ``nonnormal``   ``s Q T Q^T`` with ``Q`` Haar and ``T`` upper triangular, diagonal uniform in
                 ``[-1, 1]`` and strictly upper part uniform in ``[-2, 2]``: eigenvalues
                 ``s diag(T)`` (real for real dtypes) with a large departure from normality.
+=============== ================================================================================
 """
 
 from __future__ import annotations
@@ -103,6 +105,13 @@ class DatasetInfo:
         ``FX`` then hold three significant digits); None for exact values.
 
     ``valid`` and ``cond`` are Dask arrays for a data set made with ``chunks``.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> X, FX, info = datasets.matrix_function_pairs("expm", 10, 3, seed=0)
+    >>> info.f, info.family, info.n, info.d, bool(info.valid.all())
+    ('expm', 'uniform', 10, 3, True)
     """
 
     f: str
@@ -163,7 +172,24 @@ class DatasetInfo:
 
 
 class MatrixFunctionData(NamedTuple):
-    """``(X, FX, info)``: inputs, function values and :class:`DatasetInfo`; unpacks as a tuple."""
+    """``(X, FX, info)``: inputs, function values and :class:`DatasetInfo`; unpacks as a tuple.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, d, d)
+        The inputs.
+    FX : ndarray, shape (n, d, d)
+        ``f(X)`` (NaN for invalid samples).
+    info : DatasetInfo
+        How the data set was made, validity flags and condition estimates.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> data = datasets.matrix_function_pairs("expm", 10, 3, seed=0)
+    >>> data.X.shape, data.FX.shape, data.info is not None
+    ((10, 3, 3), (10, 3, 3), True)
+    """
 
     X: np.ndarray
     FX: np.ndarray

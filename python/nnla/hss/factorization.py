@@ -33,6 +33,15 @@ _MISMATCH = 100.0
 class HSSCholesky:
     """ULV-type Cholesky factor of an :class:`HSSMatrix` (+ shift I).
 
+    Not constructed directly: :meth:`HSSMatrix.cholesky` returns it.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n, n)``.
+    nbytes : int
+        Memory held by the factor.
+
     Examples
     --------
     >>> import numpy as np

@@ -67,6 +67,12 @@ def degenerate_neurons(
         ``kind="heaviside"`` or ``"gauss_newton"``: beyond the first). Empty arrays when the
         neurons are independent.
 
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, an unknown ``kind``.
+
     Examples
     --------
     >>> from nnla.relu import degenerate_neurons
@@ -135,9 +141,12 @@ def assemble(kind: str, w: ArrayLike, b: ArrayLike, domain: Domain = None, *,
     return interval.assemble_1d(kind, wa, ba, lo, hi, nt)
 
 
-_ASSEMBLY_DOC = """{title}
+def mass_matrix(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: bool = False,
+                n_threads: int | None = None) -> np.ndarray:
+    """Mass matrix ``A_ij = int_Omega sigma_i sigma_j dx`` of the hidden neurons.
 
-    {formula}
+    1D closed form (shifted): ``A_ij = p_i p_j L + (p_i w_j + p_j w_i) L^2/2 + w_i w_j L^3/3``
+    on the common active interval ``[lo, lo + L]``, ``p_k = w_k lo + b_k``.
 
     Parameters
     ----------
@@ -157,61 +166,110 @@ _ASSEMBLY_DOC = """{title}
 
     Returns
     -------
-    ndarray, float64, shape {shape}
+    ndarray, float64, shape (n, n)
         The exact matrix (closed forms in 1D, exact polygon moments in 2D).
 
     Raises
     ------
     ValueError
         Mismatched lengths, wrong dimensionality, NaN/Inf, an empty or inverted domain.
+    nnla.errors.DegenerateNeuronsError
+        With ``check=True``, if the neurons are degenerate (:func:`degenerate_neurons`).
 
     Examples
     --------
-    {example}
+    >>> from nnla.relu import mass_matrix
+    >>> mass_matrix([1.0], [0.0]).tolist()  # int_0^1 x^2 dx
+    [[0.3333333333333333]]
     """
-
-
-def mass_matrix(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: bool = False,
-                n_threads: int | None = None) -> np.ndarray:
     return assemble("mass", w, b, domain, check=check, n_threads=n_threads)
 
 
 def heaviside_gram(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: bool = False,
                    n_threads: int | None = None) -> np.ndarray:
+    """Heaviside Gram matrix ``H_ij = int_Omega h_i h_j dx``, ``h = 1{w·x + b > 0}``.
+
+    1D: the length of the common active interval.
+
+    Parameters
+    ----------
+    w : array_like, shape (n,), (n, 1) or (n, 2)
+        Hidden-layer weights (1D or 2D network).
+    b : array_like, shape (n,)
+        Hidden-layer biases.
+    domain : optional
+        1D: an interval ``(a, b)`` with ``a < b`` (default ``(0, 1)``). 2D: a box
+        ``((x0, x1), (y0, y1))`` or the ``(k, 2)`` vertices of a convex polygon (default the unit
+        square).
+    check : bool, default False
+        Raise :class:`nnla.errors.DegenerateNeuronsError` if the neurons are degenerate (the
+        matrix is then singular); by default the exact matrix is returned regardless.
+    n_threads : int, optional
+        OpenMP threads (default :func:`nnla.get_num_threads`); the result does not depend on it.
+
+    Returns
+    -------
+    ndarray, float64, shape (n, n)
+        The exact matrix (closed forms in 1D, exact polygon moments in 2D).
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths, wrong dimensionality, NaN/Inf, an empty or inverted domain.
+    nnla.errors.DegenerateNeuronsError
+        With ``check=True``, if the neurons are degenerate (:func:`degenerate_neurons`).
+
+    Examples
+    --------
+    >>> from nnla.relu import heaviside_gram
+    >>> heaviside_gram([1.0, -1.0], [-0.25, 0.75]).tolist()
+    [[0.75, 0.5], [0.5, 0.75]]
+    """
     return assemble("heaviside", w, b, domain, check=check, n_threads=n_threads)
 
 
 def layer_gauss_newton(w: ArrayLike, b: ArrayLike, domain: Domain = None, *, check: bool = False,
                        n_threads: int | None = None) -> np.ndarray:
+    """Layer Gauss-Newton matrix: block ``(i, j) = int_{R_ij} y y^T dx``, ``y = (1, x)``.
+
+    Neuron-major layout: row/column ``i*(d+1) + k`` with ``k = 0`` for ``b_i`` and ``k = 1..d``
+    for ``w_i``. 1D block: ``[[L, (hi^2 - lo^2)/2], [., (hi^3 - lo^3)/3]]``.
+
+    Parameters
+    ----------
+    w : array_like, shape (n,), (n, 1) or (n, 2)
+        Hidden-layer weights (1D or 2D network).
+    b : array_like, shape (n,)
+        Hidden-layer biases.
+    domain : optional
+        1D: an interval ``(a, b)`` with ``a < b`` (default ``(0, 1)``). 2D: a box
+        ``((x0, x1), (y0, y1))`` or the ``(k, 2)`` vertices of a convex polygon (default the unit
+        square).
+    check : bool, default False
+        Raise :class:`nnla.errors.DegenerateNeuronsError` if the neurons are degenerate (the
+        matrix is then singular); by default the exact matrix is returned regardless.
+    n_threads : int, optional
+        OpenMP threads (default :func:`nnla.get_num_threads`); the result does not depend on it.
+
+    Returns
+    -------
+    ndarray, float64, shape (n(d+1), n(d+1))
+        The exact matrix (closed forms in 1D, exact polygon moments in 2D).
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths, wrong dimensionality, NaN/Inf, an empty or inverted domain.
+    nnla.errors.DegenerateNeuronsError
+        With ``check=True``, if the neurons are degenerate (:func:`degenerate_neurons`).
+
+    Examples
+    --------
+    >>> from nnla.relu import layer_gauss_newton
+    >>> layer_gauss_newton([1.0], [-0.5]).tolist()
+    [[0.5, 0.375], [0.375, 0.2916666666666667]]
+    """
     return assemble("gauss_newton", w, b, domain, check=check, n_threads=n_threads)
-
-
-mass_matrix.__doc__ = _ASSEMBLY_DOC.format(
-    title="Mass matrix ``A_ij = int_Omega sigma_i sigma_j dx`` of the hidden neurons.",
-    formula="1D closed form (shifted): ``A_ij = p_i p_j L + (p_i w_j + p_j w_i) L^2/2 + "
-    "w_i w_j L^3/3`` on the common active interval ``[lo, lo + L]``, ``p_k = w_k lo + b_k``.",
-    shape="(n, n)",
-    example=">>> from nnla.relu import mass_matrix\n"
-    "    >>> mass_matrix([1.0], [0.0]).tolist()  # int_0^1 x^2 dx\n"
-    "    [[0.3333333333333333]]",
-)
-heaviside_gram.__doc__ = _ASSEMBLY_DOC.format(
-    title="Heaviside Gram matrix ``H_ij = int_Omega h_i h_j dx``, ``h = 1{w . x + b > 0}``.",
-    formula="1D: the length of the common active interval.",
-    shape="(n, n)",
-    example=">>> from nnla.relu import heaviside_gram\n"
-    "    >>> heaviside_gram([1.0, -1.0], [-0.25, 0.75]).tolist()\n"
-    "    [[0.75, 0.5], [0.5, 0.75]]",
-)
-layer_gauss_newton.__doc__ = _ASSEMBLY_DOC.format(
-    title="Layer Gauss-Newton matrix: block ``(i, j) = int_{R_ij} y y^T dx``, ``y = (1, x)``.",
-    formula="Neuron-major layout: row/column ``i*(d+1) + k`` with ``k = 0`` for ``b_i`` and "
-    "``k = 1..d`` for ``w_i``. 1D block: ``[[L, (hi^2 - lo^2)/2], [., (hi^3 - lo^3)/3]]``.",
-    shape="(n(d+1), n(d+1))",
-    example=">>> from nnla.relu import layer_gauss_newton\n"
-    "    >>> layer_gauss_newton([1.0], [-0.5]).tolist()\n"
-    "    [[0.5, 0.375], [0.375, 0.2916666666666667]]",
-)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -253,6 +311,12 @@ def mass_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: ArrayLike, co
     -------
     ndarray, shape (len(rows), len(cols))
 
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
+
     Examples
     --------
     >>> import numpy as np
@@ -269,6 +333,25 @@ def heaviside_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: ArrayLik
                       cols: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     """The block ``H[rows][:, cols]`` of the Heaviside Gram matrix (see :func:`mass_entries`).
 
+    Parameters
+    ----------
+    w, b, domain
+        As in :func:`heaviside_gram` (``domain=None`` for the default).
+    rows, cols : array_like of int
+        Indices into the matrix (``0..n-1``).
+    n_threads : int, optional
+        OpenMP threads over the rows.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), len(cols))
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
+
     Examples
     --------
     >>> from nnla.relu import heaviside_entries
@@ -282,6 +365,25 @@ def gauss_newton_entries(w: ArrayLike, b: ArrayLike, domain: Domain, rows: Array
                          cols: ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     """The block ``G[rows][:, cols]`` of the layer Gauss-Newton matrix (indices ``0..n(d+1)-1``,
     neuron-major as in :func:`layer_gauss_newton`; see :func:`mass_entries`).
+
+    Parameters
+    ----------
+    w, b, domain
+        As in :func:`layer_gauss_newton` (``domain=None`` for the default).
+    rows, cols : array_like of int
+        Indices into the matrix (``0..n(d+1)-1``).
+    n_threads : int, optional
+        OpenMP threads over the rows.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), len(cols))
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, indices out of range.
 
     Examples
     --------
@@ -317,6 +419,12 @@ def matvec(kind: str, w: ArrayLike, b: ArrayLike, domain: Domain, x: ArrayLike, 
     Returns
     -------
     ndarray, float64, same shape as ``x``
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths of ``w`` and ``b``, wrong dimensionality, NaN/Inf, an empty or
+        inverted domain, an unknown ``kind``, ``x`` of the wrong shape.
 
     Examples
     --------

@@ -50,6 +50,11 @@ def fit_least_squares(target: str | Callable[..., Any], n_neurons: int, *,
     FitResult
         ``method="least_squares"``, ``reason="solved"``, zero iterations.
 
+    Raises
+    ------
+    ValueError
+        Bad arguments, as in :func:`~nnla.sggn.fit` (a 2D target: least squares is 1D only).
+
     Examples
     --------
     >>> from nnla.sggn import fit_least_squares
@@ -104,6 +109,11 @@ def fit_adam(target: str | Callable[..., Any], n_neurons: int, *,
     -------
     FitResult
         ``method="adam"``; one history entry per step.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, as in :func:`~nnla.sggn.fit`, or ``lr`` not positive.
 
     Examples
     --------

@@ -42,6 +42,15 @@ class GradientFit:
         The training loss ``sum_k ||f(Xk) - Yk||_F^2 / ||Yk||_F^2`` at the same points.
     seconds : float
         Wall-clock time of the training loop.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> X1, X2, Y1, Y2 = np.random.default_rng(0).standard_normal((4, 2, 2))
+    >>> fit = three_layer.fit_gradient(X1, X2, Y1, Y2, steps=50)
+    >>> fit.residuals.shape, len(fit.weights), bool(fit.residuals[-1] < fit.residuals[0])
+    ((51,), 3, True)
     """
 
     weights: tuple[np.ndarray, ...]
@@ -65,6 +74,15 @@ class OneLayerFit:
         The least-squares weight of ``Y = W X`` on both pairs.
     residuals : ndarray, shape (..., 2)
         ``||W Xk - Yk||_F / ||Yk||_F`` for k = 1, 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> X1, X2, Y1, Y2 = np.random.default_rng(0).standard_normal((4, 2, 2))
+    >>> fit = three_layer.fit_one_layer(X1, X2, Y1, Y2)
+    >>> fit.W.shape, fit.residuals.shape
+    ((2, 2), (2,))
     """
 
     W: np.ndarray
@@ -152,7 +170,7 @@ def fit_gradient(
     lr: float = 1e-2,
     seed: int = 0,
 ) -> GradientFit:
-    """Train ``f(X) = W_n expm(... W2 expm(W1 X))`` on the two pairs by Adam from a random start.
+    """Train ``f(X) = W_n expm(··· W2 expm(W1 X))`` on the two pairs by Adam from a random start.
 
     The comparison for :func:`solve`: the same network (``layers = 3``), trained by gradient
     descent on the loss ``sum_k ||f(Xk) - Yk||_F^2 / ||Yk||_F^2``. Gradients by the chain rule

@@ -37,6 +37,15 @@ class ThreeLayerSolution:
         stage divided by the residual after it; 1 elsewhere) and ``refine_gain`` (the same for
         the refinement of ``solve(..., refine=True)``: 1 for instances not refined; for refined
         ones ``W1 (X2 - X1)`` is no longer ``mu I`` and ``kappa_b1`` is that of the new ``B1``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import three_layer
+    >>> X1, X2, Y1, Y2 = np.random.default_rng(0).standard_normal((4, 2, 2))
+    >>> sol = three_layer.solve(X1, X2, Y1, Y2)
+    >>> sol.W1.shape, sol.residuals.shape, bool(sol.residuals.max() < 1e-12)
+    ((2, 2), (2,), True)
     """
 
     W1: np.ndarray
