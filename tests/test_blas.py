@@ -106,6 +106,8 @@ def _inputs(func: str, batch: int, d: int, dtype: str) -> np.ndarray:
     a = a / np.sqrt(d)
     if func in ("logm", "sqrtm"):
         a = a + 3.0 * np.eye(d)
+    if func == "signm":  # eigenvalues well away from the imaginary axis, on both sides
+        a = a + 3.0 * np.diag(np.where(np.arange(d) % 2 == 0, 1.0, -1.0))
     return a.astype(dtype)
 
 
