@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 
 import nnla
@@ -219,6 +220,9 @@ def _has_zarr() -> bool:
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed", exc_type=ImportError)
+    # distributed's Nanny writes its workers' settings (OMP_NUM_THREADS=1, MALLOC_TRIM_...) into
+    # this process's os.environ before spawning them: put the environment back afterwards
+    environ = dict(os.environ)
     with _deadline(120):
         cluster = distributed.LocalCluster(
             n_workers=2,
@@ -234,6 +238,8 @@ def client():
     finally:
         cl.close(timeout=30)
         cluster.close(timeout=30)
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 @contextlib.contextmanager
