@@ -131,6 +131,11 @@ def vocabulary(scheme: str) -> tuple[str, ...]:
     tuple of str
         ``<pad>`` (id 0), the shape tokens ``V1`` ... ``V100``, then the scheme's tokens.
 
+    Raises
+    ------
+    ValueError
+        If ``scheme`` is not one of the four schemes.
+
     Examples
     --------
     >>> import nnla
@@ -244,6 +249,14 @@ class Encoded:
         The token of each id (:func:`vocabulary`).
     overflow : ndarray of bool, shape (n,)
         Samples with an FP15 overflow token (always False for the other schemes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import datasets
+    >>> e = datasets.encode(np.array([[[1.5, -2.0], [0.001, 1e5]]]), "P1000")
+    >>> e.tokens()[0]
+    ['V2', 'V2', '+', '150', 'E-2', '-', '200', 'E-2', '+', '100', 'E-5', '+', '100', 'E3']
     """
 
     ids: np.ndarray
@@ -508,6 +521,13 @@ class Decoded:
         Why each failed sample did not parse (sample index -> message).
     scheme : str
         The encoding.
+
+    Examples
+    --------
+    >>> from nnla import datasets
+    >>> d = datasets.decode([["V1", "V2", "+", "150", "E-2", "-", "200", "E-2"], ["V1"]], "P1000")
+    >>> d.values[0].tolist(), d.ok.tolist(), d.n_failed
+    ([[1.5, -2.0]], [True, False], 1)
     """
 
     values: np.ndarray

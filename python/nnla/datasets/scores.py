@@ -55,6 +55,14 @@ class ScoreReport:
     kernel_error : dict or None
         Quantiles of ``cond * u`` (``u`` the unit roundoff of the data set's dtype): the error
         to expect of the exact kernel, when ``info`` with a condition estimate is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnla import datasets
+    >>> rep = datasets.score(np.ones((3, 2, 2)) * 1.01, np.ones((3, 2, 2)))
+    >>> rep.n_scored, rep.n_failed, rep.within[0.02], rep.within[0.005]
+    (3, 0, 1.0, 0.0)
     """
 
     errors: np.ndarray
