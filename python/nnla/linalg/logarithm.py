@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from nnla._native import raise_for_status, run
+from nnla._native import Status, raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
+from nnla.linalg._residual import ok_mask, relative_residual, rounding_allowance, warn_residual
 
 __all__ = ["logm"]
 
@@ -82,4 +83,10 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
         return np.empty(arr.shape, dtype=arr.dtype)
     out, status = run("logm", arr, n_threads=nt)
     raise_for_status(status, "logm", "a", check_finite=check_finite)
+    ok = ok_mask(status)
+    x64 = np.where(ok[..., None, None], out, 0).astype(np.result_type(out.dtype, np.float64))
+    back, st_exp = run("expm", x64, n_threads=nt)  # checked in double precision
+    res = relative_residual(back, arr, ok & (st_exp == Status.OK))
+    res = np.where(ok & (st_exp != Status.OK), np.inf, res)  # expm(X) overflowed: X is wrong
+    warn_residual(res, arr.dtype, "logm", "expm(X)", rounding_allowance(out, arr, 1))
     return out

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from nnla._native import raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
+from nnla.linalg._residual import ok_mask, relative_residual, rounding_allowance, warn_residual
 
 __all__ = ["sqrtm"]
 
@@ -99,4 +100,13 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         return np.empty(arr.shape, dtype=arr.dtype)
     out, status = run("sqrtm", arr, n_threads=nt)
     raise_for_status(status, "sqrtm", "a", check_finite=check_finite)
+    # checked in double precision, X scaled by a power of 2 (no overflow of X @ X)
+    x64 = out.astype(np.result_type(out.dtype, np.float64))
+    with np.errstate(all="ignore"):
+        mx = np.abs(x64).max(axis=(-2, -1), keepdims=True)
+        sc = np.exp2(np.round(np.log2(np.where((mx > 0) & np.isfinite(mx), mx, 1.0))))
+        xs = x64 / sc
+        back, target = xs @ xs, arr / sc / sc
+    res = relative_residual(back, target, ok_mask(status))
+    warn_residual(res, arr.dtype, "sqrtm", "X @ X", rounding_allowance(out, arr, 2))
     return out
