@@ -682,3 +682,54 @@ def random_large_norm(rng: np.random.Generator, d: int, norm1: float, kind: str)
         a = (z - z.conj().T) / 2
         return scale1(a)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Matrices with eigenvalues on the branch cut (issue 16): Jordan blocks and clusters at -r
+# ------------------------------------------------------------------------------------------------
+
+
+def basis_with_condition(rng: np.random.Generator, k: int, cond: float, cplx: bool) -> np.ndarray:
+    """A random k x k basis U diag(1 .. 1/cond) V (U, V Haar-like), of 2-norm condition ``cond``."""
+    u = orth(rng, k) if not cplx else np.linalg.qr(randn(rng, (k, k), np.complex128))[0]
+    v = orth(rng, k) if not cplx else np.linalg.qr(randn(rng, (k, k), np.complex128))[0]
+    return (u * np.logspace(0, -np.log10(cond), k)) @ v
+
+
+def _mp_similar(s: np.ndarray, b: mpmath.matrix, fb: mpmath.matrix, real: bool):
+    """(rounded S B S^-1, S f(B) S^-1 as complex128) with S exact binary, at 60 digits."""
+    sm = _to_mp(s.astype(np.complex128))
+    si = mpmath.inverse(sm)
+    a = _to_np(sm * b * si, True)
+    return (a.real.copy() if real else a), _to_np(sm * fb * si, True)
+
+
+def jordan_on_cut(
+    rng: np.random.Generator, func: str, k: int, r: float, cond: float, cplx: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """A = S J_k(-r) S^-1 rounded from the exact product, and the principal f(S J S^-1) of the
+    exact matrix (f = "logm" or "sqrtm"; log(-r) = log r + i pi, sqrt(-r) = i sqrt r) at 60
+    digits, from the finite Taylor series of f at -r (:func:`_jordan_ref`)."""
+    s = basis_with_condition(rng, k, cond, cplx)
+    with mpmath.workdps(DPS):
+        j = mpmath.eye(k) * (-mpmath.mpf(r))
+        for i in range(k - 1):
+            j[i, i + 1] = 1
+        return _mp_similar(s, j, _jordan_ref(func, j, k), not cplx)
+
+
+def cluster_on_cut(
+    rng: np.random.Generator, func: str, r: float, eps: float, cond: float, cplx: bool, coupling: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A = S B S^-1 with B = [[-r + i eps, c], [0, -r - i eps]] (complex; c = ``coupling``) or the
+    real block [[-r, c], [-eps^2 / c, -r]] (eigenvalues -r +- i eps; normal for c = eps), rounded,
+    and the principal f of the exact matrix at 60 digits (eigendecomposition of B)."""
+    s = basis_with_condition(rng, 2, cond, cplx)
+    with mpmath.workdps(DPS):
+        rr, ee, cc = mpmath.mpf(r), mpmath.mpf(eps), mpmath.mpf(coupling)
+        if cplx:
+            b = mpmath.matrix([[-rr + 1j * ee, cc], [0, -rr - 1j * ee]])
+        else:
+            b = mpmath.matrix([[-rr, cc], [-ee * ee / cc, -rr]])
+        fb = _eig_ref(func, b, False)
+        return _mp_similar(s, b, fb, not cplx)
