@@ -719,7 +719,13 @@ def jordan_on_cut(
 
 
 def cluster_on_cut(
-    rng: np.random.Generator, func: str, r: float, eps: float, cond: float, cplx: bool, coupling: float
+    rng: np.random.Generator,
+    func: str,
+    r: float,
+    eps: float,
+    cond: float,
+    cplx: bool,
+    coupling: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A = S B S^-1 with B = [[-r + i eps, c], [0, -r - i eps]] (complex; c = ``coupling``) or the
     real block [[-r, c], [-eps^2 / c, -r]] (eigenvalues -r +- i eps; normal for c = eps), rounded,

@@ -62,7 +62,8 @@ def _check_branch(func: str, x: np.ndarray, k: int) -> None:
     if func == "logm":
         assert abs(mean.imag - np.pi) <= 1e-8, mean
     else:
-        assert mean.imag > 0 and abs(mean.real) <= 1e-8 * abs(mean), mean
+        assert mean.imag > 0, mean
+        assert abs(mean.real) <= 1e-8 * abs(mean), mean
 
 
 @pytest.mark.parametrize("func", ["logm", "sqrtm"])
@@ -103,7 +104,8 @@ def test_cluster_on_cut(func: str, cplx: bool, eps: float, coupling: str) -> Non
     nonnormal ones lie on the cut up to rounding and go on one branch, where the principal
     function of the exact matrix is of size |c| / eps. Either way X reproduces A to 1e-12 and
     ||X|| is at most 10x the reference's."""
-    rng = np.random.default_rng(int(17_000 + 1e3 * -np.log10(eps)) + cplx + (7 if func == "sqrtm" else 0))
+    seed = int(17_000 + 1e3 * -np.log10(eps)) + cplx + (7 if func == "sqrtm" else 0)
+    rng = np.random.default_rng(seed)
     r = rng.uniform(0.5, 3.0)
     c = eps * r if coupling == "normal" else r
     a, ref = cluster_on_cut(rng, func, r, eps * r, 1e2, cplx, c)
@@ -112,7 +114,8 @@ def test_cluster_on_cut(func: str, cplx: bool, eps: float, coupling: str) -> Non
     # A normal pair is not on the cut: its principal logarithm (real for real input) is what the
     # data determine, with condition ~ 1/eps; the residual then reaches ~1e4 u (measured 3.4e-12
     # at eps = 1e-10 in a basis of condition 1e2), still a small backward error.
-    _check_residual(func, x, a, ref, 1e-12 if coupling == "nonnormal" or func == "sqrtm" else 1e-11)
+    tol = 1e-12 if coupling == "nonnormal" or func == "sqrtm" else 1e-11
+    _check_residual(func, x, a, ref, tol)
 
 
 @pytest.mark.parametrize("func", ["logm", "sqrtm"])
@@ -169,7 +172,8 @@ def test_three_layer_logarithm_on_cut() -> None:
             refs.append(ref)
     for m, ref in zip(ms, refs):
         log, phi, res = logarithm(m[None], 1)
-        assert res[0] <= LOG_TOL and phi[0] == 0.0
+        assert res[0] <= LOG_TOL
+        assert phi[0] == 0.0
         assert _fro(log[0] - ref) / _fro(ref) <= 1e-11
 
 
@@ -180,7 +184,10 @@ def test_residual_check_warns_with_batch_indices(func: str) -> None:
     rng = np.random.default_rng(16_123)
     bad, _ = jordan_on_cut(rng, func, 4, 1.0, 1e12, False)
     good = np.eye(4) * 2.0
-    with pytest.warns(nnla.errors.InaccurateResultWarning, match=r"batch indices \[\(1,\)\]") as rec:
+    match = r"batch indices \[\(1,\)\]"
+    with pytest.warns(nnla.errors.InaccurateResultWarning, match=match) as rec:
         FUNCS[func](np.stack([good, bad, good]))
     w = rec[0].message
-    assert w.indices == [(1,)] and w.residual[1] > np.sqrt(U64) and w.residual[0] < 1e-14
+    assert w.indices == [(1,)]
+    assert w.residual[1] > np.sqrt(U64)
+    assert w.residual[0] < 1e-14
