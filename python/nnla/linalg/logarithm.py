@@ -29,12 +29,25 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     get imaginary part +pi, the convention of ``numpy.log(-2 + 0j)``; the result is then complex.
     For real input the output dtype is decided for the WHOLE batch: if any matrix has a negative
     real eigenvalue, the output is complex (complex64 for float32, complex128 for float64) and
-    the other matrices have a zero imaginary part; otherwise it is real. For complex input the
-    side of the cut is that of the computed eigenvalue (its imaginary part's sign, +0 counting
-    as above): an eigenvalue that is computed as ``-2 - 1e-17j`` gets imaginary part -pi.
-    Eigenvalues near the cut keep full accuracy (the superdiagonal formulas use the unwinding
-    number), within the condition number, which grows as eigenvalues approach the cut from
-    opposite sides.
+    the other matrices have a zero imaginary part; otherwise it is real.
+
+    Eigenvalues on the cut up to rounding go on its upper side too. Rounding splits a Jordan
+    block at ``-r`` (or a nonnormal cluster there) into eigenvalues on a small circle around
+    ``-r``, some below the axis; their principal logarithms would differ by ``2*pi*i`` and the
+    result would be huge. An eigenvalue ``l`` of the Schur factor ``T`` with ``Re l < 0``,
+    ``Im l < 0`` (within 45 degrees of the axis) is taken on the upper side (imaginary part just
+    above pi) when ``x = Re l`` lies in the ``eta``-pseudospectrum of ``T``,
+    ``sigma_min(T - x*I) <= eta = 8*d*u*||T||_F``: some matrix within a backward error ``eta`` of
+    ``a`` has the real eigenvalue ``x``. For the rounding-split cluster this holds for every
+    member at once (the pseudospectrum around ``-r`` contains the circle of the split); a
+    well-conditioned pair ``-r +- i*eps`` (``sigma_min ~ eps >> eta``) keeps its principal
+    logarithm (real for real input), with condition number ~ ``1/eps``; candidates closer to a
+    flagged member than that member is to the axis join it (cluster closure). The result is then
+    the principal logarithm of the exact matrix whose eigenvalues lie on the cut. Real input with
+    such a cluster gets a complex result. Each result is checked a posteriori:
+    ``||expm(X) - a||_F / ||a||_F > sqrt(u)`` gives :class:`nnla.errors.InaccurateResultWarning`
+    naming the batch indices (an extremely ill-conditioned logarithm, or a case the criterion
+    missed), at the cost of one ``expm`` per matrix.
 
     Parameters
     ----------
@@ -65,6 +78,12 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
         The message names the batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
+
+    Warns
+    -----
+    nnla.errors.InaccurateResultWarning
+        If ``||expm(X) - a||_F / ||a||_F`` exceeds ``sqrt(u)`` of the dtype (plus, for single
+        precision, what rounding ``X`` to it causes): the batch indices and the residuals.
 
     Examples
     --------

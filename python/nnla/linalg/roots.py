@@ -28,7 +28,13 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
     is complex (the principal square root, computed from the complex Schur form; a negative
     eigenvalue -r gives +i*sqrt(r), as ``numpy.sqrt(-r + 0j)``), and the whole output array is
     complex (complex64 for float32, complex128 for float64) — the other matrices of such a batch
-    have a zero imaginary part.
+    have a zero imaginary part. Eigenvalues on the negative real axis up to rounding (a Jordan
+    block at ``-r`` split by rounding across the axis, a nonnormal cluster there) all get the
+    root from the upper side, ``+i*sqrt(r)``, by the criterion of :func:`nnla.logm`
+    (``sigma_min(T - Re(l)*I) <= 8*d*u*||T||_F`` for the Schur factor ``T``), so that the result
+    is the principal root of the exact matrix rather than a huge root with its members on both
+    sides. Each result is checked a posteriori: ``||X @ X - a||_F / ||a||_F > sqrt(u)`` gives
+    :class:`nnla.errors.InaccurateResultWarning` naming the batch indices.
 
     Parameters
     ----------
@@ -60,6 +66,12 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
+
+    Warns
+    -----
+    nnla.errors.InaccurateResultWarning
+        If ``||X @ X - a||_F / ||a||_F`` exceeds ``sqrt(u)`` of the dtype (plus, for single
+        precision, what rounding ``X`` to it causes): the batch indices and the residuals.
 
     Notes
     -----
