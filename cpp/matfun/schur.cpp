@@ -253,9 +253,10 @@ namespace {
 // on M^-H M^-1 by triangular solves, stopping once the bound reaches stop. Returns +inf for a zero
 // pivot or an overflow (M numerically singular).
 double inv_norm_lower(const cd* t, int n, double x, double scale, double stop, cd* y, cd* z) {
+    const double rs = 1.0 / scale;
     auto M = [&](int i, int j) {
         const cd v = t[i + static_cast<std::size_t>(j) * n];
-        return (i == j ? v - x : v) / scale;
+        return (i == j ? v - x : v) * rs;
     };
     const double inf = std::numeric_limits<double>::infinity();
     for (int i = 0; i < n; ++i) z[i] = cd(1.0 + 0.5 * (i % 3), 0.25 * (i % 2));  // no special structure
