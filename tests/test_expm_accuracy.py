@@ -645,9 +645,12 @@ def test_general_2x2_random_wide_norms(dtype: type) -> None:
 # scipy.sparse.linalg.expm (AMH09 in Python: numpy products, LAPACK solve) is the sound peer. Two
 # equally sound implementations differ per matrix by rounding alone, by up to ~40x at
 # ||A||_1 = 120..500 (measured: scipy on A against scipy on A^T, transposed back), so the
-# comparison is over pools of matrices: the median and the largest error of nnla within 3x of
-# scipy's on the same pool (real and complex, ||A||_1 in {1, 10, 120, 500}, four matrices each).
-# References: mpmath for d <= 7, long double Taylor (ld_expm, cross-checked below) above.
+# comparison is over pools of matrices (real and complex, ||A||_1 in {1, 10, 120, 500}, four
+# matrices each): the geometric mean of the per-matrix ratios err_nnla / err_scipy at most 2 (no
+# systematic excess; measured 0.79-1.45 on these pools, baseline build), and the largest error of
+# the pool within 4x of scipy's largest (measured 0.50-2.65; the slack covers the rounding noise of
+# the FMA variants). References: mpmath for d <= 7, long double Taylor (ld_expm, cross-checked
+# below) above.
 
 
 def _pool(d: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
@@ -671,8 +674,8 @@ def test_within_3x_of_sound_implementation(d: int, dtype: type) -> None:
     if d > 7 and not LONGDOUBLE_OK:
         pytest.skip("no extended-precision long double for the reference")
     e_nnla, e_scipy = _pool(d, dtype)
-    assert np.median(e_nnla) <= 3 * np.median(e_scipy), (e_nnla, e_scipy)
-    assert e_nnla.max() <= 3 * e_scipy.max(), (e_nnla, e_scipy)
+    assert np.exp(np.mean(np.log(e_nnla / e_scipy))) <= 2.0, (e_nnla, e_scipy)
+    assert e_nnla.max() <= 4 * e_scipy.max(), (e_nnla, e_scipy)
 
 
 @pytest.mark.skipif(not LONGDOUBLE_OK, reason="no extended-precision long double")
