@@ -38,9 +38,10 @@ def relative_residual(back: np.ndarray, a: np.ndarray, ok: np.ndarray) -> np.nda
     with np.errstate(all="ignore"):
         num = np.linalg.norm((back - a).reshape(*a.shape[:-2], -1), axis=-1)
         den = np.linalg.norm(a.reshape(*a.shape[:-2], -1), axis=-1)
-        res = np.where(den > 0, num / np.where(den > 0, den, 1), num)
-    res = np.where(np.isfinite(res), res, np.inf)
-    return np.where(ok, res, np.nan)
+        res = np.asarray(num / np.where(den > 0, den, 1), dtype=np.float64)
+    res[~np.isfinite(res)] = np.inf
+    res[~ok] = np.nan
+    return res
 
 
 def warn_residual(

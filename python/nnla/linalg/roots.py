@@ -112,13 +112,17 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         return np.empty(arr.shape, dtype=arr.dtype)
     out, status = run("sqrtm", arr, n_threads=nt)
     raise_for_status(status, "sqrtm", "a", check_finite=check_finite)
-    # checked in double precision, X scaled by a power of 2 (no overflow of X @ X)
-    x64 = out.astype(np.result_type(out.dtype, np.float64))
+    # checked in double precision; where X @ X overflows, again with X scaled by a power of 2
+    x64 = out.astype(np.result_type(out.dtype, np.float64), copy=False)
+    ok = ok_mask(status)
     with np.errstate(all="ignore"):
-        mx = np.abs(x64).max(axis=(-2, -1), keepdims=True)
-        sc = np.exp2(np.round(np.log2(np.where((mx > 0) & np.isfinite(mx), mx, 1.0))))
-        xs = x64 / sc
-        back, target = xs @ xs, arr / sc / sc
-    res = relative_residual(back, target, ok_mask(status))
+        res = relative_residual(x64 @ x64, arr, ok)
+        redo = ok & ~np.isfinite(res)
+        if redo.any():
+            xs, ar = x64[redo], arr[redo]
+            mx = np.abs(xs).max(axis=(-2, -1), keepdims=True)
+            sc = np.exp2(np.round(np.log2(np.where((mx > 0) & np.isfinite(mx), mx, 1.0))))
+            xs = xs / sc
+            res[redo] = relative_residual(xs @ xs, ar / sc / sc, np.ones(len(xs), dtype=bool))
     warn_residual(res, arr.dtype, "sqrtm", "X @ X", rounding_allowance(out, arr, 2))
     return out
