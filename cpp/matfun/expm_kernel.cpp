@@ -740,6 +740,12 @@ void pade_lincomb(const Work<T>& w, int n, T* dst, const double* c, int m, bool 
 }
 
 // U (odd part) and V (even part) of the degree-13 approximant, AMH09 eq. (2.6)-(2.7) order.
+// W = A6 W1 + W2 is formed as the product A6 W1 first, W2 added to it afterwards (as
+// scipy.sparse.linalg.expm does), not as a product accumulated onto W2: W2 holds b_1 I (b_0 I for
+// V), which dominates, and an accumulator started at it rounds each of the d partial sums at the
+// size of b_1, d roundings of u b_1 on the diagonal where one suffices (measured on the fixed-size
+// kernels, d = 3..7: 1.2-2.3x the median error of scipy.sparse.linalg.expm, now 1.1-1.5x, within
+// the rounding noise between two sound implementations). Same flops as before.
 template <class T, class Ops>
 void pade13_uv(const Ops& ops, Work<T>& w) {
     const int n = ops.d();
@@ -749,14 +755,14 @@ void pade13_uv(const Ops& ops, Work<T>& w) {
     T *U = w.U, *V = w.V, *tmp = w.tmp;
     auto R = [](double x) { return static_cast<real_t<T>>(x); };  // real coefficients
     for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[13]) * A6[k] + R(b[11]) * A4[k] + R(b[9]) * A2[k];
-    for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
-    for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);
-    ops.mul_add(A6, tmp, V);  // V holds W = A6 W1 + W2 for now
+    ops.mul(A6, tmp, V);  // A6 W1
+    for (std::size_t k = 0; k < nn; ++k) V[k] += R(b[7]) * A6[k] + R(b[5]) * A4[k] + R(b[3]) * A2[k];
+    for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[1]);  // V holds W for now
     ops.mul(w.A, V, U);
     for (std::size_t k = 0; k < nn; ++k) tmp[k] = R(b[12]) * A6[k] + R(b[10]) * A4[k] + R(b[8]) * A2[k];
-    for (std::size_t k = 0; k < nn; ++k) V[k] = R(b[6]) * A6[k] + R(b[4]) * A4[k] + R(b[2]) * A2[k];
+    ops.mul(A6, tmp, V);  // A6 Z1
+    for (std::size_t k = 0; k < nn; ++k) V[k] += R(b[6]) * A6[k] + R(b[4]) * A4[k] + R(b[2]) * A2[k];
     for (int i = 0; i < n; ++i) V[static_cast<std::size_t>(i) * n + i] += R(b[0]);
-    ops.mul_add(A6, tmp, V);
 }
 
 // X = Q^{-1} P into w.U, P = V + U, Q = V - U from the (scaled) powers. Returns 0 or the solve's

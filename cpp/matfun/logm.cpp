@@ -13,7 +13,11 @@
 // Real input goes through the real Schur form (converted to complex by rsf2csf); when it has no
 // negative real eigenvalue the (real) principal logarithm is the real part of the result.
 // Eigenvalues on the negative real axis: the diagonal of T is normalised to +0.0 imaginary part, so
-// log(-r) = log r + i pi, and every square root is taken on the same side of the cut.
+// log(-r) = log r + i pi, and every square root is taken on the same side of the cut. Eigenvalues
+// that lie on the cut up to rounding (schur::cut_branch: a Jordan block or nonnormal cluster at -r
+// split by rounding into members above and below the axis) are all taken from the upper side too:
+// the first square root of a flagged l is -sqrt(l), and every formula that uses log l (diagonal,
+// superdiagonal, Briggs' roots) gets log l + 2 pi i.
 #include "matfun/logm.hpp"
 
 #include <cmath>
@@ -109,16 +113,23 @@ double alpha_norm(LogWork& w, int p) {
     return std::pow(tri_norm1(w.pw[p].data(), n), 1.0 / p);
 }
 
-void sqrt_step(LogWork& w) {
-    sqrtm_triu(w.T.data(), w.Tn.data(), w.n, 0.0, 0.0);  // nonzero diagonal: cannot fail
+// T <- T^(1/2); up (the first root only): the cut_branch flags.
+void sqrt_step(LogWork& w, const unsigned char* up = nullptr) {
+    sqrtm_triu(w.T.data(), w.Tn.data(), w.n, 0.0, 0.0, up);  // nonzero diagonal: cannot fail
     std::swap(w.T, w.Tn);
     w.npw = 0;
 }
 
+// log a on its branch: principal, or (up) from the upper side of the cut, log a + 2 pi i for a
+// flagged eigenvalue below the axis (imaginary part just above pi).
+cd log_branch(cd a, bool up) { return up ? std::log(a) + cd(0.0, 2.0 * kPi) : std::log(a); }
+
 int unwind(cd z) { return static_cast<int>(std::ceil((z.imag() - kPi) / (2.0 * kPi))); }
 
-// a^(1/2^k) - 1 without cancellation (Al-Mohy & Higham 2012, Algorithm 5.1 / eq. (5.1)).
-cd briggs(cd a, int k) {
+// a^(1/2^k) - 1 without cancellation (Al-Mohy & Higham 2012, Algorithm 5.1 / eq. (5.1)); up: the
+// first root from the upper side of the cut (-sqrt(a)), as sqrt_step takes it.
+cd briggs(cd a, int k, bool up = false) {
+    if (up && k >= 1) return briggs(-std::sqrt(a), k - 1);
     if (k == 0) return a - 1.0;
     if (k == 1) return std::sqrt(a) - 1.0;
     int kh = k;
@@ -136,32 +147,34 @@ cd briggs(cd a, int k) {
     return z0 / r;
 }
 
-// (1,2) entry of [[l1, t12], [0, l2]]^p (eq. (5.5)).
-cd frac_superdiag(cd l1, cd l2, cd t12, double p) {
-    if (l1 == l2) return t12 * p * std::exp((p - 1.0) * std::log(l1));
+// (1,2) entry of [[l1, t12], [0, l2]]^p (eq. (5.5)); ll1, ll2: log l1, log l2 on their branches
+// (log_branch), which fix the branch of the power and the unwinding number.
+cd frac_superdiag(cd l1, cd l2, cd ll1, cd ll2, cd t12, double p) {
+    if (l1 == l2) return t12 * p * std::exp((p - 1.0) * ll1);
     if (std::abs(l2 - l1) > std::abs(l1 + l2) / 2)
-        return t12 * (std::exp(p * std::log(l2)) - std::exp(p * std::log(l1))) / (l2 - l1);
+        return t12 * (std::exp(p * ll2) - std::exp(p * ll1)) / (l2 - l1);
     const cd z = (l2 - l1) / (l2 + l1);
-    const cd ll1 = std::log(l1), ll2 = std::log(l2);
     const cd ta = t12 * std::exp((p / 2) * (ll2 + ll1));
     const int u = unwind(ll2 - ll1);
     const cd b = p * (std::atanh(z) + cd(0.0, kPi * u));
     return ta * (2.0 * std::sinh(b) / (l2 - l1));
 }
 
-// (1,2) entry of log([[l1, t12], [0, l2]]) (eq. (4.2)).
-cd log_superdiag(cd l1, cd l2, cd t12) {
+// (1,2) entry of log([[l1, t12], [0, l2]]) (eq. (4.2)); ll1, ll2 as for frac_superdiag.
+cd log_superdiag(cd l1, cd l2, cd ll1, cd ll2, cd t12) {
     if (l1 == l2) return t12 / l1;
-    if (std::abs(l2 - l1) > std::abs(l1 + l2) / 2) return t12 * (std::log(l2) - std::log(l1)) / (l2 - l1);
+    if (std::abs(l2 - l1) > std::abs(l1 + l2) / 2) return t12 * (ll2 - ll1) / (l2 - l1);
     const cd z = (l2 - l1) / (l2 + l1);
-    const int u = unwind(std::log(l2) - std::log(l1));
+    const int u = unwind(ll2 - ll1);
     return t12 * 2.0 * (std::atanh(z) + cd(0.0, kPi * u)) / (l2 - l1);
 }
 
 // U = log(t0) for the upper triangular t0 (column-major) with a nonzero diagonal normalised by
-// schur::normalise_diagonal. Returns kOk or kNotConverged.
-int logm_triu(const cd* t0, cd* u, int n, LogWork& w) {
+// schur::normalise_diagonal; up: the schur::cut_branch flags of its diagonal. Returns kOk or
+// kNotConverged.
+int logm_triu(const cd* t0, cd* u, int n, const unsigned char* up, LogWork& w) {
     auto T0 = [&](int i, int j) { return t0[i + static_cast<std::size_t>(j) * n]; };
+    auto LL = [&](int j) { return log_branch(T0(j, j), up[j] != 0); };
     const std::size_t nn = static_cast<std::size_t>(n) * n;
     // s0: the eigenvalues of T^(1/2^s0) within theta_7 of 1.
     int s0 = 0;
@@ -173,12 +186,12 @@ int logm_triu(const cd* t0, cd* u, int n, LogWork& w) {
             for (int j = 0; j < n; ++j) dev = std::max(dev, std::abs(dg[j] - 1.0));
             if (dev <= kTheta[7]) break;
             if (++s0 > kMaxRoots) return kNotConverged;
-            for (int j = 0; j < n; ++j) dg[j] = std::sqrt(dg[j]);
+            for (int j = 0; j < n; ++j) dg[j] = (s0 == 1 && up[j]) ? -std::sqrt(dg[j]) : std::sqrt(dg[j]);
         }
     }
     std::copy(t0, t0 + nn, w.T.begin());
     w.npw = 0;
-    for (int i = 0; i < s0; ++i) sqrt_step(w);
+    for (int i = 0; i < s0; ++i) sqrt_step(w, i == 0 ? up : nullptr);
     int s = s0, k = 0, m = 0;
     double d3 = alpha_norm(w, 3);
     const double a2 = std::max(alpha_norm(w, 2), d3);
@@ -219,9 +232,10 @@ int logm_triu(const cd* t0, cd* u, int n, LogWork& w) {
     cd* R = w.R.data();
     std::copy(w.T.begin(), w.T.end(), R);
     const double p = std::ldexp(1.0, -s);
-    for (int j = 0; j < n; ++j) R[j + static_cast<std::size_t>(j) * n] = briggs(T0(j, j), s);
+    for (int j = 0; j < n; ++j) R[j + static_cast<std::size_t>(j) * n] = briggs(T0(j, j), s, up[j] != 0);
     for (int j = 0; j + 1 < n; ++j)
-        R[j + static_cast<std::size_t>(j + 1) * n] = frac_superdiag(T0(j, j), T0(j + 1, j + 1), T0(j, j + 1), p);
+        R[j + static_cast<std::size_t>(j + 1) * n] =
+            frac_superdiag(T0(j, j), T0(j + 1, j + 1), LL(j), LL(j + 1), T0(j, j + 1), p);
     // U = 2^s sum_k w_k (I + x_k R)^(-1) R.
     std::fill(u, u + nn, cd(0.0));
     cd* Y = w.Y.data();
@@ -243,9 +257,10 @@ int logm_triu(const cd* t0, cd* u, int n, LogWork& w) {
     }
     const double scale = std::ldexp(1.0, s);
     for (std::size_t kk = 0; kk < nn; ++kk) u[kk] *= scale;
-    for (int j = 0; j < n; ++j) u[j + static_cast<std::size_t>(j) * n] = std::log(T0(j, j));
+    for (int j = 0; j < n; ++j) u[j + static_cast<std::size_t>(j) * n] = LL(j);
     for (int j = 0; j + 1 < n; ++j)
-        u[j + static_cast<std::size_t>(j + 1) * n] = log_superdiag(T0(j, j), T0(j + 1, j + 1), T0(j, j + 1));
+        u[j + static_cast<std::size_t>(j + 1) * n] =
+            log_superdiag(T0(j, j), T0(j + 1, j + 1), LL(j), LL(j + 1), T0(j, j + 1));
     return kOk;
 }
 
@@ -256,7 +271,8 @@ int complex_route(LogWork& w) {
     const double tz = zero_eigenvalue_tol(w.ca.data(), n);  // n u max |lambda_j|
     for (int j = 0; j < n; ++j)
         if (std::abs(w.ca[j + static_cast<std::size_t>(j) * n]) <= tz) return kNoSquareRoot;
-    const int st = logm_triu(w.ca.data(), w.cx.data(), n, w);
+    schur::cut_branch(w.ca.data(), n, w.up.data(), w.cutw.data());
+    const int st = logm_triu(w.ca.data(), w.cx.data(), n, w.up.data(), w);
     if (st != kOk) return st;
     schur::back_transform(w.cz.data(), w.cx.data(), w.ctmp.data(), n);
     return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;

@@ -247,6 +247,118 @@ bool has_negative_real_eigenvalue(const double* t, int n) {
     return false;
 }
 
+namespace {
+
+// Lower bound on ||M^-1||_2 >= 1 / sigma_min(M), M = (T - x I) / scale upper triangular: power steps
+// on M^-H M^-1 by triangular solves, stopping once the bound reaches stop. Returns +inf for a zero
+// pivot or an overflow (M numerically singular).
+double inv_norm_lower(const cd* t, int n, double x, double scale, double stop, cd* y, cd* z) {
+    const double rs = 1.0 / scale;
+    auto M = [&](int i, int j) {
+        const cd v = t[i + static_cast<std::size_t>(j) * n];
+        return (i == j ? v - x : v) * rs;
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < n; ++i) z[i] = cd(1.0 + 0.5 * (i % 3), 0.25 * (i % 2));  // no special structure
+    double best = 0.0;
+    for (int it = 0; it < 3; ++it) {
+        double nz = 0.0;
+        for (int i = 0; i < n; ++i) nz += std::norm(z[i]);
+        nz = std::sqrt(nz);
+        for (int i = n - 1; i >= 0; --i) {  // y = M^-1 (z / ||z||)
+            cd s = z[i] / nz;
+            for (int k = i + 1; k < n; ++k) s -= M(i, k) * y[k];
+            const cd piv = M(i, i);
+            if (piv == 0.0) return inf;
+            y[i] = s / piv;
+        }
+        double ny = 0.0;
+        for (int i = 0; i < n; ++i) ny += std::norm(y[i]);
+        ny = std::sqrt(ny);
+        if (!std::isfinite(ny)) return inf;
+        best = std::max(best, ny);
+        if (best >= stop) return best;
+        for (int i = 0; i < n; ++i) {  // z = M^-H (y / ||y||)
+            cd s = y[i] / ny;
+            for (int k = 0; k < i; ++k) s -= std::conj(M(k, i)) * z[k];
+            z[i] = s / std::conj(M(i, i));
+        }
+        double nz2 = 0.0;
+        for (int i = 0; i < n; ++i) nz2 += std::norm(z[i]);
+        nz2 = std::sqrt(nz2);
+        if (!std::isfinite(nz2)) return inf;
+        best = std::max(best, nz2);
+        if (best >= stop) return best;
+    }
+    return best;
+}
+
+bool cut_candidate(cd l) { return l.real() < 0.0 && l.imag() < 0.0 && -l.imag() <= -l.real(); }
+
+}  // namespace
+
+int cut_branch(const cd* t, int n, unsigned char* up, cd* work) {
+    auto D = [&](int j) { return t[j + static_cast<std::size_t>(j) * n]; };
+    int cand = 0;
+    for (int j = 0; j < n; ++j) {
+        up[j] = 0;
+        cand += cut_candidate(D(j)) ? 1 : 0;
+    }
+    if (cand == 0) return 0;
+    double scale = 0.0, mx = 0.0;
+    const std::size_t nn = static_cast<std::size_t>(n) * n;
+    for (std::size_t k = 0; k < nn; ++k) mx = std::max(mx, std::abs(t[k]));
+    if (mx == 0.0 || !std::isfinite(mx)) return 0;
+    for (std::size_t k = 0; k < nn; ++k) scale += std::norm(t[k] / mx);
+    scale = mx * std::sqrt(scale);  // ||T||_F
+    const double eta = kCutBackwardFactor * n * 0x1p-53;  // relative to ||T||_F
+    int count = 0;
+    for (int j = 0; j < n; ++j) {
+        if (!cut_candidate(D(j))) continue;
+        if (inv_norm_lower(t, n, D(j).real(), scale, 1.0 / eta, work, work + n) >= 1.0 / eta) {
+            up[j] = 1;
+            ++count;
+        }
+    }
+    // Cluster closure: a candidate closer to a flagged member than that member is to the axis
+    // belongs to its cluster (the pseudospectral component that reaches the axis).
+    for (bool changed = count > 0; changed;) {
+        changed = false;
+        for (int i = 0; i < n; ++i) {
+            if (up[i] || !cut_candidate(D(i))) continue;
+            for (int j = 0; j < n; ++j)
+                if (up[j] && std::abs(D(i) - D(j)) <= -D(j).imag()) {
+                    up[i] = 1;
+                    ++count;
+                    changed = true;
+                    break;
+                }
+        }
+    }
+    return count;
+}
+
+bool needs_complex_route(const double* t, const double* z, int n, cd* tc, cd* zc, unsigned char* up, cd* work) {
+    if (has_negative_real_eigenvalue(t, n)) return true;
+    auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
+    bool pair_near_cut = false;
+    for (int j = 0; j + 1 < n && !pair_near_cut; ++j) {
+        if (T(j + 1, j) == 0.0) continue;
+        // the pair p +- i q of the 2x2 block [[a, b], [c, e]], q^2 = -(h^2 + b c)
+        const double a = T(j, j), b = T(j, j + 1), c = T(j + 1, j), e = T(j + 1, j + 1);
+        const double p = 0.5 * (a + e), h = 0.5 * (a - e);
+        const double sc = std::max(std::max(std::abs(h), std::abs(b)), std::abs(c));
+        const double hs = h / sc, bs = b / sc, cs = c / sc;
+        const double q = sc * std::sqrt(std::max(0.0, -(hs * hs + bs * cs)));
+        pair_near_cut = p < 0.0 && q <= -p;
+        ++j;
+    }
+    if (!pair_near_cut) return false;
+    rsf2csf(t, z, tc, zc, n);
+    normalise_diagonal(tc, n);
+    return cut_branch(tc, n, up, work) > 0;
+}
+
 std::int8_t info_status(int info) {
     return static_cast<std::int8_t>(info > 0 ? kNotConverged : kInternal);
 }

@@ -88,6 +88,42 @@ void back_transform(const double* z, double* x, double* tmp, int n);
 // True if the real quasi-triangular t has a 1x1 diagonal block (a real eigenvalue) < 0.
 bool has_negative_real_eigenvalue(const double* t, int n);
 
+// Eigenvalues on the branch cut (the negative real axis) up to rounding.
+//
+// A Jordan block of order k at -r, or a cluster of eigenvalues at -r in a nonnormal basis, is
+// split by the rounding errors of the Schur factorization (backward error E, ||E|| = O(n u ||A||))
+// into eigenvalues on a circle of radius about (||E|| ...)^(1/k) around -r, some above the cut and
+// some below it. The principal logarithm / square root of that cluster then takes values on both
+// sides of the cut (log differs by 2 pi i), and the divided differences of the function between
+// members, (f(l_i) - f(l_j)) / (l_i - l_j) with |l_i - l_j| tiny, make the result huge where the
+// exact matrix has a moderate one.
+//
+// Criterion. An eigenvalue l of the triangular Schur factor T with Re l < 0 and Im l < 0 (within
+// 45 degrees of the negative axis) is "on the cut up to rounding" when the point x = Re l of the
+// negative real axis lies in the eta-pseudospectrum of T:
+//     sigma_min(T - x I) <= eta,   eta = kCutBackwardFactor * n * u * ||T||_F,
+// i.e. some matrix within a backward error eta of A has the real eigenvalue x. Why this catches a
+// whole cluster at once: the eigenvalues of T are exact for A + E, and for a cluster at -r of
+// (local) nonnormality N the eta-pseudospectrum around -r contains the disk |z + r| <= rho(eta)
+// that holds every member of the rounding-split cluster once eta >= 2 ||E||, and with them the
+// projections x of the members onto the axis. A pair -r +- i eps that is well conditioned
+// (sigma_min(T + r I) ~ eps >> eta) is not flagged: its principal function is what the data
+// determine. A nonnormal pair (sigma_min ~ eps^2 / |t12| <= eta) is flagged, and then the
+// principal function of the exact matrix is itself of size |t12| / eps, ill conditioned at the
+// level of the rounding.
+//
+// Flagged eigenvalues are taken on the upper side of the cut (Im log = +pi, sqrt = +i sqrt(r)),
+// the side where the eigenvalues with Im >= +0 (and a real matrix's negative eigenvalues) already
+// are, so that the whole cluster lies on one branch of an analytic function. sigma_min is estimated
+// from below (three power steps on (T - xI)^-1, two triangular solves each: O(n^2) per candidate).
+constexpr double kCutBackwardFactor = 8.0;
+// up[j] = 1 for the flagged diagonal entries of the upper triangular t (column-major, n x n),
+// 0 otherwise; work: 2 n entries. Returns the number flagged.
+int cut_branch(const cd* t, int n, unsigned char* up, cd* work);
+// Real Schur form (t, z): true if some eigenvalue needs the complex route: a negative real one,
+// or a complex pair flagged by cut_branch (its complex Schur form is left in tc, zc).
+bool needs_complex_route(const double* t, const double* z, int n, cd* tc, cd* zc, unsigned char* up, cd* work);
+
 // Store column-major x (n x n) into row-major out, rounding to O. For real O from complex x the
 // imaginary part is dropped.
 template <class O, class W>
@@ -153,6 +189,8 @@ struct RouteWork {
     std::vector<cd> ca, cz, cx, ctmp;
     std::vector<double> rt, rz, rx, rtmp;
     std::vector<int> iblk;
+    std::vector<unsigned char> up;  // cut_branch flags
+    std::vector<cd> cutw;           // cut_branch workspace
     explicit RouteWork(int d)
         : n(d),
           schur(d),
@@ -164,7 +202,9 @@ struct RouteWork {
           rz(ca.size()),
           rx(ca.size()),
           rtmp(ca.size()),
-          iblk(2 * static_cast<std::size_t>(d)) {}
+          iblk(2 * static_cast<std::size_t>(d)),
+          up(static_cast<std::size_t>(d)),
+          cutw(2 * static_cast<std::size_t>(d)) {}
 };
 
 // status[b] = one(b, work) for every b < batch (core/batch.hpp's loop), each thread with its own
@@ -198,7 +238,8 @@ void real_input_batch(const R* a, R* out, std::int64_t batch, int d, int n_threa
             const int info = w.schur.real_schur(w.rt.data(), w.rz.data());
             if (info != 0) {
                 st = info_status(info);
-            } else if (has_negative_real_eigenvalue(w.rt.data(), d)) {
+            } else if (needs_complex_route(w.rt.data(), w.rz.data(), d, w.ca.data(), w.cz.data(),
+                                           w.up.data(), w.cutw.data())) {
                 return kComplexNeeded;
             } else {
                 st = real_f(w);

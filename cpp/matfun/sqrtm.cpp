@@ -25,12 +25,12 @@ namespace nnla::matfun {
 using cd = std::complex<double>;
 using schur::RouteWork;
 
-int sqrtm_triu(const cd* t, cd* r, int n, double tz, double tc) {
+int sqrtm_triu(const cd* t, cd* r, int n, double tz, double tc, const unsigned char* up) {
     auto T = [&](int i, int j) { return t[i + static_cast<std::size_t>(j) * n]; };
     auto R = [&](int i, int j) -> cd& { return r[i + static_cast<std::size_t>(j) * n]; };
     for (int j = 0; j < n; ++j) {
         for (int i = j + 1; i < n; ++i) R(i, j) = 0.0;
-        R(j, j) = std::sqrt(T(j, j));
+        R(j, j) = (up != nullptr && up[j]) ? -std::sqrt(T(j, j)) : std::sqrt(T(j, j));
     }
     for (int j = 1; j < n; ++j) {
         const bool zj = std::abs(T(j, j)) <= tz;
@@ -232,7 +232,8 @@ int complex_route(RouteWork& w) {
     schur::normalise_diagonal(w.ca.data(), n);
     const double tz = zero_eigenvalue_tol(w.ca.data(), n);
     const double tc = coupling_tol(schur::fro_norm(w.ca.data(), n), n);
-    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz, tc);
+    schur::cut_branch(w.ca.data(), n, w.up.data(), w.cutw.data());
+    const int st = sqrtm_triu(w.ca.data(), w.cx.data(), n, tz, tc, w.up.data());
     if (st != kOk) return st;
     schur::back_transform(w.cz.data(), w.cx.data(), w.ctmp.data(), n);
     return schur::all_finite(w.cx.data(), n) ? kOk : kNaNResult;
@@ -376,6 +377,13 @@ int sqrtm2_real(const double* a, double* x) {
     double cs = 1.0, sn = 0.0;
     lanv2(t00, t01, t10, t11, cs, sn);  // [[a00, a01], [a10, a11]] = Z T Z^T
     double r00, r01, r10, r11;
+    if (t10 != 0.0 && t00 < 0.0 && std::sqrt(std::abs(t01)) * std::sqrt(std::abs(t10)) <= -t00) {
+        // a pair near the negative real axis: the complex route if it lies on the cut up to rounding
+        const double tcol[4] = {t00, t10, t01, t11}, zcol[4] = {cs, sn, -sn, cs};
+        cd tc[4], zc[4], work[4];
+        unsigned char up[2];
+        if (schur::needs_complex_route(tcol, zcol, 2, tc, zc, up, work)) return schur::kComplexNeeded;
+    }
     if (t10 != 0.0) {
         double blk[4];
         sqrt_block2(t00, t01, t10, t11, blk);
@@ -477,7 +485,8 @@ void real_pass(const R* a, R* out, std::int64_t batch, int d, int n_threads, std
             const int info = w.schur.real_schur(w.rt.data(), w.rz.data());
             if (info != 0) {
                 st = schur::info_status(info);
-            } else if (schur::has_negative_real_eigenvalue(w.rt.data(), d)) {
+            } else if (schur::needs_complex_route(w.rt.data(), w.rz.data(), d, w.ca.data(), w.cz.data(),
+                                                  w.up.data(), w.cutw.data())) {
                 return schur::kComplexNeeded;
             } else {
                 st = real_route(w);

@@ -37,7 +37,10 @@ bool sqrtm_newton(const std::complex<double>* a, std::complex<double>* x, int d)
 // r = principal sqrt of the upper triangular t (column-major, n x n). A diagonal entry with
 // |t_ii| <= tz is "numerically zero"; a coupling |t_ij - sum| > tc between two such entries (a
 // nontrivial Jordan block at 0) means no square root exists: returns kNoSquareRoot, else kOk.
-int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz, double tc);
+// up (optional): diagonal entries flagged by schur::cut_branch take the root from the upper side of
+// the cut, -sqrt(t_jj) (~ +i sqrt(r)), so that a cluster split across the cut stays on one branch.
+int sqrtm_triu(const std::complex<double>* t, std::complex<double>* r, int n, double tz, double tc,
+               const unsigned char* up = nullptr);
 
 // r = principal (real) sqrt of the real quasi-triangular t whose real eigenvalues are >= 0;
 // blocks: scratch of 2 n ints.

@@ -4,7 +4,7 @@ Bad input (wrong shape, dtype, NaN/Inf where no meaningful result exists) raises
 naming the argument. A numerical failure raises a subclass of :class:`numpy.linalg.LinAlgError`
 defined here; its message says what happened, where (batch indices for batched functions) and what
 to do about it. A result that an algorithm measured to be less accurate than asked for gives a
-warning (:class:`HSSAccuracyWarning`).
+warning (:class:`HSSAccuracyWarning`, :class:`InaccurateResultWarning`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ __all__ = [
     "ConvergenceError",
     "DegenerateNeuronsError",
     "HSSAccuracyWarning",
+    "InaccurateResultWarning",
     "LinAlgError",
     "NonFiniteResultError",
     "NotPositiveDefiniteError",
@@ -242,3 +243,40 @@ class HSSAccuracyWarning(RuntimeWarning):
     >>> caught[0].category is nnla.hss.HSSAccuracyWarning
     True
     """
+
+
+class InaccurateResultWarning(RuntimeWarning):
+    """A matrix function's result failed its a-posteriori residual check.
+
+    ``sqrtm`` checks ``||X @ X - a||_F / ||a||_F`` and ``logm`` checks
+    ``||expm(X) - a||_F / ||a||_F`` against ``sqrt(u)`` of the dtype: a larger residual means
+    half the digits are gone, from an extremely ill-conditioned function or a case the algorithm
+    did not resolve (see :func:`nnla.logm`). The warning names the batch indices.
+
+    Parameters
+    ----------
+    message : str
+        What was measured, and where.
+    indices : sequence of tuple of int, optional
+        The batch indices of the matrices that failed the check.
+    residual : ndarray, optional
+        The relative residual of every matrix of the batch (NaN where not computed).
+
+    Examples
+    --------
+    >>> import nnla
+    >>> w = nnla.errors.InaccurateResultWarning("residual 1e-3", indices=[(2,)])
+    >>> w.indices
+    [(2,)]
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        indices: Sequence[tuple[int, ...]] | None = None,
+        residual: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.indices = list(indices) if indices is not None else []
+        self.residual = residual

@@ -6,9 +6,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nnla._dask import batched, is_dask
-from nnla._native import raise_for_status, run
+from nnla._native import Status, raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
+from nnla.linalg._residual import ok_mask, relative_residual, rounding_allowance, warn_residual
 
 __all__ = ["logm"]
 
@@ -29,12 +30,25 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     get imaginary part +pi, the convention of ``numpy.log(-2 + 0j)``; the result is then complex.
     For real input the output dtype is decided for the WHOLE batch: if any matrix has a negative
     real eigenvalue, the output is complex (complex64 for float32, complex128 for float64) and
-    the other matrices have a zero imaginary part; otherwise it is real. For complex input the
-    side of the cut is that of the computed eigenvalue (its imaginary part's sign, +0 counting
-    as above): an eigenvalue that is computed as ``-2 - 1e-17j`` gets imaginary part -pi.
-    Eigenvalues near the cut keep full accuracy (the superdiagonal formulas use the unwinding
-    number), within the condition number, which grows as eigenvalues approach the cut from
-    opposite sides.
+    the other matrices have a zero imaginary part; otherwise it is real.
+
+    Eigenvalues on the cut up to rounding go on its upper side too. Rounding splits a Jordan
+    block at ``-r`` (or a nonnormal cluster there) into eigenvalues on a small circle around
+    ``-r``, some below the axis; their principal logarithms would differ by ``2*pi*i`` and the
+    result would be huge. An eigenvalue ``l`` of the Schur factor ``T`` with ``Re l < 0``,
+    ``Im l < 0`` (within 45 degrees of the axis) is taken on the upper side (imaginary part just
+    above pi) when ``x = Re l`` lies in the ``eta``-pseudospectrum of ``T``,
+    ``sigma_min(T - x*I) <= eta = 8*d*u*||T||_F``: some matrix within a backward error ``eta`` of
+    ``a`` has the real eigenvalue ``x``. For the rounding-split cluster this holds for every
+    member at once (the pseudospectrum around ``-r`` contains the circle of the split); a
+    well-conditioned pair ``-r +- i*eps`` (``sigma_min ~ eps >> eta``) keeps its principal
+    logarithm (real for real input), with condition number ~ ``1/eps``; candidates closer to a
+    flagged member than that member is to the axis join it (cluster closure). The result is then
+    the principal logarithm of the exact matrix whose eigenvalues lie on the cut. Real input with
+    such a cluster gets a complex result. Each result is checked a posteriori:
+    ``||expm(X) - a||_F / ||a||_F > sqrt(u)`` gives :class:`nnla.errors.InaccurateResultWarning`
+    naming the batch indices (an extremely ill-conditioned logarithm, or a case the criterion
+    missed), at the cost of one ``expm`` per matrix.
 
     Parameters
     ----------
@@ -68,6 +82,12 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
 
+    Warns
+    -----
+    nnla.errors.InaccurateResultWarning
+        If ``||expm(X) - a||_F / ||a||_F`` exceeds ``sqrt(u)`` of the dtype (plus, for single
+        precision, what rounding ``X`` to it causes): the batch indices and the residuals.
+
     Examples
     --------
     >>> import numpy as np
@@ -88,4 +108,10 @@ def logm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = Non
         return np.empty(arr.shape, dtype=arr.dtype)
     out, status = run("logm", arr, n_threads=nt)
     raise_for_status(status, "logm", "a", check_finite=check_finite)
+    ok = ok_mask(status)
+    x64 = np.where(ok[..., None, None], out, 0).astype(np.result_type(out.dtype, np.float64))
+    back, st_exp = run("expm", x64, n_threads=nt)  # checked in double precision
+    res = relative_residual(back, arr, ok & (st_exp == Status.OK))
+    res = np.where(ok & (st_exp != Status.OK), np.inf, res)  # expm(X) overflowed: X is wrong
+    warn_residual(res, arr.dtype, "logm", "expm(X)", rounding_allowance(out, arr, 1))
     return out

@@ -9,6 +9,7 @@ from nnla._dask import batched, is_dask
 from nnla._native import raise_for_status, run
 from nnla._threads import resolve_threads
 from nnla._validate import as_matrix_stack
+from nnla.linalg._residual import ok_mask, relative_residual, rounding_allowance, warn_residual
 
 __all__ = ["sqrtm"]
 
@@ -28,7 +29,13 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
     is complex (the principal square root, computed from the complex Schur form; a negative
     eigenvalue -r gives +i*sqrt(r), as ``numpy.sqrt(-r + 0j)``), and the whole output array is
     complex (complex64 for float32, complex128 for float64) — the other matrices of such a batch
-    have a zero imaginary part.
+    have a zero imaginary part. Eigenvalues on the negative real axis up to rounding (a Jordan
+    block at ``-r`` split by rounding across the axis, a nonnormal cluster there) all get the
+    root from the upper side, ``+i*sqrt(r)``, by the criterion of :func:`nnla.logm`
+    (``sigma_min(T - Re(l)*I) <= 8*d*u*||T||_F`` for the Schur factor ``T``), so that the result
+    is the principal root of the exact matrix rather than a huge root with its members on both
+    sides. Each result is checked a posteriori: ``||X @ X - a||_F / ||a||_F > sqrt(u)`` gives
+    :class:`nnla.errors.InaccurateResultWarning` naming the batch indices.
 
     Parameters
     ----------
@@ -62,6 +69,12 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         batch indices.
     nnla.errors.ConvergenceError
         If LAPACK's Schur factorization does not converge.
+
+    Warns
+    -----
+    nnla.errors.InaccurateResultWarning
+        If ``||X @ X - a||_F / ||a||_F`` exceeds ``sqrt(u)`` of the dtype (plus, for single
+        precision, what rounding ``X`` to it causes): the batch indices and the residuals.
 
     Notes
     -----
@@ -105,4 +118,17 @@ def sqrtm(a: ArrayLike, *, check_finite: bool = True, n_threads: int | None = No
         return np.empty(arr.shape, dtype=arr.dtype)
     out, status = run("sqrtm", arr, n_threads=nt)
     raise_for_status(status, "sqrtm", "a", check_finite=check_finite)
+    # checked in double precision; where X @ X overflows, again with X scaled by a power of 2
+    x64 = out.astype(np.result_type(out.dtype, np.float64), copy=False)
+    ok = ok_mask(status)
+    with np.errstate(all="ignore"):
+        res = relative_residual(x64 @ x64, arr, ok)
+        redo = ok & ~np.isfinite(res)
+        if redo.any():
+            xs, ar = x64[redo], arr[redo]
+            mx = np.abs(xs).max(axis=(-2, -1), keepdims=True)
+            sc = np.exp2(np.round(np.log2(np.where((mx > 0) & np.isfinite(mx), mx, 1.0))))
+            xs = xs / sc
+            res[redo] = relative_residual(xs @ xs, ar / sc / sc, np.ones(len(xs), dtype=bool))
+    warn_residual(res, arr.dtype, "sqrtm", "X @ X", rounding_allowance(out, arr, 2))
     return out
