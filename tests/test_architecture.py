@@ -18,7 +18,14 @@ import nnla
 import pytest
 
 ROOT = Path(nnla.__file__).resolve().parent
-SHARED = {"nnla._validate", "nnla._native", "nnla._blas", "nnla._threads", "nnla._dask", "nnla.errors"}
+SHARED = {
+    "nnla._validate",
+    "nnla._native",
+    "nnla._blas",
+    "nnla._threads",
+    "nnla._dask",
+    "nnla.errors",
+}
 
 
 def _module_name(path: Path) -> str:

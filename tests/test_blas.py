@@ -174,7 +174,8 @@ def test_beside_another_openmp_runtime(order: str) -> None:
         a = rng.standard_normal((64, 30, 30)) / 30
         for _ in range(3):
             x = nnla.expm(a, n_threads=2)
-            km = sklearn.cluster.KMeans(4, n_init=2, random_state=0).fit(rng.standard_normal((4000, 8)))
+            km = sklearn.cluster.KMeans(4, n_init=2, random_state=0)
+            km.fit(rng.standard_normal((4000, 8)))
         ref = np.stack([scipy.linalg.expm(m) for m in a])
         print(np.abs(x - ref).max() < 1e-12, len(km.cluster_centers_))
         """

@@ -83,7 +83,7 @@ def _address(name: str | None) -> int:
 
 
 def _thread_controls() -> tuple[tuple[int, int, int], tuple[str | None, str | None]]:
-    """Addresses of (getter, setter, thread-local setter) and the getter's and local setter's names."""
+    """Addresses of (getter, setter, thread-local setter); the getter's and local setter's names."""
     for get, set_, set_local in _FAMILIES:
         addresses = (_address(get), _address(set_), _address(set_local))
         if addresses[0] and addresses[1]:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from nnla import _blas, _core
-
 from nnla.errors import (
     ConvergenceError,
     LinAlgError,
