@@ -1,47 +1,48 @@
-"""pytest-benchmark suite: the cost of one 2D SgGN iteration (``nnla.sggn.fit`` with ``dim=2``).
+"""The cost of a 2D SgGN iteration (``nnla.sggn.fit`` with ``dim=2``) by solver, beside the dense
+paths.
 
-Self-contained (no shared helpers beyond pytest-benchmark; bench/ is being restructured into a
-tracked suite elsewhere). Run from the repository root::
+Side ``nnla`` is the default ``solver="cholesky"`` (shifted Cholesky refined by CG on the exact
+matrix, :mod:`nnla.sggn.solves2d`); the peers are the dense paths kept for comparison: the
+truncated eigendecomposition (``eigh``, the solver of every iteration before issue 20) and pivoted
+Cholesky (``pivoted``). Target ``circle_jump`` on the unit square (exact moments), seeded initial
+lines, two iterations per call (items = 2; the initial linear step is included), ``tol = 0``.
+The phases of nnla's iterations (:data:`nnla.sggn.engine2d.CLOCK_PHASES`, seconds per iteration)
+go to ``extra_info``.
 
-    pytest bench/test_bench_sggn2d.py --benchmark-only
-    NNLA_BENCH_LARGE=1 pytest bench/test_bench_sggn2d.py --benchmark-only   # adds n = 4096
-
-Grid: n = 256, 1024 (and 4096 with ``NNLA_BENCH_LARGE=1``: dense 12288 x 12288 layer matrices,
-several GB and minutes per iteration on 2 cores) neurons on ``circle_jump`` (exact moments),
-seeded initial lines, the semidefinite solves by pivoted Cholesky (``solver="pivoted"``, the
-default) beside the truncated eigendecomposition (``solver="eigh"``, the previous dense path).
-One round is ``fit(..., max_iter=1)``; the iteration's own time (without the initial linear
-step) is stored in ``extra_info["per_iteration_s"]``, with nnla's thread count
-(``nnla.set_num_threads`` or ``OMP_NUM_THREADS``; the issue's figures are for 2) and the solve
-residual.
-No timing assertions: these machines are noisy.
+Grid: n = 256 and 1024 (quick: 32 and 64); ``NNLA_BENCH_LARGE=1`` adds n = 4096 for ``nnla`` and
+``eigh`` (a 12 288 x 12 288 layer matrix: ~12 s per iteration and 1.6 GB for nnla on 2 threads;
+~200 s and ~10 GB for eigh). The issue's figures are for 2 threads (``NNLA_BENCH_THREADS=2``).
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
-import nnla
-import numpy as np
+import harness
 import pytest
-from nnla.sggn import fit
 
-SEED = 20261207
-SIZES = [256, 1024] + ([4096] if os.environ.get("NNLA_BENCH_LARGE") else [])
-SOLVERS = ["pivoted", "eigh"]
+pytestmark = pytest.mark.benchmark(max_time=1.0, min_rounds=1, warmup=False)
+
+ITERATIONS = 2
+SIDES = {"nnla": "cholesky", "pivoted": "pivoted", "eigh": "eigh"}
+CASES = [(n, side) for n in harness.pick([256, 1024], [32, 64]) for side in SIDES]
+if os.environ.get("NNLA_BENCH_LARGE"):
+    CASES += [(4096, "nnla"), (4096, "eigh")]
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("n", SIZES)
-def test_sggn2d_iteration(benchmark, n: int, solver: str) -> None:
-    benchmark.group = f"sggn 2d: one iteration (circle_jump, n={n})"
-    res = benchmark.pedantic(fit, args=("circle_jump", n),
-                             kwargs={"dim": 2, "max_iter": 1, "seed": SEED, "solver": solver},
-                             rounds=1 if n >= 1024 else 3, iterations=1)
-    hist = res.history
-    benchmark.extra_info.update({
-        "n": n, "solver": solver, "threads": nnla.get_num_threads(),
-        "per_iteration_s": float(np.diff(hist["time"])[0]) if res.iterations else None,
-        "solve_residual": float(hist["solve_residual"][-1]),
-    })
-    assert res.iterations <= 1
+@pytest.mark.parametrize(("n", "side"), CASES, ids=[f"n{n}-{s}" for n, s in CASES])
+def test_sggn2d_iteration(benchmark: Any, n: int, side: str) -> None:
+    sggn = pytest.importorskip("nnla.sggn")
+    solver = SIDES[side]
+
+    def fn() -> Any:
+        return sggn.fit("circle_jump", n, dim=2, max_iter=ITERATIONS, tol=0.0,
+                        seed=harness.SEED, solver=solver)
+
+    label = f"sggn 2D circle_jump n={n} per iteration (by solver)"
+    r = harness.measure(benchmark, label, side, fn, items=ITERATIONS, n=n, solver=solver)
+    assert r.iterations == ITERATIONS
+    benchmark.extra_info["phases_per_iteration"] = {
+        k: v / ITERATIONS for k, v in r.info["time"].items()}
+    benchmark.extra_info["solve_residual_max"] = float(r.history["solve_residual"][1:].max())

@@ -183,3 +183,25 @@ def test_beside_another_openmp_runtime(order: str) -> None:
     proc = _run_python(code, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["True", "4"], proc.stdout
+
+
+def test_serial_other_blas_limits_only_the_other_libraries() -> None:
+    def counts() -> dict[str, int]:
+        return {c.filepath: c.num_threads for c in ThreadpoolController().lib_controllers
+                if c.user_api == "blas"}
+
+    scipys = _blas.library().get("filepath")
+    with threadpool_limits(2, user_api="blas"):
+        before = counts()
+        with _blas.serial_other_blas():
+            inside = counts()
+            y = np.ones((200, 200)) @ np.ones(200)
+        assert counts() == before
+        with pytest.raises(RuntimeError), _blas.serial_other_blas():
+            raise RuntimeError("restored on the way out")
+        assert counts() == before
+    assert float(y[0]) == 200.0
+    for path, n in inside.items():
+        assert n == (before[path] if path == scipys else 1)
+    if len(before) > 1:  # numpy's own OpenBLAS beside scipy's (the PyPI wheels)
+        assert any(n == 1 for p, n in inside.items() if p != scipys)

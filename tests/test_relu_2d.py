@@ -170,6 +170,25 @@ def test_all_equals_single_kinds_and_threads_bitwise(random_net) -> None:
 
 
 @pytest.mark.parametrize("kind", ["mass", "heaviside", "gauss_newton"])
+def test_assemble_into_out(random_net, kind: str) -> None:
+    w, b, v = random_net
+    ref = r2.assemble_2d(kind, w, b, v, n_threads=1)
+    out = np.full(ref.shape, np.nan)
+    got = r2.assemble_2d(kind, w, b, v, n_threads=3, out=out)
+    assert got is out
+    assert np.array_equal(out, ref)
+    size = ref.shape[0]
+    ro = np.empty_like(ref)
+    ro.flags.writeable = False
+    bad = [np.empty((size + 1, size)), np.empty((size, size), order="F"),
+           np.empty((size, size), np.float32), np.empty((size, 2 * size))[:, ::2], ro,
+           [[0.0] * size] * size]
+    for o in bad:
+        with pytest.raises(ValueError, match="out must be"):
+            r2.assemble_2d(kind, w, b, v, n_threads=1, out=o)
+
+
+@pytest.mark.parametrize("kind", ["mass", "heaviside", "gauss_newton"])
 def test_entries_equal_dense_bitwise(random_net, kind: str) -> None:
     w, b, v = random_net
     M = r2.assemble_2d(kind, w, b, v, n_threads=2)

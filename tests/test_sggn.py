@@ -479,6 +479,20 @@ def test_cli_fit(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("solver", ["cholesky", "eigh"])
+def test_cli_fit_2d(solver: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fit", "--dim", "2", "--out", str(tmp_path), "--neurons", "16", "--max-iter",
+                 "3", "--target", "circle_jump", "--solver", solver]) == 0
+    out = capsys.readouterr()
+    assert f"({solver} solves)" in out.out
+    assert "gn_solve" in out.out
+    assert "loss=" in out.err  # the progress bar
+    d = json.loads((tmp_path / "fit.json").read_text())
+    assert d["info"]["solver"] == solver
+    assert len(d["network"]["b"]) == 16
+    assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_cli_fit_defaults_no_plot(tmp_path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
@@ -497,6 +511,7 @@ def test_cli_fit_defaults_no_plot(tmp_path, monkeypatch: pytest.MonkeyPatch,
         (["fit", "--neurons", "x"], "--neurons: expected a positive integer"),
         (["fit", "--max-iter", "-3"], "--max-iter: expected a positive integer"),
         (["fit", "--dim", "3"], "--dim: invalid choice"),
+        (["fit", "--solver", "lu"], "--solver: invalid choice"),
         (["fit", "--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
@@ -530,7 +545,8 @@ def test_cli_fit_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["fit", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for opt in ("--target", "--dim", "--neurons", "--max-iter", "--out", "--no-plot", "--seed"):
+    for opt in ("--target", "--dim", "--neurons", "--max-iter", "--out", "--no-plot", "--seed",
+                "--solver"):
         assert opt in out
 
 

@@ -245,7 +245,7 @@ def test_gauss_newton_matrix_is_jtj() -> None:
     prob = Problem2D(NetworkMoments(net), SQUARE)
     st = prob.linear(w, b)
     np.testing.assert_allclose(st["c"], [*c, 0.3], rtol=0, atol=1e-9)
-    _, hmat = prob.gradient(st)
+    hmat = prob.gradient(st)[1].copy()  # the problem's workspace: the next call overwrites it
     r = np.column_stack([b, w])
     ce = np.array([*c, 0.3])
 

@@ -71,27 +71,34 @@ relu::Poly2dKind kind_of(int kind) {
     return static_cast<relu::Poly2dKind>(kind);
 }
 
+// The output of one kind: a new array, or `out` (C-contiguous writable float64 of shape (N, N)).
+double* output(py::object& slot, const py::object& out, py::ssize_t size) {
+    if (out.is_none()) {
+        py::array_t<double> t({size, size});
+        slot = t;
+        return t.mutable_data();
+    }
+    py::array a = py::reinterpret_borrow<py::array>(out);
+    if (!a.writeable()) throw std::invalid_argument("out must be writeable");
+    f64(a, "out", 2, size, size);
+    slot = a;
+    return static_cast<double*>(a.mutable_data());
+}
+
 py::tuple assemble(const py::array& w, const py::array& b, const py::array& vertices, bool mass,
-                   bool heaviside, bool gauss_newton, int n_threads) {
+                   bool heaviside, bool gauss_newton, int n_threads, const py::object& out) {
     const Problem p = unpack(w, b, vertices);
     const py::ssize_t n = static_cast<py::ssize_t>(p.n);
+    if (!out.is_none()) {
+        if (int(mass) + int(heaviside) + int(gauss_newton) != 1)
+            throw std::invalid_argument("out applies to exactly one assembled matrix");
+        if (!py::isinstance<py::array>(out)) throw std::invalid_argument("out must be a numpy array");
+    }
     py::object A = py::none(), H = py::none(), G = py::none();
     double *pa = nullptr, *ph = nullptr, *pg = nullptr;
-    if (mass) {
-        py::array_t<double> t({n, n});
-        pa = t.mutable_data();
-        A = t;
-    }
-    if (heaviside) {
-        py::array_t<double> t({n, n});
-        ph = t.mutable_data();
-        H = t;
-    }
-    if (gauss_newton) {
-        py::array_t<double> t({3 * n, 3 * n});
-        pg = t.mutable_data();
-        G = t;
-    }
+    if (mass) pa = output(A, out, n);
+    if (heaviside) ph = output(H, out, n);
+    if (gauss_newton) pg = output(G, out, 3 * n);
     {
         py::gil_scoped_release release;
         relu::Poly2d prob(p.w, p.b, p.n, p.v, p.k, n_threads);
@@ -158,8 +165,9 @@ py::tuple active_polygons(const py::array& w, const py::array& b, const py::arra
 
 void bind_relu2d(py::module_& m) {
     m.def("relu2d_assemble", &assemble, py::arg("w"), py::arg("b"), py::arg("vertices"), py::arg("mass"),
-          py::arg("heaviside"), py::arg("gauss_newton"), py::arg("n_threads"),
-          "Exact 2D A, H, G (each or None) of neurons (w (n, 2), b (n,)) on a CCW convex polygon.");
+          py::arg("heaviside"), py::arg("gauss_newton"), py::arg("n_threads"), py::arg("out") = py::none(),
+          "Exact 2D A, H, G (each or None) of neurons (w (n, 2), b (n,)) on a CCW convex polygon; "
+          "out: the array to fill when one matrix is asked for.");
     m.def("relu2d_entries", &entries, py::arg("kind"), py::arg("w"), py::arg("b"), py::arg("vertices"),
           py::arg("rows"), py::arg("cols"), py::arg("n_threads"),
           "Block M[rows, cols] of the 2D matrix of kind 0 (A), 1 (H) or 2 (G).");

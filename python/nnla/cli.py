@@ -91,6 +91,8 @@ def _plot_fit(result: Any, u: Any, path: Path) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from nnla import sggn
 
     prog = "nnla fit"
@@ -108,13 +110,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
               f"at most {args.max_iter} iterations", flush=True)
         t0 = time.perf_counter()
         result = sggn.fit(target, n, dim=args.dim, max_iter=args.max_iter, seed=args.seed,
-                          progress=True)
+                          progress=True, solver=args.solver)
         elapsed = time.perf_counter() - t0
     except ValueError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     print(f"SgGN: relative L2 error {result.rel_error:.3e} after {result.iterations} "
           f"iterations ({result.reason}) in {elapsed:.2f} s")
+    if args.dim == 2 and result.iterations > 0:
+        per = float(np.median(np.diff(result.history["time"])))
+        spent = ", ".join(f"{k} {v:.3f} s" for k, v in result.info["time"].items())
+        print(f"per iteration {per:.2f} s ({result.info['solver']} solves); in all: {spent}")
     if args.dim == 1:
         ls = sggn.fit_least_squares(target, n)
         ratio = ls.rel_error / result.rel_error if result.rel_error > 0 else float("inf")
@@ -155,6 +161,10 @@ def _add_fit_parser(sub: Any) -> None:
     fitp.add_argument("--no-plot", action="store_true", help="do not write fit.png")
     fitp.add_argument("--seed", type=int, default=0,
                       help="random seed (re-initialised neurons, 2D start; default 0)")
+    fitp.add_argument("--solver", choices=("cholesky", "pivoted", "eigh"), default="cholesky",
+                      help="2D semidefinite solves: shifted Cholesky refined by CG on the exact "
+                      "matrix (default), pivoted Cholesky, or the truncated eigendecomposition "
+                      "(the dense reference)")
     fitp.set_defaults(func=_cmd_fit)
 
 

@@ -121,7 +121,8 @@ def _finite(out: np.ndarray, func: str) -> np.ndarray:
 
 
 def assemble_2d(
-    kind: str, w: np.ndarray, b: np.ndarray, vertices: np.ndarray, *, n_threads: int | None
+    kind: str, w: np.ndarray, b: np.ndarray, vertices: np.ndarray, *, n_threads: int | None,
+    out: np.ndarray | None = None
 ) -> np.ndarray:
     """Assemble one exact 2D matrix: mass ``A``, Heaviside Gram ``H`` or Gauss-Newton ``G``.
 
@@ -135,11 +136,24 @@ def assemble_2d(
         (which takes ``None`` for the unit square, a box or polygon vertices).
     n_threads : int or None
         OpenMP threads over rows; the result is bitwise the same for every count.
+    out : ndarray, optional
+        A C-contiguous writeable float64 array of the result's shape to fill (and return)
+        instead of a new one: a loop that assembles the same size again and again (the 2D SgGN
+        engine) reuses its memory instead of faulting in fresh pages each time (1.2 GB for
+        ``G`` at n = 4096).
 
     Returns
     -------
     ndarray
-        ``(n, n)`` for A and H, ``(3n, 3n)`` neuron-major for G; symmetric.
+        ``(n, n)`` for A and H, ``(3n, 3n)`` neuron-major for G; symmetric (``out`` if given).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``kind``, bad ``w``, ``b`` or ``vertices``, or an ``out`` of the wrong shape,
+        dtype or layout.
+    nnla.errors.NonFiniteResultError
+        If the matrix overflowed (``|w|``, ``|b|`` too large for float64).
 
     Examples
     --------
@@ -155,8 +169,15 @@ def assemble_2d(
     v = _vertices(vertices)
     nt = resolve_threads(n_threads)
     want = [code == KINDS[k] for k in ("mass", "heaviside", "gauss_newton")]
-    out = _core.relu2d_assemble(w, b, v, *want, nt)
-    return _finite(out[code], kind)
+    if out is not None:
+        size = _size(code, w.shape[0])
+        if (not isinstance(out, np.ndarray) or out.dtype != np.float64
+                or out.shape != (size, size) or not out.flags.c_contiguous
+                or not out.flags.writeable):
+            raise ValueError(f"out must be a writeable C-contiguous float64 array of shape "
+                             f"({size}, {size})")
+    res = _core.relu2d_assemble(w, b, v, *want, nt, out)
+    return _finite(res[code], kind)
 
 
 def assemble_2d_all(

@@ -28,12 +28,14 @@ Quadrature (no fixed grid, so the loss seen by the line search is the true loss)
 The relative L2 error ``sqrt(2 J / int u^2)`` is computed from the same exact quantities.
 
 Linear step (``c = argmin J`` for fixed lines)
-    ``A c = f`` is solved by a rank-revealing semidefinite solve of the Jacobi-scaled ``A``
-    (:mod:`nnla.sggn.solves2d`): pivoted Cholesky stopped at pivots below ``1e-13``, its residual
-    checked against the exact ``A``, the truncated eigendecomposition (eigenvalues below
-    ``1e-13`` of the largest dropped) as fallback and as the ``solver="eigh"`` option. Both
-    never break down when lines cluster or coincide (plain dense Cholesky fails there: kappa(A)
-    exceeds 1/u, relu-matrices.md). The error of the computed minimiser enters the loss only
+    ``A c = f`` is solved by a semidefinite solve of the Jacobi-scaled ``A`` that never breaks
+    down when lines cluster or coincide (plain dense Cholesky fails there: kappa(A) exceeds
+    1/u, relu-matrices.md), :mod:`nnla.sggn.solves2d`: by default (``solver="cholesky"``)
+    Cholesky of ``A + delta I`` (``delta`` a few ulps of the unit diagonal) as the
+    preconditioner of conjugate gradients on the exact ``A``, its residual checked, the
+    truncated eigendecomposition as fallback; ``solver="pivoted"`` (pivoted Cholesky) and
+    ``solver="eigh"`` (the truncated eigendecomposition alone) are the slower dense paths kept
+    for comparison. The error of the computed minimiser enters the loss only
     quadratically (``J(c + dc) - J(c) = 1/2 dc^T A dc``). A QR solve on a design matrix at
     quadrature points would need a rule that resolves every kink and discontinuity (the
     pitfall of the spec); with the exact matrices no such rule is needed.
@@ -41,8 +43,18 @@ Linear step (``c = argmin J`` for fixed lines)
 Nonlinear step
     ``grad_{r_i} J = c_i g_i`` with ``g_i = int (u_n - u) h(r_i . y) y = (G (c r))_i - T_i``;
     direction ``p_i = -(H^+ g)_i / c_i`` with ``H`` the hidden-neuron part of ``G`` (SPD,
-    independent of ``c``), solved like ``A`` (its residual against the exact ``H`` recorded in
-    ``history["solve_residual"]``), no Levenberg-Marquardt shift. Neurons with a negligible
+    independent of ``c``), solved like ``A`` in place (the 3n x 3n matrix holds the scaled
+    matrix and its factor: one array of ``72 n^2`` bytes, 1.2 GB at n = 4096), no
+    Levenberg-Marquardt shift; the relative residual of the solve, recomputed with the
+    matrix-free exact product of ``H``, is recorded in ``history["solve_residual"]``.
+    Why dense and not hierarchical: the model decrease ``1/2 g^T H^+ g`` is spread over eleven
+    decades of the spectrum of the scaled ``H`` (measured at n = 1024: 6 % from eigenvalues
+    above 1e-4 of the largest, 52 % above 1e-6, 97 % above 1e-10), so the direction needs a
+    factorization accurate to ~1e-11 relative; at that accuracy the off-diagonal blocks are of
+    nearly full rank in every ordering tried (relu-matrices.md; in the foot-point ordering at
+    n = 1024, HSS ranks reach 1212 of 1536 at 1e-8), and a hierarchical factorization at a
+    moderate tolerance leaves thousands of eigencomponents to the Krylov iteration (CG with
+    an HSS preconditioner at 1e-4: 200 steps to 2e-9). Neurons with a negligible
     contribution
     (``|c_i| ||sigma_i|| <= 1e-10 max_j |c_j| ||sigma_j||``) are left out of the step and
     re-initialised on a random line through ``Omega`` (this can only lower ``J``: their old
@@ -70,17 +82,21 @@ Initialisation
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Union
 
 import numpy as np
 
+from nnla._blas import serial_other_blas
 from nnla.errors import ConvergenceError, NonFiniteResultError
 from nnla.relu import ShallowNetwork
 from nnla.relu.polygon import (
     assemble_2d,
     assemble_2d_kinds,
     entries_2d,
+    matvec_2d,
 )
 from nnla.sggn.adaptive2d import AdaptiveMoments
 from nnla.sggn.result import FitResult, Recorder
@@ -101,7 +117,6 @@ __all__ = [
     "result_domain",
 ]
 
-_RCOND = 1e-13  # truncation of the eigendecompositions (relative to the largest eigenvalue)
 _NEGLIGIBLE = 1e-10  # relative contribution below which a neuron is left out and re-initialised
 _CLAMP = 1e-6  # lines are kept this fraction of their offset range inside Omega
 _FIT_LEAVES = 1 << 17  # triangle budget of the adaptive quadrature during a fit
@@ -176,9 +191,18 @@ def quadrature_info(source: MomentSource) -> str:
 def psd_solve(m: np.ndarray, rhs: np.ndarray, method: str = "eigh") -> np.ndarray:
     """Rank-revealing solve of a symmetric positive semidefinite system (Jacobi scaled), by
     :func:`nnla.sggn.solves2d.psd_solve_checked` (``"eigh"``: truncated eigendecomposition;
-    ``"pivoted"``: pivoted Cholesky with a residual check and the eigendecomposition as
-    fallback)."""
+    ``"cholesky"``: shifted Cholesky refined by CG on the exact matrix, ``"pivoted"``: pivoted
+    Cholesky, both with a residual check and the eigendecomposition as fallback)."""
     return psd_solve_checked(m, rhs, method)[0]
+
+
+#: The phases of :attr:`Problem2D.clock` (seconds, summed over the fit; ``info["time"]``):
+#: the exact mass matrix, the target's moments and the linear solves (every linear step, line
+#: search trials included), the Gauss-Newton matrix and its solve, the matrix-free residual
+#: check of that solve, the whole line search (of which the first three make up most) and the
+#: quadrature error estimate.
+CLOCK_PHASES = ("mass_assembly", "target_moments", "linear_solve", "gn_assembly", "gn_solve",
+                "gn_check", "line_search", "quad_error")
 
 
 def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
@@ -191,16 +215,27 @@ def mass_and_gauss_newton(we: np.ndarray, be: np.ndarray, verts: np.ndarray
 class Problem2D:
     """Target moments and polygon of a 2D fit: exact loss, linear step, gradient."""
 
-    def __init__(self, target: MomentSource, verts: np.ndarray, solver: str = "pivoted") -> None:
+    def __init__(self, target: MomentSource, verts: np.ndarray, solver: str = "cholesky") -> None:
         self.target = target
         self.verts = verts
         self.solver = solver
+        self.clock = dict.fromkeys(CLOCK_PHASES, 0.0)
+        self._gn_buffer: np.ndarray | None = None  # the 3n x 3n workspace, reused
         self.int_u, self.int_u2 = target.stats(self.verts)
         if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
             raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
                                        hint="rescale the target")
         if not self.int_u2 > 0:
             raise ValueError("u must not vanish on the domain (int u^2 = 0)")
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the time of the block to ``clock[phase]``."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.clock[phase] += time.perf_counter() - t0
 
     @staticmethod
     def ext(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +244,8 @@ class Problem2D:
 
     def load(self, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(T (n, 3), f (n + 1,)) with the constant last."""
-        t = self.target.moments(w, b, self.verts)
+        with self.timed("target_moments"):
+            t = self.target.moments(w, b, self.verts)
         f = np.concatenate([b * t[:, 0] + np.sum(w * t[:, 1:], axis=1), [self.int_u]])
         return t, f
 
@@ -261,9 +297,11 @@ class Problem2D:
     def linear(self, w: np.ndarray, b: np.ndarray) -> dict[str, Any]:
         """Linear step at fixed lines: c (constant last), loss and the pieces."""
         we, be = self.ext(w, b)
-        a = assemble_2d("mass", we, be, self.verts, n_threads=None)
+        with self.timed("mass_assembly"):
+            a = assemble_2d("mass", we, be, self.verts, n_threads=None)
         t, f = self.load(w, b)
-        c = psd_solve_checked(a, f, self.solver)[0]
+        with self.timed("linear_solve"):
+            c = psd_solve_checked(a, f, self.solver)[0]
         st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
         if not math.isfinite(st["loss"]):
             raise NonFiniteResultError("sggn 2d: the loss is not finite",
@@ -279,13 +317,36 @@ class Problem2D:
         return st
 
     def gradient(self, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """(g (n, 3), Gauss-Newton matrix H (3n, 3n)) at a linear-step state."""
-        we, be = self.ext(st["w"], st["b"])
-        g_full = assemble_2d("gauss_newton", we, be, self.verts, n_threads=None)
-        x = (st["c"][:, None] * np.column_stack([be, we])).reshape(-1)
+        """(g (n, 3), Gauss-Newton matrix H (3n, 3n) of the hidden neurons) at a linear-step
+        state; the constant neuron enters ``g`` through its column of the full matrix only.
+        ``H`` is the problem's workspace: the next call overwrites it."""
+        w, b, c = st["w"], st["b"], st["c"]
+        n = w.shape[0]
+        we, be = self.ext(w, b)
+        with self.timed("gn_assembly"):
+            buf = self._gn_buffer
+            if buf is None or buf.shape[0] != 3 * n:
+                buf = self._gn_buffer = np.empty((3 * n, 3 * n))
+            h = assemble_2d("gauss_newton", w, b, self.verts, n_threads=None, out=buf)
+            col = entries_2d("gauss_newton", we, be, self.verts, np.arange(3 * n),
+                             np.array([3 * n]), n_threads=None)[:, 0]
+            x = (c[:n, None] * np.column_stack([b, w])).reshape(-1)
+            g = (h @ x + c[n] * col).reshape(n, 3) - st["t"]
+        return g, h
+
+    def gn_residual(self, st: dict[str, Any], q: np.ndarray, g: np.ndarray, act: np.ndarray
+                    ) -> float:
+        """``||(H q)_act - g_act|| / ||g_act||`` with the matrix-free exact product
+        (:func:`nnla.relu.polygon.matvec_2d`): the check of the Gauss-Newton solve, independent
+        of the matrix the solver used."""
         n = st["w"].shape[0]
-        g = (g_full[: 3 * n] @ x).reshape(n, 3) - st["t"]
-        return g, g_full[: 3 * n, : 3 * n]
+        with self.timed("gn_check"):
+            x = np.zeros(3 * n)
+            x[(3 * act[:, None] + np.arange(3)).reshape(-1)] = q.reshape(-1)
+            y = matvec_2d("gauss_newton", st["w"], st["b"], self.verts, x, n_threads=None)
+            r = y.reshape(n, 3)[act] - g[act]
+            ng = float(np.linalg.norm(g[act]))
+        return float(np.linalg.norm(r)) / ng if ng > 0 else 0.0
 
 
 # ------------------------------------------------------------------------------------------------
@@ -381,13 +442,21 @@ def _reinitialise(prob: Problem2D, st: dict[str, Any], n: int, rng: np.random.Ge
 def _direction(prob: Problem2D, st: dict[str, Any], act: np.ndarray, n: int
                ) -> tuple[np.ndarray, float, float]:
     """The Gauss-Newton direction ``p`` (n, 3) of the active neurons, the slope of J along it and
-    the relative residual of its solve against the exact matrix."""
+    the relative residual of its solve against the exact matrix (matrix-free)."""
     c = st["c"][:n]
     g, h = prob.gradient(st)
-    idx = (3 * act[:, None] + np.arange(3)).reshape(-1)
-    sub = h if act.size == n else h[np.ix_(idx, idx)]
-    q, res, _ = psd_solve_checked(sub, g[act].reshape(-1), prob.solver)
-    q = q.reshape(-1, 3)
+    rhs = g.copy()
+    if act.size < n:  # left-out neurons: zero rows and columns (their unknowns come out 0)
+        out = np.setdiff1d(np.arange(n), act)
+        idx = (3 * out[:, None] + np.arange(3)).reshape(-1)
+        h[idx, :] = 0.0
+        h[:, idx] = 0.0
+        rhs[out] = 0.0
+    with prob.timed("gn_solve"):
+        q, _, _ = psd_solve_checked(h, rhs.reshape(-1), prob.solver, overwrite=True)
+    del h  # overwritten by the factorization
+    q = q.reshape(n, 3)[act]
+    res = prob.gn_residual(st, q, g, act)
     p = np.zeros((n, 3))
     p[act] = -q / c[act, None]
     return p, -float(np.sum(g[act] * q)), res  # slope of J along p (<= 0), solve residual
@@ -422,9 +491,20 @@ def _line_search(prob: Problem2D, st: dict[str, Any], p: np.ndarray, slope: floa
 
 def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwork | None,
            max_iter: int, tol: float, callback: Callable[[dict[str, Any]], Any] | None,
-           progress: bool, seed: int, name: str | None, solver: str = "pivoted") -> FitResult:
+           progress: bool, seed: int, name: str | None, solver: str = "cholesky") -> FitResult:
     """SgGN in 2D on validated arguments (those of :func:`nnla.sggn.fit`; ``u`` a callable,
-    ``verts`` the counter-clockwise polygon, ``name`` the target's name or None)."""
+    ``verts`` the counter-clockwise polygon, ``name`` the target's name or None).
+
+    numpy's own BLAS runs on one thread during the fit (:func:`nnla._blas.serial_other_blas`:
+    its products here are small, and its idle threads would spin against nnla's OpenMP loops
+    and scipy's LAPACK); scipy's BLAS keeps its threads for the factorizations."""
+    with serial_other_blas():
+        return _fit_2d(u, n, verts, init, max_iter, tol, callback, progress, seed, name, solver)
+
+
+def _fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwork | None,
+            max_iter: int, tol: float, callback: Callable[[dict[str, Any]], Any] | None,
+            progress: bool, seed: int, name: str | None, solver: str) -> FitResult:
     source = moment_source(u, verts)
     prob = Problem2D(source, verts, solver)
     rng = np.random.default_rng(seed)
@@ -445,7 +525,8 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
             reason = "converged"
             break
         p, slope, solve_res = _direction(prob, st, act, n)
-        accepted, gamma = _line_search(prob, st, p, slope)
+        with prob.timed("line_search"):
+            accepted, gamma = _line_search(prob, st, p, slope)
         end = None
         if accepted is None:
             end = "stalled"
@@ -453,7 +534,8 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
             it += 1
             old = st["loss"]
             st = accepted
-            est = prob.quad_error(st)
+            with prob.timed("quad_error"):
+                est = prob.quad_error(st)
             stop = rec.record(st["loss"], prob.rel_error(st["loss"]), gamma,
                               active_count(st["w"], st["b"], verts), est, solve_res)
             if stop:
@@ -481,7 +563,8 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
     hist = rec.close()
     info = {"n_neurons": n, "reinitialised": reinit, "quadrature": quadrature_info(source),
             "loss_rounding_bound": prob.rounding_bound(st), "quad_error": est,
-            "quadrature_refinements": refinements, "solver": solver}
+            "quadrature_refinements": refinements, "solver": solver,
+            "time": dict(prob.clock)}
     return FitResult(network_of(st), hist, reason, "sggn", name, 2, result_domain(verts), info)
 
 
