@@ -213,7 +213,7 @@ def test_reported_error_matches_a_fine_independent_rule() -> None:
 def _loss_at(prob: Problem2D, c: np.ndarray, w: np.ndarray, b: np.ndarray) -> float:
     we, be = prob.ext(w, b)
     a = r2.assemble_2d("mass", we, be, prob.verts, n_threads=1)
-    return prob.loss(c, a, prob.load(w, b)[1])
+    return prob.loss(c, a @ c, prob.load(w, b)[1])
 
 
 @pytest.mark.parametrize("kind", ["line_jump", "circle_jump", "circle_layer"])

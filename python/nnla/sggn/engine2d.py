@@ -220,13 +220,22 @@ class Problem2D:
         self.verts = verts
         self.solver = solver
         self.clock = dict.fromkeys(CLOCK_PHASES, 0.0)
-        self._gn_buffer: np.ndarray | None = None  # the 3n x 3n workspace, reused
+        self._buffers: dict[str, np.ndarray] = {}  # workspaces reused from call to call
         self.int_u, self.int_u2 = target.stats(self.verts)
         if not (math.isfinite(self.int_u) and math.isfinite(self.int_u2)):
             raise NonFiniteResultError("sggn 2d: the integral of u or u^2 overflows",
                                        hint="rescale the target")
         if not self.int_u2 > 0:
             raise ValueError("u must not vanish on the domain (int u^2 = 0)")
+
+    def buffer(self, name: str, size: int) -> np.ndarray:
+        """The ``size x size`` workspace ``name``, reused while the size stays (a fresh array of
+        1.2 GB, the Gauss-Newton matrix at n = 4096, costs a page fault per 4 kB each time)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] != size:
+            self._buffers.pop(name, None)
+            buf = self._buffers[name] = np.empty((size, size))
+        return buf
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -249,17 +258,17 @@ class Problem2D:
         f = np.concatenate([b * t[:, 0] + np.sum(w * t[:, 1:], axis=1), [self.int_u]])
         return t, f
 
-    def loss(self, c: np.ndarray, a: np.ndarray, f: np.ndarray) -> float:
-        """``1/2 c^T A c - c^T f + 1/2 int u^2``."""
-        return float(0.5 * (c @ (a @ c)) - c @ f + 0.5 * self.int_u2)
+    def loss(self, c: np.ndarray, ac: np.ndarray, f: np.ndarray) -> float:
+        """``1/2 c^T A c - c^T f + 1/2 int u^2`` from ``ac = A c``."""
+        return float(0.5 * (c @ ac) - c @ f + 0.5 * self.int_u2)
 
     def rounding_bound(self, st: dict[str, Any]) -> float:
         """Worst-case rounding error of the loss ``1/2 c^T A c - c^T f + 1/2 int u^2`` (the three
         terms cancel when the coefficients are large): ``eps (|c|^T |A| |c| + 2 |c|^T |f| +
-        int u^2)``."""
+        int u^2)`` (``|A| = A``: the mass matrix is entrywise non-negative)."""
         c = np.abs(st["c"])
         return float(np.finfo(np.float64).eps
-                     * (c @ np.abs(st["a"]) @ c + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
+                     * (st["cac_abs"] + 2.0 * c @ np.abs(st["f"]) + self.int_u2))
 
     def quad_error(self, st: dict[str, Any]) -> float:
         """A-posteriori estimate of the quadrature error of ``st["loss"]``: 0 for exact
@@ -273,7 +282,7 @@ class Problem2D:
                             [src.stats(self.verts, fine=True)[0]]])
         u2 = src.stats(self.verts, fine=True)[1]
         c = st["c"]
-        fine = float(0.5 * (c @ (st["a"] @ c)) - c @ f + 0.5 * u2)
+        fine = float(0.5 * (c @ st["ac"]) - c @ f + 0.5 * u2)
         return abs(fine - st["loss"])
 
     def resolved(self, loss: float, est: float) -> bool:
@@ -295,14 +304,23 @@ class Problem2D:
         return math.sqrt(max(2.0 * loss, 0.0) / self.int_u2)
 
     def linear(self, w: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-        """Linear step at fixed lines: c (constant last), loss and the pieces."""
+        """Linear step at fixed lines: c (constant last), loss and the pieces (``ac = A c``, the
+        diagonal of ``A``, ``|c|^T A |c|``; ``A`` itself lives in a workspace the next call
+        overwrites)."""
         we, be = self.ext(w, b)
+        size = we.shape[0]
         with self.timed("mass_assembly"):
-            a = assemble_2d("mass", we, be, self.verts, n_threads=None)
+            a = assemble_2d("mass", we, be, self.verts, n_threads=None,
+                            out=self.buffer("mass", size))
         t, f = self.load(w, b)
         with self.timed("linear_solve"):
-            c = psd_solve_checked(a, f, self.solver)[0]
-        st = {"w": w, "b": b, "c": c, "a": a, "t": t, "f": f, "loss": self.loss(c, a, f)}
+            work = self.buffer("mass_work", size)
+            np.copyto(work, a)
+            c = psd_solve_checked(work, f, self.solver, overwrite=True)[0]
+            ac = a @ c
+            cac_abs = float(np.abs(c) @ (a @ np.abs(c)))
+        st = {"w": w, "b": b, "c": c, "t": t, "f": f, "ac": ac, "diag_a": np.diag(a).copy(),
+              "cac_abs": cac_abs, "loss": self.loss(c, ac, f)}
         if not math.isfinite(st["loss"]):
             raise NonFiniteResultError("sggn 2d: the loss is not finite",
                                        hint="rescale the target")
@@ -324,10 +342,8 @@ class Problem2D:
         n = w.shape[0]
         we, be = self.ext(w, b)
         with self.timed("gn_assembly"):
-            buf = self._gn_buffer
-            if buf is None or buf.shape[0] != 3 * n:
-                buf = self._gn_buffer = np.empty((3 * n, 3 * n))
-            h = assemble_2d("gauss_newton", w, b, self.verts, n_threads=None, out=buf)
+            h = assemble_2d("gauss_newton", w, b, self.verts, n_threads=None,
+                            out=self.buffer("gauss_newton", 3 * n))
             col = entries_2d("gauss_newton", we, be, self.verts, np.arange(3 * n),
                              np.array([3 * n]), n_threads=None)[:, 0]
             x = (c[:n, None] * np.column_stack([b, w])).reshape(-1)
@@ -420,7 +436,7 @@ def result_domain(verts: np.ndarray) -> tuple[Any, ...]:
 
 def _negligible(st: dict[str, Any], n: int, floor: float) -> np.ndarray:
     """Neurons whose contribution ``|c_i| ||sigma_i||`` is negligible against the largest."""
-    size = np.abs(st["c"][:n]) * np.sqrt(np.maximum(np.diag(st["a"])[:n], 0.0))
+    size = np.abs(st["c"][:n]) * np.sqrt(np.maximum(st["diag_a"][:n], 0.0))
     return size <= _NEGLIGIBLE * max(float(size.max()), floor)
 
 
