@@ -56,11 +56,13 @@ __all__ = ["BACKWARD_TOL", "EIG_RCOND", "MAX_SHIFTS", "PIVOT_TOL", "REFINE_STEPS
 EIG_RCOND = 1e-13
 #: Pivots (of the unit-diagonal scaled matrix) below this end the pivoted Cholesky.
 PIVOT_TOL = 1e-13
-#: A solve passes with a relative residual at most this ...
+#: A solve passes with a relative residual ``||M x - rhs|| / ||rhs||`` at most this, or with a
+#: scaled backward error at most :data:`BACKWARD_TOL`.
 RESIDUAL_TOL = 1e-9
-#: ... or its scaled normwise backward error ``||M_s x_s - r_s|| / (||M_s||_F ||x_s|| + ||r_s||)``
-#: must be below this (``M_s = D^-1 M D^-1`` the Jacobi-scaled matrix): the residual of a
-#: backward-stable solve, the floor when ``x`` is large along the near-null directions.
+#: A solve also passes with a scaled normwise backward error
+#: ``||M_s x_s - r_s|| / (||M_s||_F ||x_s|| + ||r_s||)`` at most this (``M_s = D^-1 M D^-1`` the
+#: Jacobi-scaled matrix): the residual of a backward-stable solve, the floor when ``x`` is large
+#: along the near-null directions.
 BACKWARD_TOL = 1e-15
 #: Conjugate-gradient steps of ``"cholesky"`` on the exact matrix after the shifted factor.
 REFINE_STEPS = 30
@@ -92,7 +94,9 @@ def _scaled(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _eigh(ms: np.ndarray, rs: np.ndarray) -> np.ndarray:
-    lam, vec = np.linalg.eigh(ms, UPLO="L")
+    # scipy's LAPACK (the BLAS nnla calls, with its threads; numpy's own is kept serial during
+    # a 2D fit), the divide-and-conquer driver
+    lam, vec = sl.eigh(ms, lower=True, driver="evd", check_finite=False)
     keep = lam > EIG_RCOND * max(float(lam[-1]), 0.0)
     if not np.any(keep):
         return np.zeros_like(rs)
