@@ -124,6 +124,8 @@ _ARMIJO = 1e-4
 _MAX_HALVINGS = 30
 _MAX_EXPANSIONS = 3  # doublings tried after an accepted full step
 _MAX_REFINEMENTS = 12  # refinements of the adaptive quadrature during a fit
+#: From this many neurons on, numpy's own BLAS is kept on one thread during a 2D fit.
+SERIAL_NUMPY_BLAS = 128
 #: The loss counts as converged only while its quadrature error estimate is at most this fraction
 #: of it (2D: the error of a jump along a curve falls only like the triangle size there).
 QUAD_SAFETY_2D = 1e-2
@@ -511,9 +513,13 @@ def fit_2d(u: Callable[..., Any], n: int, verts: np.ndarray, init: ShallowNetwor
     """SgGN in 2D on validated arguments (those of :func:`nnla.sggn.fit`; ``u`` a callable,
     ``verts`` the counter-clockwise polygon, ``name`` the target's name or None).
 
-    numpy's own BLAS runs on one thread during the fit (:func:`nnla._blas.serial_other_blas`:
-    its products here are small, and its idle threads would spin against nnla's OpenMP loops
-    and scipy's LAPACK); scipy's BLAS keeps its threads for the factorizations."""
+    From :data:`SERIAL_NUMPY_BLAS` neurons on, numpy's own BLAS runs on one thread during the
+    fit (:func:`nnla._blas.serial_other_blas`: its products here are small, and its idle threads
+    would spin against nnla's OpenMP loops and scipy's LAPACK); scipy's BLAS keeps its threads
+    for the factorizations. (Below, the ~1.6 ms that threadpoolctl takes to find the libraries
+    would be a large part of a short fit.)"""
+    if n < SERIAL_NUMPY_BLAS:
+        return _fit_2d(u, n, verts, init, max_iter, tol, callback, progress, seed, name, solver)
     with serial_other_blas():
         return _fit_2d(u, n, verts, init, max_iter, tol, callback, progress, seed, name, solver)
 
